@@ -1,0 +1,119 @@
+"""Thin command-line shells around the services: `flask drafts ...`, `korero serve`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.drafts import services as draft_services
+from app.drafts.parsing import DraftParseError
+from app.extensions import db
+
+drafts_cli = click.Group("drafts", help="Import and check policy drafts.")
+
+
+@drafts_cli.command("import")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@with_appcontext
+def import_command(path: Path | None) -> None:
+    """Import every draft under PATH (default: policy_drafts/) in one transaction."""
+    root = path or Path(current_app.config["DRAFTS_PATH"])
+    try:
+        files = draft_services.find_draft_files(root)
+        with click.progressbar(length=len(files), label="Importing drafts", show_pos=True) as bar:
+            report = draft_services.import_drafts(db.session, root, progress=lambda *_: bar.update(1))
+        db.session.commit()
+    except DraftParseError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error} (nothing was imported)") from None
+    click.echo(f"{len(report.created)} version(s) imported, {len(report.unchanged)} already up to date.")
+
+
+@drafts_cli.command("check")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def check_command(file: Path) -> None:
+    """Lint one draft FILE without touching the database."""
+    try:
+        document = draft_services.read_draft(file)
+    except (DraftParseError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{file}: OK — '{document.version}' ({document.status}), {len(document.sections)} sections, "
+        f"{len(document.clauses)} clauses, {document.word_count():,} words."
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app."""
+    app.cli.add_command(drafts_cli)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(setup_command)
+    from app.auth.cli import users_cli
+
+    app.cli.add_command(users_cli)
+
+
+def prepare_database(demo: bool) -> None:
+    """Apply migrations, import the drafts and (in development) create the demo accounts."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    root = Path(current_app.config["DRAFTS_PATH"])
+    files = draft_services.find_draft_files(root)
+    with click.progressbar(length=len(files), label="Importing drafts", show_pos=True) as bar:
+        report = draft_services.import_drafts(db.session, root, progress=lambda *_: bar.update(1))
+    db.session.commit()
+    click.echo(f"Drafts: {len(report.created)} imported, {len(report.unchanged)} already there.")
+    if demo and current_app.config["ENV"] != "production":
+        from app.auth.services import ensure_demo_accounts
+
+        accounts = ensure_demo_accounts(db.session)
+        db.session.commit()
+        click.echo("\nDemo accounts (development only — never created in production):")
+        for role, email, password in accounts:
+            click.echo(f"  {role:<10} {email:<28} password: {password}")
+
+
+@click.command("setup")
+@click.option("--demo/--no-demo", default=True, help="Create the demo accounts (never in production).")
+@with_appcontext
+def setup_command(demo: bool) -> None:
+    """Apply migrations, import policy_drafts/ and create demo accounts."""
+    try:
+        prepare_database(demo)
+    except DraftParseError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo/--no-demo", default=True, help="Create the demo accounts (never in production).")
+@with_appcontext
+def serve_command(host: str, port: int, demo: bool) -> None:
+    """Set up the database, then serve the app (development server; use gunicorn in production)."""
+    try:
+        prepare_database(demo)
+    except DraftParseError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.secho(f"\nKōrero is running: open http://{host}:{port}/  (Ctrl+C to stop)\n", bold=True)
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def _create_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """Kōrero's command line (the same commands as `flask --app wsgi`)."""
+    os.environ.setdefault("FLASK_APP", "wsgi")

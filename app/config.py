@@ -1,0 +1,97 @@
+"""Configuration: defaults, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting that must be given is missing."""
+
+
+def instance_path() -> Path:
+    """Return the instance folder (KORERO_INSTANCE or ./instance), created on demand."""
+    path = Path(os.environ.get("KORERO_INSTANCE", BASE_DIR / "instance")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(env: str, folder: Path) -> str:
+    """Read SECRET_KEY; in development generate one once into the instance folder."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("SECRET_KEY must be set in production (KORERO_ENV=production)")
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(folder: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'korero.db'}"
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the psycopg 3 driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration mapping from defaults, the environment and `overrides`."""
+    overrides = overrides or {}
+    env = overrides.get("ENV", os.environ.get("KORERO_ENV", "development"))
+    folder = Path(overrides.get("INSTANCE_PATH", instance_path()))
+    config: dict[str, Any] = {
+        "ENV": env,
+        "INSTANCE_PATH": str(folder),
+        "SQLALCHEMY_DATABASE_URI": _database_url(folder),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 3 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ("en", "mi"),
+        "DRAFTS_PATH": os.environ.get("KORERO_DRAFTS", str(BASE_DIR / "policy_drafts")),
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SITE_NAME": "Kōrero",
+    }
+    if not overrides.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _secret_key(env, folder)
+    config.update(overrides)
+    config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (
+        config["REDIS_URL"] or "memory://"
+    )
+    return config
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Open SQLite with WAL, foreign keys and a busy timeout so several workers can write."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

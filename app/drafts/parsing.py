@@ -1,0 +1,549 @@
+"""Parse a policy draft (front matter + Markdown) into a Document of sections and clauses.
+
+Pure domain code: no Flask, no database. See policy_drafts/README.md for the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from zoneinfo import ZoneInfo
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+MAX_DRAFT_BYTES = 2 * 1024 * 1024
+STATUSES = ("working", "published", "final")
+MODERATION_MODES = ("post", "pre")
+NZ = ZoneInfo("Pacific/Auckland")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# `{#key}` at the end of a heading or a clause's last line.
+TRAILING_KEY_RE = re.compile(r"[ \t]*\{#([^}\s]*)\}[ \t]*$")
+LIST_MARKER_RE = re.compile(r"^( {0,3})([-+*]|\d{1,9}[.)])( {1,4}|\t|$)")
+FRONT_MATTER_KEYS = frozenset(
+    {
+        "title",
+        "version",
+        "status",
+        "date",
+        "summary",
+        "change_note",
+        "comments_open",
+        "comments_close",
+        "moderation",
+    }
+)
+# A clause without a key inherits the key of the most similar earlier clause at or above this ratio.
+INHERIT_THRESHOLD = 0.6
+
+_block_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+class DraftParseError(ValueError):
+    """A draft that cannot be parsed; names the source file and the 1-based line."""
+
+    def __init__(self, message: str, source: str = "<string>", line: int | None = None) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """The smallest commentable unit: one top-level block of a section."""
+
+    key: str
+    number: str
+    markdown: str
+    text: str
+    line: int = 0
+    explicit_key: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """A `##` part of a document."""
+
+    key: str
+    heading: str
+    clauses: tuple[Clause, ...]
+    number: str = ""
+    line: int = 0
+    explicit_key: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed draft: front-matter fields and sections."""
+
+    title: str
+    version: str
+    status: str
+    sections: tuple[Section, ...]
+    date: dt.date | None = None
+    summary: str = ""
+    change_note: str = ""
+    comments_open: dt.datetime | None = None
+    comments_close: dt.datetime | None = None
+    moderation: str = "post"
+    source: str = "<string>"
+    content_hash: str = ""
+    markdown: str = field(default="", repr=False)
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        """Every clause in document order."""
+        return tuple(c for s in self.sections for c in s.clauses)
+
+    def word_count(self) -> int:
+        """Count the words in the clauses' plain text."""
+        return sum(len(c.text.split()) for c in self.clauses)
+
+
+def content_hash(text: str) -> str:
+    """Hash a draft's text the way versions are compared for idempotent imports."""
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+def decode_draft(data: bytes, source: str = "<bytes>") -> str:
+    """Decode a draft file's bytes, refusing oversize and non-UTF-8 input."""
+    if len(data) > MAX_DRAFT_BYTES:
+        raise DraftParseError(
+            f"file is {len(data):,} bytes; the limit is {MAX_DRAFT_BYTES:,} bytes", source
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DraftParseError(
+            f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded", source, line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def slugify(text: str) -> str:
+    """Make a key from a heading: ASCII lower-case words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:64].rstrip("-") or "section"
+
+
+def parse_draft(text: str, source: str = "<string>", previous: Document | None = None) -> Document:
+    """Parse a draft's text into a Document; match unkeyed clauses against `previous` if given."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DRAFT_BYTES:
+        raise DraftParseError(f"file is over the {MAX_DRAFT_BYTES:,}-byte limit", source)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
+    _check_characters(text, source)
+    meta, body_lines, body_start = _split_front_matter(text, source)
+    fields = _read_front_matter(meta, source)
+    sections = _parse_body(body_lines, body_start, source)
+    sections = _assign_keys(sections, previous, source)
+    return Document(
+        sections=sections, source=source, content_hash=content_hash(text), markdown=text, **fields
+    )
+
+
+# --- front matter ---------------------------------------------------------------------------------
+
+
+def _check_characters(text: str, source: str) -> None:
+    for number, line in enumerate(text.split("\n"), start=1):
+        for char in line:
+            if char == "\t":
+                continue
+            category = unicodedata.category(char)
+            if category == "Cs" or (category == "Cc") or char in "\u2028\u2029":
+                raise DraftParseError(
+                    f"control character U+{ord(char):04X} is not allowed", source, number
+                )
+
+
+def _split_front_matter(text: str, source: str) -> tuple[str, list[str], int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise DraftParseError("missing front matter: the file must start with a '---' line", source, 1)
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            return "\n".join(lines[1:index]), lines[index + 1 :], index + 2
+    raise DraftParseError("front matter is not closed: add a '---' line after it", source, 1)
+
+
+def _read_front_matter(meta: str, source: str) -> dict[str, object]:
+    try:
+        data = yaml.safe_load(meta) if meta.strip() else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise DraftParseError(f"malformed front matter: {problem}", source, line) from None
+    if not isinstance(data, dict):
+        raise DraftParseError("front matter must be a mapping of 'key: value' lines", source, 2)
+
+    def line_of(key: str) -> int:
+        for number, line in enumerate(meta.split("\n"), start=2):
+            if line.startswith(f"{key}:"):
+                return number
+        return 2
+
+    unknown = sorted(str(k) for k in data if k not in FRONT_MATTER_KEYS)
+    if unknown:
+        raise DraftParseError(f"unknown front-matter key '{unknown[0]}'", source, line_of(unknown[0]))
+    for required in ("title", "version", "status"):
+        value = data.get(required)
+        if not isinstance(value, str | int | float) or not str(value).strip():
+            raise DraftParseError(f"front matter needs '{required}'", source, line_of(required))
+    status = str(data["status"]).strip()
+    if status not in STATUSES:
+        raise DraftParseError(
+            f"unknown status '{status}': use one of {', '.join(STATUSES)}", source, line_of("status")
+        )
+    moderation = str(data.get("moderation") or "post").strip()
+    if moderation not in MODERATION_MODES:
+        raise DraftParseError(
+            f"unknown moderation '{moderation}': use post or pre", source, line_of("moderation")
+        )
+    date_value = data.get("date")
+    date: dt.date | None = None
+    if date_value is not None:
+        date = _to_datetime(date_value, "date", source, line_of("date"), end_of_day=False).date()
+    opens_raw, closes_raw = data.get("comments_open"), data.get("comments_close")
+    if (opens_raw is None) != (closes_raw is None):
+        missing = "comments_close" if closes_raw is None else "comments_open"
+        raise DraftParseError(
+            f"a comment period needs both comments_open and comments_close ('{missing}' is missing)",
+            source,
+            line_of("comments_open" if opens_raw is not None else "comments_close"),
+        )
+    opens = closes = None
+    if opens_raw is not None and closes_raw is not None:
+        opens = _to_datetime(opens_raw, "comments_open", source, line_of("comments_open"), False)
+        closes = _to_datetime(closes_raw, "comments_close", source, line_of("comments_close"), True)
+        if closes <= opens:
+            raise DraftParseError(
+                "the comment period closes before it opens", source, line_of("comments_close")
+            )
+    return {
+        "title": str(data["title"]).strip(),
+        "version": str(data["version"]).strip(),
+        "status": status,
+        "date": date,
+        "summary": str(data.get("summary") or "").strip(),
+        "change_note": str(data.get("change_note") or "").strip(),
+        "comments_open": opens,
+        "comments_close": closes,
+        "moderation": moderation,
+    }
+
+
+def _to_datetime(value: object, key: str, source: str, line: int, end_of_day: bool) -> dt.datetime:
+    """Read a date (New Zealand day) or an ISO date-time with offset, as an aware UTC datetime."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time.max if end_of_day else dt.time.min)
+        moment = moment.replace(microsecond=0, tzinfo=NZ)
+    elif isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise DraftParseError(
+                f"'{key}' is not a date (YYYY-MM-DD) or ISO date-time: {value!r}", source, line
+            ) from None
+        if len(value.strip()) == 10:
+            day = moment.date()
+            moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+            moment = moment.replace(microsecond=0, tzinfo=NZ)
+    else:
+        raise DraftParseError(f"'{key}' is not a date: {value!r}", source, line)
+    if moment.tzinfo is None:
+        raise DraftParseError(f"'{key}' needs a time-zone offset, e.g. +13:00", source, line)
+    return moment.astimezone(dt.UTC)
+
+
+# --- body -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _RawClause:
+    markdown: str
+    key: str | None
+    line: int
+    explicit: bool = False
+
+
+@dataclass
+class _RawSection:
+    heading: str
+    key: str | None
+    line: int
+    clauses: list[_RawClause] = field(default_factory=list)
+    explicit: bool = False
+
+
+def _parse_body(lines: list[str], first_line: int, source: str) -> list[_RawSection]:
+    tokens = _block_md.parse("\n".join(lines))
+    sections: list[_RawSection] = []
+    seen_title = False
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.level != 0 or token.nesting == -1 or token.map is None:
+            index += 1
+            continue
+        start, end = token.map
+        line = first_line + start
+        if token.type == "heading_open":
+            heading_text = tokens[index + 1].content
+            if token.tag == "h1":
+                if sections or seen_title:
+                    raise DraftParseError(
+                        "a '#' title may only come once, before the first section", source, line
+                    )
+                seen_title = True
+            elif token.tag == "h2":
+                heading, key = _split_key(heading_text, source, line)
+                heading = plain_text(heading) if heading else ""
+                if not heading:
+                    raise DraftParseError("a section heading is empty", source, line)
+                sections.append(_RawSection(heading=heading, key=key, line=line, explicit=key is not None))
+            else:
+                raise DraftParseError(
+                    f"'{token.markup}' headings are not allowed: clauses sit directly under '##' sections",
+                    source,
+                    line,
+                )
+            index = _skip_block(tokens, index)
+            continue
+        if token.type == "hr":
+            index += 1
+            continue
+        if not sections:
+            raise DraftParseError(
+                "text before the first section: start a section with a '##' heading", source, line
+            )
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            close = _skip_block(tokens, index)
+            for item in tokens[index + 1 : close]:
+                if item.type == "list_item_open" and item.level == 1 and item.map is not None:
+                    item_start, item_end = item.map
+                    raw = _dedent_item(lines[item_start:item_end])
+                    sections[-1].clauses.append(
+                        _make_raw_clause(raw, source, first_line + item_start)
+                    )
+            index = close
+            continue
+        raw = "\n".join(lines[start:end])
+        sections[-1].clauses.append(_make_raw_clause(raw, source, line))
+        index = _skip_block(tokens, index)
+    if not sections:
+        raise DraftParseError("the draft has no sections: add a '##' heading", source, first_line)
+    for section in sections:
+        if not section.clauses:
+            raise DraftParseError(f"section '{section.heading}' is empty", source, section.line)
+    return sections
+
+
+def _skip_block(tokens: Sequence[Token], index: int) -> int:
+    """Return the index just after the block that opens at `index`."""
+    token = tokens[index]
+    if token.nesting == 0:
+        return index + 1
+    depth = 0
+    for position in range(index, len(tokens)):
+        depth += tokens[position].nesting
+        if depth == 0:
+            return position + 1
+    return len(tokens)
+
+
+def _dedent_item(item_lines: list[str]) -> str:
+    """Strip a list item's marker and its continuation indent, leaving standalone Markdown."""
+    first = item_lines[0]
+    match = LIST_MARKER_RE.match(first)
+    width = match.end() if match else 0
+    if match and match.group(3) == "":
+        width = len(match.group(1)) + len(match.group(2)) + 1
+    out = [first[width:] if match else first.lstrip()]
+    for line in item_lines[1:]:
+        stripped = len(line) - len(line.lstrip(" "))
+        out.append(line[min(width, stripped) :])
+    return "\n".join(out).rstrip()
+
+
+def _make_raw_clause(raw: str, source: str, line: int) -> _RawClause:
+    raw = raw.rstrip()
+    text, key = _split_key(raw, source, line + raw.count("\n"))
+    if not text.strip():
+        raise DraftParseError("a clause is empty", source, line)
+    return _RawClause(markdown=text.rstrip(), key=key, line=line, explicit=key is not None)
+
+
+def _split_key(text: str, source: str, line: int) -> tuple[str, str | None]:
+    match = TRAILING_KEY_RE.search(text)
+    if match is None:
+        return text.strip(), None
+    key = match.group(1)
+    if not KEY_RE.match(key):
+        raise DraftParseError(
+            f"bad key '{{#{key}}}': use lower-case letters, digits and hyphens (at most 64)",
+            source,
+            line,
+        )
+    return text[: match.start()].rstrip(), key
+
+
+# --- plain text -----------------------------------------------------------------------------------
+
+
+def plain_text(markdown: str) -> str:
+    """Return the text a reader sees in a clause: what passages are anchored in."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for token in _block_md.parse(markdown):
+        if token.type == "inline":
+            current.append(_inline_text(token.children or []))
+        elif token.type in ("fence", "code_block"):
+            current.append(token.content.rstrip("\n"))
+        elif token.type in ("paragraph_close", "heading_close", "fence", "code_block", "th_close", "td_close"):
+            if current:
+                blocks.append(" ".join(part for part in current if part))
+                current = []
+    if current:
+        blocks.append(" ".join(current))
+    return "\n".join(block for block in blocks if block)
+
+
+def _inline_text(children: Iterable[Token]) -> str:
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(_inline_text(child.children or []))
+    return "".join(parts)
+
+
+# --- keys and numbers -----------------------------------------------------------------------------
+
+
+def _similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
+
+
+def _assign_keys(
+    raw_sections: list[_RawSection], previous: Document | None, source: str
+) -> tuple[Section, ...]:
+    section_keys: dict[str, int] = {}
+    clause_keys: dict[str, int] = {}
+
+    def claim(registry: dict[str, int], key: str, what: str, line: int) -> None:
+        if key in registry:
+            raise DraftParseError(
+                f"duplicate {what} key '{key}' (first used on line {registry[key]})", source, line
+            )
+        registry[key] = line
+
+    for raw in raw_sections:
+        if raw.key:
+            claim(section_keys, raw.key, "section", raw.line)
+        for clause in raw.clauses:
+            if clause.key:
+                claim(clause_keys, clause.key, "clause", clause.line)
+
+    for raw in raw_sections:
+        if raw.key is None:
+            key = _inherit_section_key(raw, previous, section_keys, clause_keys) or slugify(raw.heading)
+            base, suffix = key, 2
+            while key in section_keys:
+                key, suffix = f"{base}-{suffix}", suffix + 1
+            raw.key = key
+            section_keys[key] = raw.line
+
+    texts = {id(c): plain_text(c.markdown) for raw in raw_sections for c in raw.clauses}
+    if previous is not None:
+        candidates = [c for c in previous.clauses if c.key not in clause_keys]
+        unkeyed = [c for raw in raw_sections for c in raw.clauses if c.key is None]
+        scored = sorted(
+            (
+                (ratio, -i, j)
+                for i, clause in enumerate(unkeyed)
+                for j, old in enumerate(candidates)
+                if (ratio := _similarity(texts[id(clause)], old.text)) >= INHERIT_THRESHOLD
+            ),
+            reverse=True,
+        )
+        taken: set[int] = set()
+        for _ratio, neg_i, j in scored:
+            clause = unkeyed[-neg_i]
+            if clause.key is None and j not in taken:
+                clause.key = candidates[j].key
+                clause_keys[clause.key] = clause.line
+                taken.add(j)
+
+    sections: list[Section] = []
+    for s_index, raw in enumerate(raw_sections, start=1):
+        clauses: list[Clause] = []
+        assert raw.key is not None
+        for c_index, rc in enumerate(raw.clauses, start=1):
+            key = rc.key
+            if key is None:
+                key, suffix = f"{raw.key}-{c_index}", 2
+                while key in clause_keys:
+                    key, suffix = f"{raw.key}-{c_index}-{suffix}", suffix + 1
+                clause_keys[key] = rc.line
+            clauses.append(
+                Clause(
+                    key=key,
+                    number=f"{s_index}.{c_index}",
+                    markdown=rc.markdown,
+                    text=texts[id(rc)],
+                    line=rc.line,
+                    explicit_key=rc.explicit,
+                )
+            )
+        sections.append(
+            Section(
+                key=raw.key,
+                heading=raw.heading,
+                clauses=tuple(clauses),
+                number=str(s_index),
+                line=raw.line,
+                explicit_key=raw.explicit,
+            )
+        )
+    return tuple(sections)
+
+
+def _inherit_section_key(
+    raw: _RawSection,
+    previous: Document | None,
+    taken: dict[str, int],
+    clause_keys: dict[str, int],
+) -> str | None:
+    """Match an unkeyed section to a previous one by heading, then by shared clause keys."""
+    if previous is None:
+        return None
+    free = [s for s in previous.sections if s.key not in taken]
+    slug = slugify(raw.heading)
+    for old in free:
+        if old.key == slug or slugify(old.heading) == slug:
+            return old.key
+    mine = {c.key for c in raw.clauses if c.key}
+    best, best_overlap = None, 0
+    for old in free:
+        overlap = len(mine & {c.key for c in old.clauses})
+        if overlap > best_overlap:
+            best, best_overlap = old.key, overlap
+    return best

@@ -1,0 +1,64 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, created_at, intpk
+
+
+class Role(enum.StrEnum):
+    COMMENTER = "commenter"
+    DRAFTER = "drafter"
+    REVIEWER = "reviewer"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    """A fresh token; changing it ends every session and remember-me cookie of the account."""
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default=Role.COMMENTER.value)
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    # Flask-Login's user id is this token, not the row id: rotate it to log out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[created_at]
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.suspended_at is None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the user holds any of `roles`; admins hold every role."""
+        return self.role == Role.ADMIN.value or self.role in roles
+
+    @property
+    def sees_everything(self) -> bool:
+        """Drafters, reviewers and moderators see held and hidden comments too."""
+        return self.has_role(Role.DRAFTER, Role.REVIEWER, Role.MODERATOR)
