@@ -31,7 +31,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        message = _("Your form expired or was not sent from this site. Go back, reload the page and try again.")
+        message = _(
+            "Your form expired or was not sent from this site. Go back, reload the page and try again."
+        )
         return render_template("errors/error.html", code=400, message=message, path=request.path), 400
 
     if app.testing:
@@ -40,4 +42,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:
         app.logger.exception("Unhandled error on %s", request.path)
-        return render_template("errors/error.html", code=500, message=str(MESSAGES[500]), path=request.path), 500
+        return render_template(
+            "errors/error.html", code=500, message=str(MESSAGES[500]), path=request.path
+        ), 500

@@ -15,7 +15,12 @@ users_cli = click.Group("users", help="Manage user accounts.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True, help="Display name shown with comments.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.COMMENTER.value, show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.COMMENTER.value,
+    show_default=True,
+)
 @click.password_option(help="Prompted for when not given.")
 @with_appcontext
 def create_command(email: str, display_name: str, role: str, password: str) -> None:

@@ -15,7 +15,7 @@ from app.models.base import utcnow
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-DEMO_PASSWORD = "korero-demo-2019"
+DEMO_PASSWORD = "korero-demo-2019"  # noqa: S105 - demo accounts exist only in development
 
 password_hasher = PasswordHasher()
 

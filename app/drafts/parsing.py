@@ -116,9 +116,7 @@ def content_hash(text: str) -> str:
 def decode_draft(data: bytes, source: str = "<bytes>") -> str:
     """Decode a draft file's bytes, refusing oversize and non-UTF-8 input."""
     if len(data) > MAX_DRAFT_BYTES:
-        raise DraftParseError(
-            f"file is {len(data):,} bytes; the limit is {MAX_DRAFT_BYTES:,} bytes", source
-        )
+        raise DraftParseError(f"file is {len(data):,} bytes; the limit is {MAX_DRAFT_BYTES:,} bytes", source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -160,10 +158,8 @@ def _check_characters(text: str, source: str) -> None:
             if char == "\t":
                 continue
             category = unicodedata.category(char)
-            if category == "Cs" or (category == "Cc") or char in "\u2028\u2029":
-                raise DraftParseError(
-                    f"control character U+{ord(char):04X} is not allowed", source, number
-                )
+            if category in {"Cs", "Cc"} or char in "\u2028\u2029":
+                raise DraftParseError(f"control character U+{ord(char):04X} is not allowed", source, number)
 
 
 def _split_front_matter(text: str, source: str) -> tuple[str, list[str], int]:
@@ -203,7 +199,9 @@ def _read_front_matter(meta: str, source: str) -> dict[str, object]:
     status = str(data["status"]).strip()
     if status not in STATUSES:
         raise DraftParseError(
-            f"unknown status '{status}': use one of {', '.join(STATUSES)}", source, line_of("status")
+            f"unknown status '{status}': use one of {', '.join(STATUSES)}",
+            source,
+            line_of("status"),
         )
     moderation = str(data.get("moderation") or "post").strip()
     if moderation not in MODERATION_MODES:
@@ -335,9 +333,7 @@ def _parse_body(lines: list[str], first_line: int, source: str) -> list[_RawSect
                 if item.type == "list_item_open" and item.level == 1 and item.map is not None:
                     item_start, item_end = item.map
                     raw = _dedent_item(lines[item_start:item_end])
-                    sections[-1].clauses.append(
-                        _make_raw_clause(raw, source, first_line + item_start)
-                    )
+                    sections[-1].clauses.append(_make_raw_clause(raw, source, first_line + item_start))
             index = close
             continue
         raw = "\n".join(lines[start:end])
@@ -404,20 +400,17 @@ def _split_key(text: str, source: str, line: int) -> tuple[str, str | None]:
 
 
 def plain_text(markdown: str) -> str:
-    """Return the text a reader sees in a clause: what passages are anchored in."""
+    """Return the text a reader sees in a clause: what passages are anchored in.
+
+    Inline markup is dropped, soft line breaks become spaces, and each block (paragraph, table cell, code
+    block) becomes one line.
+    """
     blocks: list[str] = []
-    current: list[str] = []
     for token in _block_md.parse(markdown):
         if token.type == "inline":
-            current.append(_inline_text(token.children or []))
+            blocks.append(_inline_text(token.children or []))
         elif token.type in ("fence", "code_block"):
-            current.append(token.content.rstrip("\n"))
-        elif token.type in ("paragraph_close", "heading_close", "fence", "code_block", "th_close", "td_close"):
-            if current:
-                blocks.append(" ".join(part for part in current if part))
-                current = []
-    if current:
-        blocks.append(" ".join(current))
+            blocks.append(token.content.rstrip("\n"))
     return "\n".join(block for block in blocks if block)
 
 
@@ -495,7 +488,8 @@ def _assign_keys(
     sections: list[Section] = []
     for s_index, raw in enumerate(raw_sections, start=1):
         clauses: list[Clause] = []
-        assert raw.key is not None
+        if raw.key is None:  # every section was given a key above
+            raise AssertionError(raw.heading)
         for c_index, rc in enumerate(raw.clauses, start=1):
             key = rc.key
             if key is None:

@@ -13,9 +13,8 @@ _policy_md = MarkdownIt("js-default", {"typographer": False}).enable(["table", "
 
 # Comments: paragraphs, line breaks and links; nothing else is parsed (emphasis, headings, lists and
 # images stay literal text), so a comment reads the way it was typed.
-_comment_md = (
-    MarkdownIt("zero", {"html": False, "linkify": False, "breaks": True})
-    .enable(["paragraph", "newline", "link", "autolink", "escape", "backticks"])
+_comment_md = MarkdownIt("zero", {"html": False, "linkify": False, "breaks": True}).enable(
+    ["paragraph", "newline", "link", "autolink", "escape", "backticks"]
 )
 
 _COMMENT_TAGS = {"p", "a", "br", "code"}

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.drafts.parsing import NZ, DraftParseError, Document, decode_draft, parse_draft
+from app.drafts.parsing import NZ, Document, DraftParseError, decode_draft, parse_draft
 from app.drafts.rendering import render_clause
 from app.models import Clause, Policy, Section, Version, VersionStatus
 
@@ -321,17 +321,16 @@ class SectionPage:
 def section_page(session: Session, version: Version, section: Section) -> SectionPage:
     """Load a section's clauses and its neighbours for the section page."""
     clauses = list(
-        session.scalars(
-            select(Clause).where(Clause.section_id == section.id).order_by(Clause.position)
-        )
+        session.scalars(select(Clause).where(Clause.section_id == section.id).order_by(Clause.position))
     )
-    toc = list(
-        session.execute(
+    toc = [
+        (key, number, heading)
+        for key, number, heading in session.execute(
             select(Section.key, Section.number, Section.heading)
             .where(Section.version_id == version.id)
             .order_by(Section.position)
-        ).tuples()
-    )
+        )
+    ]
     index = next(i for i, row in enumerate(toc) if row[0] == section.key)
     keys = [row[0] for row in toc]
     before = get_section(session, version, keys[index - 1]) if index > 0 else None

@@ -7,8 +7,14 @@ from app.models.users import Role, User
 
 __all__ = [
     "AuditEvent",
-    "Base", "Clause", "ModerationMode", "Policy",
-    "Role", "Section", "Version", "User",
+    "Base",
+    "Clause",
+    "ModerationMode",
+    "Policy",
+    "Role",
+    "Section",
+    "User",
+    "Version",
     "VersionStatus",
     "audit",
 ]

@@ -1,0 +1,130 @@
+"""Shared fixtures: an app on a real database (SQLite by default, PostgreSQL with TEST_DATABASE_URL).
+
+The schema is built once per run by `alembic upgrade head`; each test runs inside an outer transaction that is
+rolled back, so tests never see each other's rows. Services' commits become savepoint releases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from app import create_app
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+DRAFTS = ROOT / "policy_drafts"
+
+
+def database_url(tmp_dir: Path) -> str:
+    """TEST_DATABASE_URL (PostgreSQL in CI), else a fresh SQLite file for this run."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+    return f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def reset_schema(url: str) -> None:
+    """Drop everything in the test database, so `upgrade head` builds it from nothing."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            existing = sa.MetaData()
+            existing.reflect(connection)
+            existing.drop_all(connection)
+    engine.dispose()
+
+
+def test_config(tmp_dir: Path, url: str) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp_dir),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "SERVER_NAME": "korero.test",
+        "PREFERRED_URL_SCHEME": "http",
+    }
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Build the test database once by upgrading to head."""
+    from flask_migrate import upgrade
+
+    tmp_dir = tmp_path_factory.mktemp("instance")
+    url = database_url(tmp_dir)
+    reset_schema(url)
+    app = create_app(test_config(tmp_dir, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return tmp_dir, url
+
+
+@pytest.fixture(scope="session")
+def base_app(database: tuple[Path, str]) -> Iterator[Flask]:
+    tmp_dir, url = database
+    app = create_app(test_config(tmp_dir, url))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(base_app: Flask) -> Iterator[Flask]:
+    """The app with every database call inside one rolled-back transaction."""
+    with base_app.app_context():
+        engines = db._app_engines[base_app]
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection  # a Connection binds sessions as an Engine would
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield base_app
+        finally:
+            db.session.remove()
+            engines[None] = engine
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def session(app: Flask) -> sa.orm.Session:
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def imported(app: Flask) -> None:
+    """The project's drafts, imported."""
+    from app.drafts.services import import_drafts
+
+    import_drafts(db.session, DRAFTS)
+    db.session.flush()
