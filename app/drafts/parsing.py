@@ -211,7 +211,7 @@ def _read_front_matter(meta: str, source: str) -> dict[str, object]:
     date_value = data.get("date")
     date: dt.date | None = None
     if date_value is not None:
-        date = _to_datetime(date_value, "date", source, line_of("date"), end_of_day=False).date()
+        date = _to_date(date_value, source, line_of("date"))
     opens_raw, closes_raw = data.get("comments_open"), data.get("comments_close")
     if (opens_raw is None) != (closes_raw is None):
         missing = "comments_close" if closes_raw is None else "comments_open"
@@ -239,6 +239,18 @@ def _read_front_matter(meta: str, source: str) -> dict[str, object]:
         "comments_close": closes,
         "moderation": moderation,
     }
+
+
+def _to_date(value: object, source: str, line: int) -> dt.date:
+    """Read a publication date as the calendar day written (no time-zone shift)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise DraftParseError(f"'date' is not a date (YYYY-MM-DD): {value!r}", source, line) from None
 
 
 def _to_datetime(value: object, key: str, source: str, line: int, end_of_day: bool) -> dt.datetime:

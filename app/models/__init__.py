@@ -2,12 +2,32 @@
 
 from app.models.audit import AuditEvent, audit
 from app.models.base import Base
+from app.models.comments import (
+    CampaignGroup,
+    Comment,
+    CommentPlacement,
+    CommentReport,
+    CommentState,
+    DisplayAs,
+    PlacementStatus,
+    Response,
+    ResponseOutcome,
+)
 from app.models.policies import Clause, ModerationMode, Policy, Section, Version, VersionStatus
 from app.models.users import Role, User
 
 __all__ = [
     "AuditEvent",
     "Base",
+    "CampaignGroup",
+    "Comment",
+    "CommentPlacement",
+    "CommentReport",
+    "CommentState",
+    "DisplayAs",
+    "PlacementStatus",
+    "Response",
+    "ResponseOutcome",
     "Clause",
     "ModerationMode",
     "Policy",

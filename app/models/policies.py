@@ -60,7 +60,10 @@ class Version(Base):
     comments_open_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     comments_close_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     word_count: Mapped[int] = mapped_column(default=0)
+    # Bumped on every save of a working version; edit forms carry it for optimistic locking.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     policy: Mapped[Policy] = relationship(lazy="joined", innerjoin=True)
     parent: Mapped[Version | None] = relationship(remote_side="Version.id")

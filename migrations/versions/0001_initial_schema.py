@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:44:27.474015
+Create Date: 2026-11-25 14:47:21.141991
 
 """
 from alembic import op
@@ -76,7 +76,9 @@ def upgrade():
     sa.Column('comments_open_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('comments_close_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('word_count', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['parent_id'], ['versions.id'], name=op.f('fk_versions_parent_id_versions')),
     sa.ForeignKeyConstraint(['policy_id'], ['policies.id'], name=op.f('fk_versions_policy_id_policies'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_versions')),
