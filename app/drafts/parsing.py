@@ -443,8 +443,12 @@ def _inline_text(children: Iterable[Token]) -> str:
 # --- keys and numbers -----------------------------------------------------------------------------
 
 
-def _similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
+def _similarity(a: str, b: str, floor: float = INHERIT_THRESHOLD) -> float:
+    """Word-level similarity in [0, 1]; 0 when the cheap upper bounds already fall below `floor`."""
+    matcher = SequenceMatcher(None, a.split(), b.split(), autojunk=False)
+    if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+        return 0.0
+    return matcher.ratio()
 
 
 def _assign_keys(
@@ -480,18 +484,18 @@ def _assign_keys(
     if previous is not None:
         candidates = [c for c in previous.clauses if c.key not in clause_keys]
         unkeyed = [c for raw in raw_sections for c in raw.clauses if c.key is None]
+        order = {id(c): n for n, c in enumerate(c for raw in raw_sections for c in raw.clauses)}
+        old_order = {c.key: n for n, c in enumerate(previous.clauses)}
+        # Best similarity first; among equals, the nearest position, then document order.
         scored = sorted(
-            (
-                (ratio, -i, j)
-                for i, clause in enumerate(unkeyed)
-                for j, old in enumerate(candidates)
-                if (ratio := _similarity(texts[id(clause)], old.text)) >= INHERIT_THRESHOLD
-            ),
-            reverse=True,
+            (-ratio, abs(order[id(clause)] - old_order[old.key]), i, j)
+            for i, clause in enumerate(unkeyed)
+            for j, old in enumerate(candidates)
+            if (ratio := _similarity(texts[id(clause)], old.text)) >= INHERIT_THRESHOLD
         )
         taken: set[int] = set()
-        for _ratio, neg_i, j in scored:
-            clause = unkeyed[-neg_i]
+        for _ratio, _distance, i, j in scored:
+            clause = unkeyed[i]
             if clause.key is None and j not in taken:
                 clause.key = candidates[j].key
                 clause_keys[clause.key] = clause.line
