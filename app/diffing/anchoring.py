@@ -15,14 +15,19 @@ Re-anchoring, in order of trust:
    inserted just after the passage is not pulled into it). If the quote is intact at the mapped place:
    confidence 1.0, status `unchanged` (or `moved` when the clause moved), even when the clause was reworded
    elsewhere: the passage the comment is about did not change.
-3. Otherwise candidates are scored: the mapped span (its similarity to the quote, taken from the same diff),
-   every exact occurrence of the quote in the new text (whitespace-tolerant), and, if neither is good
-   enough, fuzzy hits from diff_match_patch's `match_main` (Bitap, patterns of at most 32 characters, so the
-   head and the tail of a long quote are searched for separately). A fuzzy hit is never trusted as it is:
-   the span is widened to word boundaries and its similarity to the whole quote measured.
-   confidence = similarity × (w + (1 − w) × context agreement) where the context is the prefix and suffix,
-   and w is 0.8 for the mapped span (the diff already vouches for the place) and 0.6 for search hits (a
-   repeated phrase elsewhere in the clause must not be mistaken for the one commented on).
+3. Otherwise candidates are scored. (a) The mapped span, and variants of it with the edge of a replaced run
+   trimmed (a quote ending in "it." whose full stop became ", and a new sentence." should end at "it,"),
+   snapped to word boundaries when the quote had whole words; each is scored by the edit script the clause
+   diff implies (cheap), the best two letter by letter when that could lift them over the threshold.
+   (b) Every exact occurrence of the quote in the new text (whitespace-tolerant), told apart by context.
+   (c) If nothing is good enough yet and the quote's words came back as insertions (a passage edited *and*
+   moved within the clause), fuzzy hits from diff_match_patch's `match_main` (Bitap, patterns of at most
+   32 characters, so the head and the tail of a long quote are searched for separately). A fuzzy hit is
+   never trusted as it is: the span is snapped to word boundaries and its similarity to the whole quote
+   measured. Similarities are 1 − edit distance / longer length, from real edit scripts, so they never
+   overstate. confidence = similarity × (w + (1 − w) × context agreement), the context being the prefix
+   and suffix (difflib ratio), with w = 0.9 for the mapped span (the diff already vouches for the place)
+   and 0.6 for search hits (a repeated phrase elsewhere must not stand in for the one commented on).
 4. The best candidate at or above CONFIDENCE_THRESHOLD wins: `unchanged`/`moved` if its text is the quote
    (up to whitespace), `text_changed` if the passage itself was edited. Below the threshold: `needs_review`
    with no anchor. We never guess; a person decides. `orphaned` is kept for a clause that no longer exists:
@@ -33,8 +38,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
@@ -47,13 +52,19 @@ AnchorStatus = Literal["unchanged", "moved", "text_changed", "orphaned", "needs_
 CONTEXT_CHARS = 32
 CONFIDENCE_THRESHOLD = 0.75
 # Weight of the quote's own similarity against its context's agreement (see the module docstring).
-MAPPED_WEIGHT = 0.8
+MAPPED_WEIGHT = 0.9
 SEARCH_WEIGHT = 0.6
 # Bitap searches at most this many characters at a time (diff_match_patch's Match_MaxBits).
 MATCH_MAX_BITS = 32
 # Skip the fuzzy search when less than this share of the quote's word characters occur in the new text.
 FUZZY_WORD_FLOOR = 0.5
 MAX_OCCURRENCES = 200
+# Letter-by-letter similarity is rarely this much above the word-level one: below that, skip the work.
+LETTER_REACH = 0.2
+# Longer passages keep their word-level score (letter-level diffs grow with length × distance).
+LETTER_MAX = 400
+# How many of the mapped span's variants get the letter-level check.
+LETTER_CHECKS = 2
 
 _EQUAL = diff_match_patch.DIFF_EQUAL
 _INSERT = diff_match_patch.DIFF_INSERT
@@ -132,10 +143,29 @@ def reanchor(
         if new_text[new_start:new_end] == anchor.exact:
             return Reanchored(_anchor_from(anchor, new_text, new_start, new_end), kept, 1.0)
         near = new_start
-        if new_end > new_start:
-            similarity = diff.span_similarity(start, end, new_start, new_end)
-            context = _context_agreement(new_text, new_start, new_end, anchor.prefix, anchor.suffix)
-            best = (_confidence(similarity, context, MAPPED_WEIGHT), new_start, new_end)
+        whole_start, whole_end = _whole_words(anchor)
+        scored: list[tuple[float, float, float, int, int]] = []
+        for rough_start, rough_end in diff.candidate_spans(start, end):
+            m_start = _snap(new_text, rough_start, whole_start, True)
+            m_end = _snap(new_text, rough_end, whole_end, False)
+            if m_end > m_start:
+                similarity = diff.span_similarity(start, end, m_start, m_end)
+                if similarity < CONFIDENCE_THRESHOLD - LETTER_REACH:
+                    # Hopeless even letter by letter: no need to read the context.
+                    scored.append((similarity * MAPPED_WEIGHT, similarity, 0.0, m_start, m_end))
+                    continue
+                context = _context_agreement(new_text, m_start, m_end, anchor.prefix, anchor.suffix)
+                confidence = _confidence(similarity, context, MAPPED_WEIGHT)
+                scored.append((confidence, similarity, context, m_start, m_end))
+        scored.sort(reverse=True)
+        for rough_confidence, similarity, context, m_start, m_end in scored[:LETTER_CHECKS]:
+            confidence = rough_confidence
+            if confidence < CONFIDENCE_THRESHOLD:
+                # The diff counts whole words; letter by letter a small edit may cost less.
+                letters = _letter_similarity(anchor.exact, new_text[m_start:m_end], similarity)
+                confidence = _confidence(letters, context, MAPPED_WEIGHT)
+            if best is None or (confidence, m_start, m_end) > best:
+                best = (confidence, m_start, m_end)
 
     occurrence = _best_occurrence(new_text, anchor.exact, anchor.prefix, anchor.suffix, near)
     if occurrence is not None:
@@ -144,10 +174,14 @@ def reanchor(
         if best is None or candidate[0] > best[0]:
             best = candidate
 
-    if (best is None or best[0] < CONFIDENCE_THRESHOLD) and _worth_fuzzy_search(anchor.exact, new_text):
-        fuzzy = _fuzzy_search(anchor, new_text, near)
-        if fuzzy is not None and (best is None or fuzzy[0] > best[0]):
-            best = fuzzy
+    # Fuzzy search finds a passage edited *and* moved within the clause (an edit in place was scored
+    # above). Its words then come back as insertions, so it is only worth trying when they do.
+    if best is None or best[0] < CONFIDENCE_THRESHOLD:
+        pool = _clause_diff(old_text, new_text).inserted_words if start >= 0 else _word_set(new_text)
+        if _worth_fuzzy_search(anchor.exact, pool):
+            fuzzy = _fuzzy_search(anchor, new_text, near)
+            if fuzzy is not None and (best is None or fuzzy[0] > best[0]):
+                best = fuzzy
 
     if best is None or best[0] < CONFIDENCE_THRESHOLD:
         return Reanchored(None, "needs_review", round(best[0], 3) if best else 0.0)
@@ -167,14 +201,19 @@ class _ClauseDiff:
         encoder = WordEncoder()
         self.ops: list[tuple[int, int, int, int, int]] = []  # (op, old start, old end, new start, new end)
         old_at = new_at = 0
+        inserted: list[str] = []
         for op, chars in encoded_diff(encoder, old_text, new_text):
-            size = len(encoder.decode(chars))
+            text = encoder.decode(chars)
+            size = len(text)
+            if op == _INSERT:
+                inserted.append(text)
             old_size = 0 if op == _INSERT else size
             new_size = 0 if op == _DELETE else size
             self.ops.append((op, old_at, old_at + old_size, new_at, new_at + new_size))
             old_at += old_size
             new_at += new_size
         self.old_length, self.new_length = old_at, new_at
+        self.inserted_words = frozenset(_WORD_RE.findall(" ".join(inserted)))
         # Old-text ranges of equalities and deletions tile the old text: search them by start.
         self._old_ops = [i for i, o in enumerate(self.ops) if o[0] != _INSERT]
         self._old_starts = [self.ops[i][1] for i in self._old_ops]
@@ -207,18 +246,62 @@ class _ClauseDiff:
         return new_end
 
     def span_similarity(self, start: int, end: int, new_start: int, new_end: int) -> float:
-        """Measure how alike old[start:end] and new[new_start:new_end] are, from this diff alone."""
-        clipped: list[tuple[int, str]] = []
+        """Score old[start:end] against new[new_start:new_end] by the edit script this diff implies.
+
+        The script is a real one, so the score never overstates the similarity.
+        """
+        script: list[tuple[int, str]] = []
         for op, o_start, o_end, n_start, n_end in self.ops:
             if op == _INSERT:
-                low, high = max(n_start, new_start), min(n_end, new_end)
-            else:
-                low, high = max(o_start, start), min(o_end, end)
-            if high > low:
-                clipped.append((op, "x" * (high - low)))
-        distance: int = _dmp.diff_levenshtein(clipped)
+                size = min(n_end, new_end) - max(n_start, new_start)
+                if size > 0:
+                    script.append((_INSERT, "x" * size))
+                continue
+            if op == _DELETE:
+                size = min(o_end, end) - max(o_start, start)
+                if size > 0:
+                    script.append((_DELETE, "x" * size))
+                continue
+            # An equality counts where it lies inside both spans; elsewhere in one span it is an edit.
+            shift = n_start - o_start
+            old_in = (max(o_start, start), min(o_end, end))
+            new_in = (max(o_start, new_start - shift), min(o_end, new_end - shift))
+            both = min(old_in[1], new_in[1]) - max(old_in[0], new_in[0])
+            both = max(both, 0)
+            only_old = max(old_in[1] - old_in[0], 0) - both
+            only_new = max(new_in[1] - new_in[0], 0) - both
+            if only_old:
+                script.append((_DELETE, "x" * only_old))
+            if only_new:
+                script.append((_INSERT, "x" * only_new))
+            if both:
+                script.append((_EQUAL, "x" * both))
+        distance: int = _dmp.diff_levenshtein(script)
         longest = max(end - start, new_end - new_start)
-        return 1.0 - distance / longest if longest else 1.0
+        return max(0.0, 1.0 - distance / longest) if longest else 1.0
+
+    def candidate_spans(self, start: int, end: int) -> set[tuple[int, int]]:
+        """Offer new spans for old[start:end]: mapped, and with edge replacements trimmed."""
+        new_start, new_end = self.map_start(start), self.map_end(end)
+        starts, ends = {new_start}, {new_end}
+        ops = self.ops
+        first = self._op_at(start)
+        if ops[first][0] == _DELETE and first + 1 < len(ops) and ops[first + 1][0] == _INSERT:
+            # The quote starts inside a replaced run: its replacement may or may not belong to it.
+            replacement = ops[first + 1]
+            lost = min(ops[first][2], end) - start
+            starts.update((replacement[4], max(replacement[3], replacement[4] - lost)))
+        last = self._op_at(end - 1)
+        if ops[last][0] == _DELETE and last + 1 < len(ops) and ops[last + 1][0] == _INSERT:
+            replacement = ops[last + 1]
+            lost = end - max(ops[last][1], start)
+            ends.update((replacement[3], min(replacement[4], replacement[3] + lost)))
+        # An insertion inside the span, nearest either edge, may be new text next to the passage.
+        inside = [o for o in ops if o[0] == _INSERT and new_start <= o[3] and o[4] <= new_end]
+        if inside:
+            starts.add(inside[0][4])
+            ends.add(inside[-1][3])
+        return {(s, e) for s in starts for e in ends if e > s}
 
 
 @lru_cache(maxsize=4096)
@@ -229,11 +312,12 @@ def _clause_diff(old_text: str, new_text: str) -> _ClauseDiff:
 
 def _new_dmp() -> diff_match_patch:
     dmp = diff_match_patch()
-    # Verifying a fuzzy hit compares two short passages; a deadline only makes the score conservative.
-    dmp.Diff_Timeout = 0.05
+    # No deadline: a diff cut short by the clock would make results depend on how busy the machine is.
+    # Letter-level diffs are kept cheap by length instead (LETTER_MAX).
+    dmp.Diff_Timeout = 0
     dmp.Match_MaxBits = MATCH_MAX_BITS
-    # Bitap gives up beyond 40% errors: a hit that poor could not pass the threshold anyway.
-    dmp.Match_Threshold = 0.4
+    # Bitap gives up beyond 30% errors in a 32-character piece: such a hit would not pass the threshold.
+    dmp.Match_Threshold = 0.3
     return dmp
 
 
@@ -257,33 +341,43 @@ def _squash(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _quote_pattern(exact: str) -> re.Pattern[str] | None:
-    words = exact.split()
-    if not words:
-        return None
-    return re.compile(r"\s+".join(re.escape(w) for w in words))
+def _squashed(text: str) -> tuple[str, tuple[int, ...]]:
+    """Collapse each run of whitespace to one space; keep where each kept character came from."""
+    chars: list[str] = []
+    origins: list[int] = []
+    in_space = False
+    for index, char in enumerate(text):
+        if char.isspace():
+            if in_space:
+                continue
+            in_space = True
+        else:
+            in_space = False
+        chars.append(" " if in_space else char)
+        origins.append(index)
+    return "".join(chars), tuple(origins)
 
 
 def _best_occurrence(
     text: str, exact: str, prefix: str, suffix: str, hint: int | None
 ) -> tuple[int, int, float] | None:
     """Find the occurrence of the quote (whitespace-tolerant) whose context agrees best, then nearest."""
-    pattern = _quote_pattern(exact)
-    if pattern is None:
+    quote = " ".join(exact.split())
+    if not quote:
         return None
+    squashed, origins = _squashed(text)
     best: tuple[float, int, int, int] | None = None  # (context, -distance, start, end)
-    position = 0
+    found = squashed.find(quote)
     for _ in range(MAX_OCCURRENCES):
-        match = pattern.search(text, position)
-        if match is None:
+        if found < 0:
             break
-        start, end = match.span()
+        start, end = origins[found], origins[found + len(quote) - 1] + 1
         context = _context_agreement(text, start, end, prefix, suffix)
         distance = abs(start - hint) if hint is not None else start
         candidate = (context, -distance, start, end)
         if best is None or candidate > best:
             best = candidate
-        position = start + 1
+        found = squashed.find(quote, found + 1)
     if best is None:
         return None
     return best[2], best[3], best[0]
@@ -293,29 +387,20 @@ def _context_agreement(text: str, start: int, end: int, prefix: str, suffix: str
     """Score 0..1 how well the text around a span agrees with the expected prefix and suffix."""
     scores: list[float] = []
     if prefix:
-        scores.append(_affix_agreement(prefix, text[max(0, start - len(prefix)) : start], True))
+        scores.append(_affix_agreement(prefix, text[max(0, start - len(prefix)) : start]))
     if suffix:
-        scores.append(_affix_agreement(suffix, text[end : end + len(suffix)], False))
+        scores.append(_affix_agreement(suffix, text[end : end + len(suffix)]))
     return sum(scores) / len(scores) if scores else 1.0
 
 
-def _affix_agreement(expected: str, actual: str, from_end: bool) -> float:
+@lru_cache(maxsize=4096)
+def _affix_agreement(expected: str, actual: str) -> float:
     if expected == actual:
         return 1.0
     if not actual:
         return 0.0
-    # Half for the run that still touches the passage, half for the characters still present at all.
-    if from_end:
-        common = len(_commonprefix(expected[::-1], actual[::-1]))
-    else:
-        common = len(_commonprefix(expected, actual))
-    shared = sum((Counter(expected) & Counter(actual)).values())
-    return 0.5 * common / len(expected) + 0.5 * shared / max(len(expected), len(actual))
-
-
-def _commonprefix(a: str, b: str) -> str:
-    size: int = _dmp.diff_commonPrefix(a, b)
-    return a[:size]
+    # Ratcliff/Obershelp on at most 32 characters a side: cheap, and a few edits nearby cost a little.
+    return SequenceMatcher(None, expected, actual, autojunk=False).ratio()
 
 
 @lru_cache(maxsize=1024)
@@ -323,76 +408,105 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(_WORD_RE.findall(text))
 
 
-def _worth_fuzzy_search(exact: str, new_text: str) -> bool:
-    """Tell whether enough of the quote's words survive for a fuzzy hit to have a chance."""
+def _worth_fuzzy_search(exact: str, present: frozenset[str]) -> bool:
+    """Tell whether enough of the quote's words are present for a fuzzy hit to have a chance."""
     words = _WORD_RE.findall(exact)
     total = sum(len(w) for w in words)
     if total == 0:
         return False
-    present = _word_set(new_text)
     return sum(len(w) for w in words if w in present) >= FUZZY_WORD_FLOOR * total
 
 
 def _fuzzy_search(anchor: Anchor, text: str, near: int) -> tuple[float, int, int] | None:
-    """Search for a near match of the quote around `near`, verifying each hit against the whole quote."""
+    """Search the clause for a near match of the quote, verifying the hit against the whole quote."""
     exact = anchor.exact
     size = len(exact)
     head = exact[:MATCH_MAX_BITS]
     tail = exact[-MATCH_MAX_BITS:]
     spans: set[tuple[int, int]] = set()
     head_at: int = _dmp.match_main(text, head, near)
-    tail_at: int = -1
     if head_at >= 0:
         spans.add((head_at, head_at + size))
     if size > MATCH_MAX_BITS:
-        tail_at = _dmp.match_main(text, tail, near + size - len(tail))
+        tail_at: int = _dmp.match_main(text, tail, near + size - len(tail))
         if tail_at >= 0:
-            spans.add((tail_at + len(tail) - size, tail_at + len(tail)))
-            if head_at >= 0 and tail_at + len(tail) > head_at:
-                spans.add((head_at, tail_at + len(tail)))
-    best: tuple[float, int, int] | None = None
+            tail_end = tail_at + len(tail)
+            spans.add((tail_end - size, tail_end))
+            if head_at >= 0 and tail_end > head_at:
+                spans.add((head_at, tail_end))
+    whole_start, whole_end = _whole_words(anchor)
+    # Rank the spans by the cheap word-level similarity; verify the best one letter by letter.
+    ranked: list[tuple[float, int, int]] = []
     for rough_start, rough_end in spans:
-        for start in _boundaries(text, rough_start, True):
-            for end in _boundaries(text, rough_end, False):
-                if end <= start:
-                    continue
-                similarity = _similarity(exact, text[start:end])
-                context = _context_agreement(text, start, end, anchor.prefix, anchor.suffix)
-                candidate = (_confidence(similarity, context, SEARCH_WEIGHT), start, end)
-                if best is None or candidate > best:
-                    best = candidate
-    return best
+        start = _snap(text, rough_start, whole_start, True)
+        end = _snap(text, rough_end, whole_end, False)
+        if end > start:
+            ranked.append((_similarity(exact, text[start:end], exact=False), start, end))
+    if not ranked:
+        return None
+    _rough, start, end = max(ranked)
+    similarity = _similarity(exact, text[start:end])
+    context = _context_agreement(text, start, end, anchor.prefix, anchor.suffix)
+    return _confidence(similarity, context, SEARCH_WEIGHT), start, end
 
 
-def _boundaries(text: str, at: int, is_start: bool) -> set[int]:
-    """Offer the rough offset and the nearest word boundaries around it as span ends."""
+def _whole_words(anchor: Anchor) -> tuple[bool, bool]:
+    """Tell whether the quote starts and ends on word boundaries (its matches should too)."""
+    exact = anchor.exact
+    whole_start = not anchor.prefix or not _is_word(anchor.prefix[-1]) or not _is_word(exact[0])
+    whole_end = not anchor.suffix or not _is_word(anchor.suffix[0]) or not _is_word(exact[-1])
+    return whole_start, whole_end
+
+
+def _snap(text: str, at: int, whole_words: bool, is_start: bool) -> int:
+    """Move a rough span end to the nearest word boundary (when the quote had whole words)."""
     at = max(0, min(at, len(text)))
-    options = {at}
-    left = at
-    while left > 0 and _is_word(text[left - 1]) and (left >= len(text) or _is_word(text[left])):
-        left -= 1
-    right = at
-    while 0 < right < len(text) and _is_word(text[right - 1]) and _is_word(text[right]):
-        right += 1
-    options.update((left, right))
+    if whole_words:
+        left = right = at
+        while 0 < left < len(text) and _is_word(text[left - 1]) and _is_word(text[left]):
+            left -= 1
+        while 0 < right < len(text) and _is_word(text[right - 1]) and _is_word(text[right]):
+            right += 1
+        at = left if at - left <= right - at else right
+    # Never start or end a span on whitespace.
     if is_start:
-        # A start on whitespace moves onto the word that follows.
-        options.update(o + 1 for o in list(options) if o < len(text) and text[o].isspace())
+        while at < len(text) and text[at].isspace():
+            at += 1
     else:
-        options.update(o - 1 for o in list(options) if o > 0 and text[o - 1].isspace())
-    return {o for o in options if 0 <= o <= len(text)}
+        while at > 0 and text[at - 1].isspace():
+            at -= 1
+    return at
 
 
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _similarity(a: str, b: str) -> float:
-    """Score 0..1: one minus the Levenshtein distance over the longer length."""
+def _similarity(a: str, b: str, *, exact: bool = True) -> float:
+    """Score 0..1: one minus an edit distance over the longer length (never more than the truth).
+
+    The word-level distance comes first (cheap; a changed word costs all its letters); with `exact`, a
+    character-level diff may then raise it. Both are lengths of real edit scripts, so neither overstates
+    the similarity.
+    """
     if a == b:
         return 1.0
     longest = max(len(a), len(b))
     if min(len(a), len(b)) < CONFIDENCE_THRESHOLD * longest:
         return min(len(a), len(b)) / longest  # the distance is at least the difference in length
-    distance: int = _dmp.diff_levenshtein(_dmp.diff_main(a, b, False))
-    return 1.0 - distance / longest
+    encoder = WordEncoder()
+    diffs = [(op, "x" * len(encoder.decode(c))) for op, c in encoded_diff(encoder, a, b)]
+    words: int = _dmp.diff_levenshtein(diffs)
+    similarity = max(0.0, 1.0 - words / longest)
+    return _letter_similarity(a, b, similarity) if exact else similarity
+
+
+def _letter_similarity(a: str, b: str, words: float) -> float:
+    """Raise a word-level similarity by a letter-level diff when that could make a difference."""
+    if not CONFIDENCE_THRESHOLD - LETTER_REACH <= words < 1.0:
+        return words
+    longest = max(len(a), len(b))
+    if longest > LETTER_MAX or min(len(a), len(b)) < CONFIDENCE_THRESHOLD * longest:
+        return words
+    letters: int = _dmp.diff_levenshtein(_dmp.diff_main(a, b, False))
+    return max(words, 1.0 - letters / longest)

@@ -35,7 +35,8 @@ How a comparison reads (the decisions behind it):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypedDict
 
@@ -137,6 +138,7 @@ class WordEncoder:
 
     def __init__(self) -> None:
         """Start with no tokens known."""
+        self.generation = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -167,10 +169,9 @@ class WordEncoder:
         tokens = self._tokens
         return "".join([tokens[c] for c in chars])
 
-    def count_words(self, chars: str) -> int:
-        """Count the encoded characters that stand for words (not whitespace or punctuation)."""
-        words = self._word_codes
-        return sum(1 for c in chars if c in words)
+    def is_word(self, char: str) -> bool:
+        """Tell whether an encoded character stands for a word (not whitespace or punctuation)."""
+        return char in self._word_codes
 
     def _new_code(self, token: str) -> str:
         number = self._next
@@ -179,6 +180,7 @@ class WordEncoder:
         if number > _MAX_CODE:
             # More distinct tokens than characters: start again (only pathological input gets here).
             self._reset()
+            self.generation += 1
             raise _EncoderFullError
         self._next = number + 1
         code = chr(number)
@@ -213,12 +215,20 @@ def encoded_diff(encoder: WordEncoder, old_text: str, new_text: str) -> list[tup
     return diffs
 
 
+RawDiff = Callable[[str, str], list[tuple[int, str]]]
+
+
 def word_diff(old_text: str, new_text: str, encoder: WordEncoder | None = None) -> tuple[WordOp, ...]:
     """Diff two texts word by word, cleaned up for reading (diff_cleanupSemantic)."""
+    words = encoder or WordEncoder()
+    return _word_ops(old_text, new_text, words, lambda a, b: encoded_diff(words, a, b))
+
+
+def _word_ops(old_text: str, new_text: str, encoder: WordEncoder, raw: RawDiff) -> tuple[WordOp, ...]:
+    """Diff in one canonical direction and mirror, so a diff backwards is the exact mirror image."""
     if old_text > new_text:
-        return _mirror(word_diff(new_text, old_text, encoder))
-    encoder = encoder or WordEncoder()
-    diffs = [(op, encoder.decode(chars)) for op, chars in encoded_diff(encoder, old_text, new_text)]
+        return _mirror(_word_ops(new_text, old_text, encoder, raw))
+    diffs = [(op, encoder.decode(chars)) for op, chars in raw(old_text, new_text)]
     _dmp.diff_cleanupSemantic(diffs)
     return _normalise([WordOp(_OPS[op], text) for op, text in diffs if text])
 
@@ -281,9 +291,10 @@ class _Comparison:
     def __init__(self, old: Document, new: Document) -> None:
         self.old, self.new = old, new
         self.encoder = WordEncoder()
-        self._matched: dict[tuple[str, str], int] = {}
+        self._matched: dict[tuple[str, str, frozenset[int]], frozenset[int]] = {}
         self._words: dict[str, list[str]] = {}
-        self._word_sets: dict[str, frozenset[str]] = {}
+        self._lost: dict[tuple[str, str], Counter[str]] = {}
+        self._raw: dict[tuple[str, str, int], list[tuple[int, str]]] = {}
         self.old_sections = {s.key: i for i, s in enumerate(old.sections)}
         self.new_sections = {s.key: i for i, s in enumerate(new.sections)}
         self.old_places = _places(old)
@@ -414,7 +425,7 @@ class _Comparison:
         return moved, reworded
 
     def _words_for(self, key: str) -> tuple[WordOp, ...]:
-        return word_diff(self.old_places[key].clause.text, self.new_places[key].clause.text, self.encoder)
+        return self._word_diff(self.old_places[key].clause.text, self.new_places[key].clause.text)
 
     def _clause_change(
         self,
@@ -452,7 +463,7 @@ class _Comparison:
                 continue
             found[kept] = [k for k in keys if k != kept]
             joined = "\n".join(self.new_places[k].clause.text for k in keys)
-            words = word_diff(self.old_places[kept].clause.text, joined, self.encoder)
+            words = self._word_diff(self.old_places[kept].clause.text, joined)
             self._clause_change("clause_split", kept, new_keys=tuple(keys), words=words)
         return found
 
@@ -466,7 +477,7 @@ class _Comparison:
                 continue
             found[kept] = [k for k in keys if k != kept]
             joined = "\n".join(self.old_places[k].clause.text for k in keys)
-            words = word_diff(joined, self.new_places[kept].clause.text, self.encoder)
+            words = self._word_diff(joined, self.new_places[kept].clause.text)
             self._clause_change("clause_merged", kept, old_keys=tuple(keys), words=words)
         return found
 
@@ -487,14 +498,15 @@ class _Comparison:
             total = len(words)
             if total == 0:
                 continue
+            counts = Counter(words)
             best: tuple[float, str] | None = None
             for kept in reworded:
-                other = other_places[kept].clause.text
-                # Cheap bound first: only words present in the other text can be matched in order.
-                present = self._word_set(other)
-                if sum(1 for w in words if w in present) < PART_CONTAINMENT * total:
+                whole = other_places[kept].clause.text
+                # Cheap bound first: a part must bring back words the kept part lost (see PART_GAIN).
+                lost = self._lost_words(whole, orphan_places[kept].clause.text)
+                if sum((counts & lost).values()) < PART_GAIN * total:
                     continue
-                share = self._matched_words(text, other) / total
+                share = len(self._matched_in(whole, text)) / total
                 if share >= PART_CONTAINMENT and (
                     best is None or share > best[0] or (share == best[0] and kept < best[1])
                 ):
@@ -502,6 +514,19 @@ class _Comparison:
             if best is not None:
                 groups.setdefault(best[1], []).append(orphan)
         return groups
+
+    def _lost_words(self, whole: str, kept_text: str) -> Counter[str]:
+        """Count the words of `whole` that the kept part's text does not account for."""
+        cached = self._lost.get((whole, kept_text))
+        if cached is None:
+            matched = self._matched_in(whole, kept_text)
+            cached = Counter(
+                token
+                for index, token in enumerate(TOKEN_RE.findall(whole))
+                if index not in matched and WORD_RE.fullmatch(token)
+            )
+            self._lost[(whole, kept_text)] = cached
+        return cached
 
     def _verify_parts(
         self,
@@ -515,25 +540,58 @@ class _Comparison:
         whole_words = self._word_count(whole)
         if whole_words == 0:
             return None
-        keys = sorted([kept, *parts], key=lambda k: part_places[k].position)
-        alone = self._matched_words(whole, part_places[kept].clause.text)
-        together = self._matched_words(whole, "\n".join(part_places[k].clause.text for k in keys))
+        # Words of the whole each part accounts for, beyond those already accounted for: repeated
+        # words count once per part, and the parts may sit in any order in the document.
+        alone = self._matched_in(whole, part_places[kept].clause.text)
+        covered = set(alone)
+        for key in sorted(parts):
+            covered |= self._matched_in(whole, part_places[key].clause.text, frozenset(covered))
         part_words = sum(self._word_count(part_places[k].clause.text) for k in parts)
-        if together >= PART_COVERAGE * whole_words and together - alone >= PART_GAIN * part_words:
-            return keys
+        if (
+            len(covered) >= PART_COVERAGE * whole_words
+            and len(covered) - len(alone) >= PART_GAIN * part_words
+        ):
+            return sorted([kept, *parts], key=lambda k: part_places[k].position)
         return None
 
-    def _matched_words(self, a: str, b: str) -> int:
-        """Count the words two texts share in order (the same whichever way round they are asked)."""
-        if a > b:
-            a, b = b, a
-        cached = self._matched.get((a, b))
-        if cached is None:
-            equal = "".join(
-                chars for op, chars in encoded_diff(self.encoder, a, b) if op == diff_match_patch.DIFF_EQUAL
-            )
-            cached = self._matched[(a, b)] = self.encoder.count_words(equal)
+    def _matched_in(self, whole: str, part: str, taken: frozenset[int] = frozenset()) -> frozenset[int]:
+        """Return the positions of the words of `whole` that the part keeps, skipping `taken` ones."""
+        cache_key = (whole, part, taken)
+        cached = self._matched.get(cache_key)
+        if cached is not None:
+            return cached
+        # Both directions of a comparison ask the same question, so the answers agree.
+        if taken:
+            # U+0000 is never a token's code, so a taken word matches nothing.
+            whole_chars = "".join("\0" if i in taken else c for i, c in enumerate(self.encoder.encode(whole)))
+            diffs: list[tuple[int, str]] = _dmp.diff_main(whole_chars, self.encoder.encode(part), False)
+            own = diff_match_patch.DIFF_DELETE
+        elif whole <= part:
+            diffs, own = self._raw_diff(whole, part), diff_match_patch.DIFF_DELETE
+        else:
+            diffs, own = self._raw_diff(part, whole), diff_match_patch.DIFF_INSERT
+        matched: set[int] = set()
+        index = 0
+        for op, chars in diffs:
+            if op == diff_match_patch.DIFF_EQUAL:
+                matched.update(index + i for i, c in enumerate(chars) if self.encoder.is_word(c))
+            elif op != own:
+                continue
+            index += len(chars)
+        cached = self._matched[cache_key] = frozenset(matched)
         return cached
+
+    def _raw_diff(self, a: str, b: str) -> list[tuple[int, str]]:
+        """Diff two texts token by token, once per comparison (shared by word diffs and measures)."""
+        key = (a, b, self.encoder.generation)
+        cached = self._raw.get(key)
+        if cached is None:
+            cached = encoded_diff(self.encoder, a, b)
+            self._raw[(a, b, self.encoder.generation)] = cached
+        return cached
+
+    def _word_diff(self, old_text: str, new_text: str) -> tuple[WordOp, ...]:
+        return _word_ops(old_text, new_text, self.encoder, self._raw_diff)
 
     def _word_count(self, text: str) -> int:
         return len(self._word_list(text))
@@ -542,12 +600,6 @@ class _Comparison:
         cached = self._words.get(text)
         if cached is None:
             cached = self._words[text] = WORD_RE.findall(text)
-        return cached
-
-    def _word_set(self, text: str) -> frozenset[str]:
-        cached = self._word_sets.get(text)
-        if cached is None:
-            cached = self._word_sets[text] = frozenset(self._word_list(text))
         return cached
 
     # --- order ---

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 from difflib import SequenceMatcher
 from zoneinfo import ZoneInfo
 
@@ -142,8 +143,8 @@ def parse_draft(text: str, source: str = "<string>", previous: Document | None =
     _check_characters(text, source)
     meta, body_lines, body_start = _split_front_matter(text, source)
     fields = _read_front_matter(meta, source)
-    sections = _parse_body(body_lines, body_start, source)
-    sections = _assign_keys(sections, previous, source)
+    raw_sections = _parse_body(body_lines, body_start, source)
+    sections = _assign_keys(raw_sections, previous, source)
     return Document(
         sections=sections, source=source, content_hash=content_hash(text), markdown=text, **fields
     )
@@ -162,6 +163,18 @@ def _check_characters(text: str, source: str) -> None:
                 raise DraftParseError(f"control character U+{ord(char):04X} is not allowed", source, number)
 
 
+class _FrontMatter(TypedDict):
+    title: str
+    version: str
+    status: str
+    date: dt.date | None
+    summary: str
+    change_note: str
+    comments_open: dt.datetime | None
+    comments_close: dt.datetime | None
+    moderation: str
+
+
 def _split_front_matter(text: str, source: str) -> tuple[str, list[str], int]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -172,7 +185,7 @@ def _split_front_matter(text: str, source: str) -> tuple[str, list[str], int]:
     raise DraftParseError("front matter is not closed: add a '---' line after it", source, 1)
 
 
-def _read_front_matter(meta: str, source: str) -> dict[str, object]:
+def _read_front_matter(meta: str, source: str) -> _FrontMatter:
     try:
         data = yaml.safe_load(meta) if meta.strip() else None
     except yaml.YAMLError as exc:
@@ -507,8 +520,9 @@ def _assign_keys(
         if raw.key is None:  # every section was given a key above
             raise AssertionError(raw.heading)
         for c_index, rc in enumerate(raw.clauses, start=1):
-            key = rc.key
-            if key is None:
+            if rc.key is not None:
+                key = rc.key
+            else:
                 key, suffix = f"{raw.key}-{c_index}", 2
                 while key in clause_keys:
                     key, suffix = f"{raw.key}-{c_index}-{suffix}", suffix + 1

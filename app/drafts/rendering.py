@@ -24,12 +24,12 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 def render_clause(markdown: str) -> str:
     """Render a clause's Markdown to HTML (raw HTML shows as text)."""
-    return _policy_md.render(markdown)
+    return str(_policy_md.render(markdown))
 
 
 def render_inline(markdown: str) -> str:
     """Render a one-line Markdown fragment (a heading) to inline HTML."""
-    return _policy_md.renderInline(markdown)
+    return str(_policy_md.renderInline(markdown))
 
 
 def render_comment(text: str) -> str:
