@@ -45,6 +45,34 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(drafts_bp)
 
+    from app.pdf import init_app as init_pdf
+
+    init_pdf(app)  # the "pdf" blueprint, its settings and `flask pdf`
+
+    from app.auth.views import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+
+    from app.comments.views import bp as comments_bp
+
+    app.register_blueprint(comments_bp)
+
+    from app.moderation.admin import bp as admin_bp
+    from app.moderation.views import bp as moderation_bp
+    from app.privacy.views import bp as privacy_bp
+
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(privacy_bp)
+
+    from app.diffing.views import bp as diffing_bp
+    from app.drafting.views import bp as drafting_bp
+    from app.responses.views import bp as responses_bp
+
+    app.register_blueprint(drafting_bp)
+    app.register_blueprint(diffing_bp)
+    app.register_blueprint(responses_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from app.errors import init_app

@@ -73,6 +73,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SITE_NAME": "Kōrero",
+        # Links in mail are built from this origin when set (e.g. https://korero.example.org), so a forged
+        # Host header can never put someone else's site into a password-reset link.
+        "PUBLIC_URL": os.environ.get("KORERO_PUBLIC_URL") or None,
+        # Mail: sent through SMTP when MAIL_SERVER is set, else written to instance/outbox/ and the log.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 587),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "true").lower() in {"1", "true", "yes", "on"},
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "Kōrero <no-reply@localhost>",
+        # Distinct open reports after which a published comment is held for a moderator.
+        "REPORT_HIDE_THRESHOLD": 3,
     }
     if not overrides.get("SECRET_KEY"):
         config["SECRET_KEY"] = _secret_key(env, folder)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_babel import format_date, get_locale, ngettext
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import format_date, get_locale, ngettext, refresh
 
 
 def select_locale() -> str | None:
     """Pick the UI language for this request."""
+    if not has_request_context():  # CLI commands and jobs: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang") or request.cookies.get("lang")
     if wanted in languages:
@@ -25,7 +27,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the locale helpers to templates."""
+    """Choose the locale afresh for each request; expose the locale helpers to templates."""
+    # Flask-Babel caches the locale on `g`; a request that reuses an outer app context (the test client inside
+    # a test's app context) would otherwise keep the previous request's language.
+    app.before_request(refresh)
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "en"),
         format_date=format_date,

@@ -62,6 +62,16 @@ def test_config(tmp_dir: Path, url: str) -> dict[str, object]:
     }
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash with argon2's cheapest profile: production cost only slows tests, the logic is the same."""
+    from argon2 import PasswordHasher, profiles
+
+    from app.auth import services
+
+    monkeypatch.setattr(services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Build the test database once by upgrading to head."""

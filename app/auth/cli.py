@@ -1,34 +1,73 @@
-"""`flask users ...`: manage accounts from the command line."""
+"""`flask users ...`: manage accounts from the command line.
+
+Each command calls one service and commits once; a problem prints one line (`Error: ...`), exits non-zero and
+writes nothing.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import click
 from flask.cli import with_appcontext
 
-from app.auth.services import AccountError, create_user
+from app.auth import services
+from app.auth.services import AccountError
 from app.extensions import db
-from app.models import Role
+from app.models import Role, User
 
 users_cli = click.Group("users", help="Manage user accounts.")
+ROLES = ", ".join(r.value for r in Role)
+
+
+def run_service(work: Callable[[], User]) -> User:
+    """Run one service call and commit; on AccountError roll back and fail with its message."""
+    try:
+        user = work()
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    return user
 
 
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True, help="Display name shown with comments.")
-@click.option(
-    "--role",
-    type=click.Choice([r.value for r in Role]),
-    default=Role.COMMENTER.value,
-    show_default=True,
-)
+@click.option("--role", default=Role.COMMENTER.value, show_default=True, help=f"One of: {ROLES}.")
 @click.password_option(help="Prompted for when not given.")
 @with_appcontext
 def create_command(email: str, display_name: str, role: str, password: str) -> None:
     """Create a verified account with a role."""
-    try:
-        user = create_user(db.session, email, display_name, password, role, verified=True)
-        db.session.commit()
-    except AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
+    user = run_service(
+        lambda: services.create_user(db.session, email, display_name, password, role, verified=True)
+    )
     click.echo(f"Created {user.role} account {user.email}.")
+
+
+@users_cli.command("set-role", help=f"Give the account EMAIL the ROLE ({ROLES}).")
+@click.argument("email")
+@click.argument("role", metavar="ROLE")
+@with_appcontext
+def set_role_command(email: str, role: str) -> None:
+    user = run_service(lambda: services.set_role(db.session, email, role))
+    click.echo(f"{user.email} is now a {user.role}.")
+
+
+@users_cli.command("suspend")
+@click.argument("email")
+@click.option("--reason", default="", help="Kept in the audit log.")
+@with_appcontext
+def suspend_command(email: str, reason: str) -> None:
+    """Suspend the account EMAIL: it is signed out everywhere and cannot sign in."""
+    user = run_service(lambda: services.suspend(db.session, email, reason))
+    click.echo(f"Suspended {user.email}; every session of it has ended.")
+
+
+@users_cli.command("unsuspend")
+@click.argument("email")
+@with_appcontext
+def unsuspend_command(email: str) -> None:
+    """Lift the suspension of the account EMAIL."""
+    user = run_service(lambda: services.unsuspend(db.session, email))
+    click.echo(f"{user.email} can sign in again.")

@@ -1,21 +1,45 @@
-"""Account use cases: create users, check passwords, demo accounts."""
+"""Account use cases: register, sign in, confirm an email, reset or change a password, roles, demo accounts.
+
+Each function takes the session first, flushes and never commits; problems are raised as AccountError (or a
+subclass) whose message is safe to show and whose `field` names the form field it belongs to, if any.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
+import unicodedata
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Role, User
+from app.auth import tokens
+from app.models import Role, User, audit
 from app.models.base import utcnow
+from app.models.users import new_session_token
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
+# ASCII addresses only: SMTP without SMTPUTF8 cannot carry others, and a narrow alphabet keeps markup, control
+# characters and header tricks out. At most 254 characters (RFC 5321's path limit), so it fits the column.
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"
+    r"@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}$"
+)
+MAX_EMAIL_LENGTH = 254
+MAX_DISPLAY_NAME_LENGTH = 80
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
+MAX_FAILED_LOGINS = 5
+LOCK_PERIOD = dt.timedelta(minutes=15)
 DEMO_PASSWORD = "korero-demo-2019"  # noqa: S105 - demo accounts exist only in development
+# Characters that can disguise a name next to a comment: direction overrides and isolates.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Unicode categories never wanted in a name: controls (NUL, newlines), lone surrogates, private use, unassigned.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 password_hasher = PasswordHasher()
 
@@ -23,36 +47,136 @@ password_hasher = PasswordHasher()
 class AccountError(ValueError):
     """An account operation that cannot be done; the message is safe to show."""
 
+    def __init__(self, message: object, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class LoginFailed(AccountError):
+    """Unknown email, wrong password or a locked account: one answer for all three, so none is revealed."""
+
+
+class AccountSuspended(AccountError):
+    """The right password for a suspended account."""
+
+
+class LinkError(AccountError):
+    """A confirmation or reset link that cannot be used (expired, altered, already used)."""
+
+    def __init__(self, message: object, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+# --- passwords ----------------------------------------------------------------------------------------------
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
     return password_hasher.hash(password)
 
 
-def verify_password(user: User, password: str) -> bool:
-    """Check a password; rehash in place when argon2's parameters have changed."""
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check against when there is no account, so a miss takes as long as a wrong password."""
+    return hash_password("korero: no account has this password")
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password (against a dummy hash when `user` is None); rehash in place when parameters changed."""
+    stored = user.password_hash if user is not None else _dummy_hash()
+    if not _encodable(password):  # a lone surrogate cannot be anyone's password; spend the same time anyway
+        password, user = "\ufffd", None
     try:
-        password_hasher.verify(user.password_hash, password)
+        password_hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if user is None:
         return False
     if password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return True
 
 
+def validate_password(password: str, field: str = "password") -> None:
+    """Refuse passwords too short, too long or holding characters that cannot be stored."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("Use a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(_l("Use a password of at most %(n)d characters.", n=MAX_PASSWORD_LENGTH), field)
+    if not _encodable(password) or "\x00" in password:
+        raise AccountError(
+            _l("Your password holds a character we cannot store. Please choose another."), field
+        )
+
+
+# --- names and addresses -------------------------------------------------------------------------------------
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def validate_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"Use a password of at most {MAX_PASSWORD_LENGTH} characters.")
+def clean_email(email: str) -> str:
+    """Return the normalised address, or raise AccountError for one we cannot use."""
+    email = normalise_email(email)
+    if not email:
+        raise AccountError(_l("Enter your email address."), "email")
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL_RE.match(email):
+        raise AccountError(_l("Enter an email address like name@example.org."), "email")
+    return email
+
+
+def clean_display_name(display_name: str) -> str:
+    """Return the name in NFC with runs of spaces collapsed, or raise AccountError."""
+    if not _encodable(display_name):
+        raise AccountError(_l("Your display name holds a character we cannot store."), "display_name")
+    name = " ".join(unicodedata.normalize("NFC", display_name).split())
+    if not name or len(name) > MAX_DISPLAY_NAME_LENGTH:
+        raise AccountError(
+            _l("Enter a display name of 1 to %(n)d characters.", n=MAX_DISPLAY_NAME_LENGTH), "display_name"
+        )
+    if any(ch in BIDI_CONTROLS or unicodedata.category(ch) in REFUSED_CATEGORIES for ch in name):
+        raise AccountError(
+            _l("Your display name holds invisible control characters. Please type it again."), "display_name"
+        )
+    return name
+
+
+def clean_role(role: str) -> str:
+    roles = [r.value for r in Role]
+    if role not in roles:
+        raise AccountError(
+            _l("Unknown role '%(role)s'. Choose one of: %(roles)s.", role=role, roles=", ".join(roles)),
+            "role",
+        )
+    return role
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    """Find an account by address, case-insensitively; None for anything that cannot be an address."""
+    email = normalise_email(email)
+    if not email or len(email) > MAX_EMAIL_LENGTH or not EMAIL_RE.match(email):
+        return None
+    return session.scalar(select(User).where(func.lower(User.email) == email))
+
+
+def get_user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+# --- creating accounts ---------------------------------------------------------------------------------------
 
 
 def create_user(
@@ -64,17 +188,12 @@ def create_user(
     verified: bool = False,
 ) -> User:
     """Create an account; raise AccountError for a bad email, name, password, role or a taken email."""
-    email = normalise_email(email)
-    display_name = " ".join(display_name.split())
-    if not EMAIL_RE.match(email):
-        raise AccountError("Enter an email address like name@example.org.")
-    if not display_name or len(display_name) > 80:
-        raise AccountError("Enter a display name of 1 to 80 characters.")
-    if role not in {r.value for r in Role}:
-        raise AccountError(f"Unknown role '{role}'.")
+    email = clean_email(email)
+    display_name = clean_display_name(display_name)
+    role = clean_role(role)
     validate_password(password)
     if get_user_by_email(session, email) is not None:
-        raise AccountError("An account with that email address already exists.")
+        raise AccountError(_l("An account with that email address already exists."), "email")
     user = User(
         email=email,
         display_name=display_name,
@@ -83,6 +202,205 @@ def create_user(
         email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registering did: a new account, or (when the address was taken) the existing owner to warn."""
+
+    user: User
+    created: bool
+
+
+def register(session: Session, email: str, display_name: str, password: str) -> Registration:
+    """Register a commenter; for an address already in use, change nothing and return its owner.
+
+    The caller answers both cases the same way ("check your email") so the form never reveals who has an
+    account; the mail differs. Validation errors are still raised for the form.
+    """
+    email = clean_email(email)
+    display_name = clean_display_name(display_name)
+    validate_password(password)
+    existing = get_user_by_email(session, email)
+    if existing is not None:
+        hash_password(password)  # the same work as a new account, so timing does not tell either
+        return Registration(existing, created=False)
+    user = create_user(session, email, display_name, password)
+    audit(session, user, "user.register", "user", user.id)
+    return Registration(user, created=True)
+
+
+# --- signing in ----------------------------------------------------------------------------------------------
+
+
+def is_locked(user: User, now: dt.datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """Check a sign-in; raise LoginFailed (unknown, wrong or locked, all alike) or AccountSuspended.
+
+    Five wrong passwords in a row lock the account for LOCK_PERIOD; while locked even the right password is
+    refused, with the same message.
+    """
+    now = utcnow()
+    user = get_user_by_email(session, email)
+    correct = verify_password(user, password)  # always hash, so every path takes about as long
+    failed = LoginFailed(_l("Email or password is not right."))
+    if user is None:
+        raise failed
+    if is_locked(user, now):
+        raise failed
+    if not correct:
+        _record_failure(session, user, now)
+        raise failed
+    if user.suspended_at is not None:
+        raise AccountSuspended(_l("This account has been suspended, so it cannot sign in."))
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    return user
+
+
+def _record_failure(session: Session, user: User, now: dt.datetime) -> None:
+    if user.locked_until is not None:  # an earlier lock has run out: start counting afresh
+        user.locked_until = None
+        user.failed_logins = 0
+        session.flush()
+    # Count in SQL, so two wrong guesses at the same moment both count.
+    user.failed_logins = User.failed_logins + 1
+    session.flush()
+    session.refresh(user, ["failed_logins"])
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + LOCK_PERIOD
+        user.failed_logins = 0
+        audit(session, None, "user.lock", "user", user.id, "repeated failed sign-ins")
+    session.flush()
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Rotate the session token: every session and remember-me cookie of the account stops working."""
+    user.session_token = new_session_token()
+    session.flush()
+
+
+# --- confirming an email, resetting a password ---------------------------------------------------------------
+
+
+def email_token(secret_key: str, user: User) -> str:
+    return tokens.make_email_token(secret_key, user.id, user.email)
+
+
+def reset_token(secret_key: str, user: User) -> str:
+    fingerprint = tokens.password_fingerprint(user.password_hash, user.session_token)
+    return tokens.make_reset_token(secret_key, user.id, fingerprint)
+
+
+def _link_error(error: tokens.TokenError) -> LinkError:
+    if isinstance(error, tokens.TokenExpired):
+        return LinkError(_l("This link has expired."), expired=True)
+    return LinkError(_l("This link is not valid. It may have been used already or copied only in part."))
+
+
+def confirm_email(session: Session, secret_key: str, token: str) -> User:
+    """Mark the address in `token` confirmed; raise LinkError for an expired, altered or outdated link."""
+    try:
+        claim = tokens.read_email_token(secret_key, token)
+    except tokens.TokenError as error:
+        raise _link_error(error) from None
+    user = get_user_by_id(session, claim.user_id)
+    if user is None or user.email != claim.email:
+        raise _link_error(tokens.TokenInvalid("outdated"))
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        session.flush()
+    return user
+
+
+def user_for_reset(session: Session, secret_key: str, token: str) -> User:
+    """Return the account a reset link is for, if the link is genuine, fresh and unused; else LinkError."""
+    try:
+        claim = tokens.read_reset_token(secret_key, token)
+    except tokens.TokenError as error:
+        raise _link_error(error) from None
+    user = get_user_by_id(session, claim.user_id)
+    if user is None or not tokens.fingerprint_matches(claim, user.password_hash, user.session_token):
+        raise _link_error(tokens.TokenInvalid("used"))
+    return user
+
+
+def reset_password(session: Session, secret_key: str, token: str, new_password: str) -> User:
+    """Set a new password through a reset link, once; end every session, lift a lock, confirm the address."""
+    user = user_for_reset(session, secret_key, token)
+    validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.email_verified_at is None:  # the link reached the inbox, which proves the address
+        user.email_verified_at = utcnow()
+    end_all_sessions(session, user)
+    audit(session, user, "user.reset_password", "user", user.id)
+    return user
+
+
+# --- the account page ----------------------------------------------------------------------------------------
+
+
+def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
+    """Change a password, given the current one; end every other session (the caller signs this one in again)."""
+    if not verify_password(user, current_password):
+        raise AccountError(_l("Your current password is not right."), "current_password")
+    validate_password(new_password, "new_password")
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(session, user)
+    audit(session, user, "user.change_password", "user", user.id)
+
+
+def change_display_name(session: Session, user: User, display_name: str) -> None:
+    """Rename the account; the new name shows on its comments."""
+    user.display_name = clean_display_name(display_name)
+    session.flush()
+
+
+# --- administration ------------------------------------------------------------------------------------------
+
+
+def _require_user(session: Session, email: str) -> User:
+    user = get_user_by_email(session, email)
+    if user is None:
+        raise AccountError(_l("No account has the email address '%(email)s'.", email=email), "email")
+    return user
+
+
+def set_role(session: Session, email: str, role: str, actor: User | None = None) -> User:
+    """Give an account a role."""
+    role = clean_role(role)
+    user = _require_user(session, email)
+    previous = user.role
+    user.role = role
+    audit(session, actor, "user.set_role", "user", user.id, previous=previous, role=role)
+    session.flush()
+    return user
+
+
+def suspend(session: Session, email: str, reason: str = "", actor: User | None = None) -> User:
+    """Suspend an account: it cannot sign in and every session ends."""
+    user = _require_user(session, email)
+    user.suspended_at = utcnow()
+    user.suspended_reason = reason[:500] or None
+    end_all_sessions(session, user)
+    audit(session, actor, "user.suspend", "user", user.id, reason)
+    return user
+
+
+def unsuspend(session: Session, email: str, actor: User | None = None) -> User:
+    """Lift a suspension."""
+    user = _require_user(session, email)
+    user.suspended_at = None
+    user.suspended_reason = None
+    audit(session, actor, "user.unsuspend", "user", user.id)
     session.flush()
     return user
 

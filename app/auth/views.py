@@ -1,0 +1,369 @@
+"""Accounts: register, confirm an email, sign in and out, reset a password, the account page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from app.auth import forms, services
+from app.auth.services import LOCK_PERIOD, MAX_FAILED_LOGINS, AccountError, LinkError
+from app.extensions import db, limiter, login_manager
+from app.i18n import safe_next
+from app.mail import send_mail
+from app.models import Role, User
+
+bp = Blueprint("auth", __name__)
+
+REGISTER_LIMIT = "5 per hour"
+LOGIN_LIMIT = "10 per minute"
+MAIL_LIMIT = "5 per hour"  # anything that sends mail: forgotten password, resend confirmation
+PASSWORD_CHANGE_LIMIT = "10 per hour"  # noqa: S105 - a rate limit, not a password
+REMEMBER_FOR = dt.timedelta(days=30)
+PENDING_EMAIL_KEY = "auth_pending_email"
+
+ROLE_LABELS = {
+    Role.COMMENTER.value: _l("Commenter"),
+    Role.DRAFTER.value: _l("Drafter"),
+    Role.REVIEWER.value: _l("Reviewer"),
+    Role.MODERATOR.value: _l("Moderator"),
+    Role.ADMIN.value: _l("Administrator"),
+}
+# Staff areas in the site navigation: (label, endpoint, role). Each shows only once its blueprint exists.
+STAFF_LINKS = (
+    (_l("Drafting"), "drafting.index", Role.DRAFTER.value),
+    (_l("Moderation"), "moderation.queue", Role.MODERATOR.value),
+    (_l("Review"), "review.index", Role.REVIEWER.value),
+    (_l("Administration"), "admin.index", Role.ADMIN.value),
+)
+
+
+# --- wiring ---------------------------------------------------------------------------------------------------
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether a route is registered under `name` (staff areas arrive as their blueprints do)."""
+    return name in current_app.view_functions
+
+
+def staff_links() -> list[dict[str, Any]]:
+    """The staff areas the signed-in user may open: label, url and whether it is the current page."""
+    if not current_user.is_authenticated:
+        return []
+    links = []
+    for label, endpoint, role in STAFF_LINKS:
+        if current_user.has_role(role) and has_endpoint(endpoint):
+            blueprint = endpoint.split(".")[0]
+            links.append(
+                {"label": label, "url": url_for(endpoint), "current": request.blueprint == blueprint}
+            )
+    return links
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    app = state.app
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, staff_links=staff_links)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.login_message_category = "info"
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for mail: from PUBLIC_URL when set (a forged Host header cannot steer it), else the request's."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def secret_key() -> str:
+    return str(current_app.config["SECRET_KEY"])
+
+
+def this_user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def form_failed(form: FlaskForm, error: AccountError) -> None:
+    """Put a service's error on the field it belongs to (or the form, if none)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+def invalid(template: str, **context: Any) -> ResponseReturnValue:
+    return render_template(template, **context), 422
+
+
+# --- mail -----------------------------------------------------------------------------------------------------
+
+
+def send_confirmation(user: User) -> None:
+    link = public_url("auth.verify_email", token=services.email_token(secret_key(), user))
+    body = render_template("auth/email/confirm.txt", user=user, link=link, days=3)
+    send_mail(
+        user.email, _("Confirm your email address for %(site)s", site=current_app.config["SITE_NAME"]), body
+    )
+
+
+def send_already_registered(user: User) -> None:
+    body = render_template(
+        "auth/email/already_registered.txt",
+        user=user,
+        login=public_url("auth.login"),
+        reset=public_url("auth.forgot_password"),
+    )
+    send_mail(user.email, _("Someone tried to register with your email address"), body)
+
+
+def send_reset(user: User) -> None:
+    link = public_url("auth.reset_password", token=services.reset_token(secret_key(), user))
+    body = render_template("auth/email/reset.txt", user=user, link=link)
+    send_mail(user.email, _("Reset your %(site)s password", site=current_app.config["SITE_NAME"]), body)
+
+
+# --- registering and confirming -------------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
+def register() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = forms.RegisterForm()
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return invalid("auth/register.html", form=form)
+        return render_template("auth/register.html", form=form)
+    try:
+        registration = services.register(
+            db.session, form.email.data, form.display_name.data, form.password.data
+        )
+    except AccountError as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return invalid("auth/register.html", form=form)
+    db.session.commit()
+    # The same answer whether or not the address already had an account; only the mail differs.
+    if registration.created:
+        send_confirmation(registration.user)
+    else:
+        send_already_registered(registration.user)
+    session[PENDING_EMAIL_KEY] = registration.user.email
+    return redirect(url_for("auth.check_email"))
+
+
+@bp.get("/register/check-email")
+def check_email() -> ResponseReturnValue:
+    return render_template("auth/check_email.html", email=session.get(PENDING_EMAIL_KEY))
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str) -> ResponseReturnValue:
+    try:
+        services.confirm_email(db.session, secret_key(), token)
+    except LinkError as error:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", error=error, purpose="confirm"), 400
+    db.session.commit()
+    session.pop(PENDING_EMAIL_KEY, None)
+    flash(_("Thank you: your email address is confirmed."), "success")
+    return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.post("/account/verify-email")
+@login_required
+@limiter.limit(MAIL_LIMIT, methods=["POST"])
+def resend_confirmation() -> ResponseReturnValue:
+    user = this_user()
+    if user.is_verified:
+        flash(_("Your email address is already confirmed."), "info")
+    else:
+        send_confirmation(user)
+        flash(_("We have sent a new confirmation link to %(email)s.", email=user.email), "success")
+    return redirect(url_for("auth.account"))
+
+
+# --- signing in and out ---------------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login() -> ResponseReturnValue:
+    next_url = safe_next(request.args.get("next"), "")
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(next_url or url_for("auth.account"))
+    form = forms.LoginForm()
+    context: dict[str, Any] = {"form": form, "next_url": next_url, "lock_note": None}
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return invalid("auth/login.html", **context)
+        return render_template("auth/login.html", **context)
+    try:
+        user = services.authenticate(db.session, form.email.data, form.password.data)
+    except services.AccountSuspended as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return render_template("auth/login.html", **context), 403
+    except AccountError as error:
+        db.session.commit()  # keep the count of failed sign-ins
+        form.form_errors.append(str(error))
+        context["lock_note"] = lock_note()
+        return invalid("auth/login.html", **context)
+    db.session.commit()
+    login_user(user, remember=bool(form.remember.data), duration=REMEMBER_FOR)
+    flash(_("You are signed in as %(name)s.", name=user.display_name), "success")
+    return redirect(next_url or url_for("drafts.home"))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out everywhere: rotating the session token ends every session and remember-me cookie."""
+    if current_user.is_authenticated:
+        services.end_all_sessions(db.session, this_user())
+        db.session.commit()
+    logout_user()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("drafts.home"))
+
+
+# --- forgotten passwords --------------------------------------------------------------------------------------
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(MAIL_LIMIT, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = forms.ForgotPasswordForm()
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return invalid("auth/forgot_password.html", form=form)
+        return render_template("auth/forgot_password.html", form=form)
+    user = services.get_user_by_email(db.session, form.email.data)
+    if user is not None and user.is_active:
+        send_reset(user)
+    # The same page whether or not there is an account, so the form cannot be used to find out.
+    return render_template("auth/reset_sent.html", email=form.email.data)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    try:
+        services.user_for_reset(db.session, secret_key(), token)
+    except LinkError as error:
+        return render_template("auth/link_problem.html", error=error, purpose="reset"), 400
+    form = forms.ResetPasswordForm()
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return invalid("auth/reset_password.html", form=form, token=token)
+        return render_template("auth/reset_password.html", form=form, token=token)
+    try:
+        services.reset_password(db.session, secret_key(), token, form.password.data)
+    except LinkError as error:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", error=error, purpose="reset"), 400
+    except AccountError as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return invalid("auth/reset_password.html", form=form, token=token)
+    db.session.commit()
+    logout_user()
+    flash(
+        _(
+            "Your password has been changed and you are signed out everywhere. Sign in with your new password."
+        ),
+        "success",
+    )
+    return redirect(url_for("auth.login"))
+
+
+# --- the account page -----------------------------------------------------------------------------------------
+
+
+def account_page(
+    name_form: forms.DisplayNameForm | None = None, password_form: forms.ChangePasswordForm | None = None
+) -> str:
+    user = this_user()
+    return render_template(
+        "auth/account.html",
+        user=user,
+        role_label=ROLE_LABELS.get(user.role, user.role),
+        name_form=name_form or forms.DisplayNameForm(data={"display_name": user.display_name}),
+        password_form=password_form or forms.ChangePasswordForm(formdata=None),
+        button_form=forms.ButtonForm(),
+    )
+
+
+@bp.get("/account")
+@login_required
+def account() -> ResponseReturnValue:
+    return account_page()
+
+
+@bp.post("/account/display-name")
+@login_required
+def change_display_name() -> ResponseReturnValue:
+    form = forms.DisplayNameForm()
+    if form.validate_on_submit():
+        try:
+            services.change_display_name(db.session, this_user(), form.display_name.data)
+        except AccountError as error:
+            db.session.rollback()
+            form_failed(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your display name is saved."), "success")
+            return redirect(url_for("auth.account"))
+    return account_page(name_form=form), 422
+
+
+@bp.post("/account/password")
+@login_required
+@limiter.limit(PASSWORD_CHANGE_LIMIT, methods=["POST"])
+def change_password() -> ResponseReturnValue:
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        user = this_user()
+        try:
+            services.change_password(db.session, user, form.current_password.data, form.new_password.data)
+        except AccountError as error:
+            db.session.rollback()
+            form_failed(form, error)
+        else:
+            db.session.commit()
+            # The new session token ended every session, this one too: sign this one in again.
+            remembered = bool(
+                request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+            )
+            login_user(user, remember=remembered, duration=REMEMBER_FOR)
+            flash(_("Your password is changed. Every other device has been signed out."), "success")
+            return redirect(url_for("auth.account"))
+    return account_page(password_form=form), 422
+
+
+def lock_note() -> str:
+    """The note shown with every failed sign-in (shown always, so it reveals nothing about an account)."""
+    return _(
+        "After %(n)d wrong passwords in a row, signing in to that account is paused for %(minutes)d minutes.",
+        n=MAX_FAILED_LOGINS,
+        minutes=int(LOCK_PERIOD.total_seconds() // 60),
+    )
