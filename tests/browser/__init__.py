@@ -1,0 +1,1 @@
+"""Real-browser tests (a package, so module names never clash with tests/integration/ ones)."""
