@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 
 from sqlalchemy import select
@@ -10,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.auth.services import create_user
 from app.drafts.parsing import parse_draft
+from app.drafts.rendering import render_comment
 from app.drafts.services import store_version
-from app.models import Policy, Role, User, Version
+from app.models import Clause, Comment, Policy, Role, User, Version
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -83,3 +85,31 @@ def make_version(
 def login(client, user: User, password: str = PASSWORD):
     """Sign in through the real login form (the auth blueprint's `auth.login`)."""
     return client.post("/login", data={"email": user.email, "password": password}, follow_redirects=False)
+
+
+def make_comment(
+    session: Session,
+    user: User | None,
+    version: Version,
+    clause_key: str | None = None,
+    body: str = "I think this clause should say more about consent.",
+    state: str = "published",
+    **kw: object,
+) -> Comment:
+    """Store a comment directly (no service): on `clause_key`, or the version's first clause."""
+    query = select(Clause).where(Clause.version_id == version.id)
+    query = query.where(Clause.key == clause_key) if clause_key else query.order_by(Clause.id)
+    clause = session.scalars(query.limit(1)).one()
+    comment = Comment(
+        user_id=user.id if user is not None else None,
+        version_id=version.id,
+        clause_id=clause.id,
+        body=body,
+        body_html=render_comment(body),
+        fingerprint_hash=hashlib.sha256(body.encode()).hexdigest(),
+        state=state,
+        **kw,
+    )
+    session.add(comment)
+    session.flush()
+    return comment

@@ -1,0 +1,1 @@
+"""Moderation: reports, the moderators' queue, the public moderation log and the admin pages."""

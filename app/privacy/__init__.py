@@ -1,0 +1,1 @@
+"""Privacy: the privacy notice, data export and account deletion."""
