@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -21,7 +21,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    """Attach the security headers to every response."""
+    """Refuse NUL bytes in URLs, and attach the security headers to every response."""
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        # No key, slug or parameter of ours holds a NUL, and PostgreSQL refuses them in text: answer 404
+        # for a path and 400 for a query string instead of letting the database raise.
+        if "\x00" in request.path:
+            abort(404)
+        if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+            abort(400)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.hostile import payloads
+
 POLICY = "/policies/data-protection-and-use-policy"
 
 
@@ -79,3 +81,36 @@ def test_security_headers_on_every_page(client):
     assert "unsafe-inline" not in csp
     assert "default-src 'self'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{POLICY}%00",
+        f"{POLICY}/versions/consultation-draft%00",
+        f"{POLICY}/versions/consultation-draft/sections/purpose%00x",
+    ],
+)
+@pytest.mark.usefixtures("imported")
+def test_nul_bytes_in_paths_are_not_found_not_a_server_error(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.usefixtures("imported")
+def test_nul_bytes_in_query_strings_are_a_bad_request(client):
+    assert client.get("/?lang=m%00i").status_code == 400
+
+
+@pytest.mark.parametrize("payload", payloads())
+@pytest.mark.usefixtures("imported")
+def test_hostile_path_segments_get_a_404_never_a_500(client, payload):
+    from urllib.parse import quote
+
+    segment = quote(payload.encode("utf-8", "surrogatepass"), safe="")[:2000]
+    for path in (
+        f"/policies/{segment}",
+        f"{POLICY}/versions/{segment}",
+        f"{POLICY}/versions/consultation-draft/sections/{segment}",
+    ):
+        response = client.get(path)
+        assert response.status_code in {404, 400}, (path, response.status_code)
