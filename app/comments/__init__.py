@@ -1,0 +1,1 @@
+"""Public comments on clauses: posting, replies, receipts, campaigns, visibility."""
