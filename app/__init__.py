@@ -38,6 +38,9 @@ def register_extensions(app: Flask) -> None:
 
     init_i18n(app)
     security.init_app(app)
+    from app import caching
+
+    caching.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

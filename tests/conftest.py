@@ -57,6 +57,8 @@ def test_config(tmp_dir: Path, url: str) -> dict[str, object]:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": None,
+        # Tests flush without committing, which the page cache (bumped on commit) cannot see; tested on its own.
+        "PAGE_CACHE_SECONDS": 0,
         "SERVER_NAME": "korero.test",
         "PREFERRED_URL_SCHEME": "http",
     }

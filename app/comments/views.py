@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -16,12 +15,10 @@ from flask import (
     request,
     url_for,
 )
-from flask.signals import before_render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from jinja2 import Template
 from sqlalchemy import select
 
 from app.comments import services
@@ -152,25 +149,6 @@ AUTOMATED_MESSAGE = (
     "We could not send this yet: it came back faster than a person can type, or a field meant to stay "
     "empty was filled. Check it and press the button again."
 )
-
-
-# --- the section page hook ---------------------------------------------------------------------------
-
-
-def _section_context(sender: Flask, template: Template, context: dict[str, Any], **_extra: Any) -> None:
-    """Give drafts/section.html each clause's first page of comments, loaded in a fixed number of queries."""
-    if template.name != "drafts/section.html" or "page" not in context or "version" not in context:
-        return
-    version: Version = context["version"]
-    context["comment_lists"] = services.section_comments(
-        db.session, viewer(), version, context["page"].clauses
-    )
-    context["comment_period"] = services.period_status(version)
-
-
-@bp.record_once
-def _connect_signals(state: Any) -> None:
-    before_render_template.connect(_section_context, state.app)
 
 
 # --- commenting --------------------------------------------------------------------------------------

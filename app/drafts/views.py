@@ -6,6 +6,8 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.caching import cached_page
+from app.comments import services as comment_services
 from app.drafts import services
 from app.extensions import db
 from app.models import Policy, Role, Section, Version
@@ -42,6 +44,7 @@ def get_section_or_404(version: Version, key: str) -> Section:
 
 
 @bp.get("/")
+@cached_page
 def home() -> ResponseReturnValue:
     policies = services.list_policies(db.session)
     summaries = [services.policy_summary(p, can_see_working()) for p in policies]
@@ -49,6 +52,7 @@ def home() -> ResponseReturnValue:
 
 
 @bp.get("/policies/<policy_slug>")
+@cached_page
 def policy(policy_slug: str) -> ResponseReturnValue:
     policy = get_policy_or_404(policy_slug)
     summary = services.policy_summary(policy, can_see_working())
@@ -56,6 +60,7 @@ def policy(policy_slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>")
+@cached_page
 def version(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
     page = services.version_page(db.session, version)
@@ -63,11 +68,19 @@ def version(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/sections/<section_key>")
+@cached_page
 def section(policy_slug: str, version_slug: str, section_key: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
     section = get_section_or_404(version, section_key)
     page = services.section_page(db.session, version, section)
-    return render_template("drafts/section.html", version=version, section=section, page=page)
+    return render_template(
+        "drafts/section.html",
+        version=version,
+        section=section,
+        page=page,
+        comment_lists=comment_services.section_comments(db.session, current_user, version, page.clauses),
+        comment_period=comment_services.period_status(version),
+    )
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/clauses/<clause_key>")

@@ -150,6 +150,8 @@ def live_config(instance: Path, url: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": None,
         "PREFERRED_URL_SCHEME": "http",
+        # Tests seed rows from this process, which the server's in-process page cache cannot hear about.
+        "PAGE_CACHE_SECONDS": 0,
     }
 
 
