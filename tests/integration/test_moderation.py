@@ -571,3 +571,10 @@ def test_public_log_is_keyset_paginated(client, session, world, monkeypatch):
 @pytest.mark.parametrize("before", ["1 OR 1=1", "abc", "-5", "created_at; SELECT pg_sleep(5)--"])
 def test_public_log_refuses_malformed_cursors(client, before):
     assert client.get("/moderation/log", query_string={"before": before}).status_code == 400
+
+
+def test_the_section_page_offers_a_report_link_on_others_comments_only(client, session, world):
+    section = f"/policies/{world.version.policy.slug}/versions/{world.version.slug}/sections/purpose"
+    assert f'href="{report_url(world.comment)}"' in client.get(section).text
+    login(client, world.author)
+    assert f'href="{report_url(world.comment)}"' not in client.get(section).text
