@@ -1,0 +1,1 @@
+"""The drafters' workspace: working versions, section editing, uploads, publishing."""

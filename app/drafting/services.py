@@ -1,0 +1,592 @@
+"""The drafters' use cases: start a working version, edit it section by section or upload it, publish it.
+
+Each function takes the session first, flushes and never commits; errors are DraftingError subclasses whose
+message is safe to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.diffing.services import CarryReport, carry_forward, stored_document
+from app.drafts.parsing import (
+    NZ,
+    Document,
+    DraftParseError,
+    content_hash,
+    decode_draft,
+    parse_draft,
+    slugify,
+)
+from app.drafts.rendering import render_clause
+from app.drafts.services import replace_sections, store_version
+from app.models import Policy, User, Version, VersionStatus, audit
+from app.models.base import utcnow
+
+MAX_LABEL = 200
+MAX_CHANGE_NOTE = 2000
+FENCE_RE = re.compile(r"^\s*(```|~~~)")
+
+
+class DraftingError(ValueError):
+    """A drafting action that cannot be done; `message` is safe to show, `status` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class VersionLockedError(DraftingError):
+    """The version is published: it can no longer change."""
+
+    status = 409
+
+
+class AlreadyPublishedError(VersionLockedError):
+    """Publishing a version that is already published."""
+
+
+class PublishRefusedError(DraftingError):
+    """The working version cannot be published; `errors` lists why."""
+
+    status = 422
+
+    def __init__(self, message: str, errors: list[str]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class SourceError(DraftingError):
+    """The Markdown does not parse; `line` is relative to what the drafter edited (None when unknown)."""
+
+    status = 422
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class EditConflictError(DraftingError):
+    """Someone else changed the same text meanwhile: show both texts and keep the drafter's."""
+
+    status = 409
+
+    def __init__(self, message: str, theirs: str, yours: str, revision: int, text_hash: str) -> None:
+        super().__init__(message)
+        self.theirs = theirs
+        self.yours = yours
+        self.revision = revision
+        self.text_hash = text_hash
+
+
+def text_hash(text: str) -> str:
+    """Hash a piece of source text the way edit forms carry it for optimistic locking."""
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def clean_line(value: str, what: str, limit: int, required: bool = True) -> str:
+    """Trim a one-line field and refuse control characters, lone surrogates, blanks and oversize values."""
+    value = " ".join((value or "").split())
+    if required and not value:
+        raise DraftingError(f"Enter {what}.")
+    if len(value) > limit:
+        raise DraftingError(f"{what.capitalize()} must be at most {limit} characters.")
+    _refuse_bad_characters(value, what)
+    return value
+
+
+def clean_text(value: str, what: str, limit: int) -> str:
+    """Trim a multi-line field, normalise newlines and refuse control characters or oversize values."""
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(value) > limit:
+        raise DraftingError(f"{what.capitalize()} must be at most {limit} characters.")
+    _refuse_bad_characters(value.replace("\n", " ").replace("\t", " "), what)
+    return value
+
+
+def _refuse_bad_characters(value: str, what: str) -> None:
+    for char in value:
+        if unicodedata.category(char) in {"Cc", "Cs"}:
+            raise DraftingError(
+                f"{what.capitalize()} contains a character that is not allowed (U+{ord(char):04X})."
+            )
+
+
+# --- reading a working version ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionSource:
+    """A section's Markdown as it stands in the version's source, with where it sits."""
+
+    key: str
+    number: str
+    heading: str
+    start: int  # 0-based index of its heading line
+    end: int  # 0-based index just after its last line
+    text: str
+    hash: str
+    clause_count: int
+
+
+def parent_document(session: Session, version: Version) -> Document | None:
+    """The parent version as stored, for matching unkeyed clauses to the keys comments use."""
+    return stored_document(session, version.parent) if version.parent is not None else None
+
+
+def parse_source(session: Session, version: Version, source: str) -> Document:
+    """Parse a version's Markdown with its parent, so unkeyed clauses inherit the parent's keys."""
+    return parse_draft(source, f"{version.slug}.md", previous=parent_document(session, version))
+
+
+def section_sources(session: Session, version: Version) -> list[SectionSource]:
+    """Split a version's source into its sections (by the parser's own line numbers)."""
+    document = parse_source(session, version, version.source_markdown)
+    return _section_sources(version.source_markdown, document)
+
+
+def _section_sources(source: str, document: Document) -> list[SectionSource]:
+    lines = _lines(source)
+    starts = [s.line - 1 for s in document.sections]
+    out = []
+    for index, section in enumerate(document.sections):
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        text = "\n".join(lines[start:end]).strip("\n")
+        out.append(
+            SectionSource(
+                key=section.key,
+                number=section.number,
+                heading=section.heading,
+                start=start,
+                end=end,
+                text=text,
+                hash=text_hash(text),
+                clause_count=len(section.clauses),
+            )
+        )
+    return out
+
+
+def get_section_source(session: Session, version: Version, key: str) -> SectionSource | None:
+    return next((s for s in section_sources(session, version) if s.key == key), None)
+
+
+def _lines(source: str) -> list[str]:
+    return source.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff").split("\n")
+
+
+# --- keys and front matter -------------------------------------------------------------------------
+
+
+def write_missing_keys(source: str, document: Document) -> str:
+    """Write an explicit `{#key}` after every section heading and clause that lacks one, so keys stay put.
+
+    The result is checked: if the keyed text does not parse to the same keys, the source is returned unchanged.
+    """
+    lines = _lines(source)
+    changed = False
+    for section in document.sections:
+        if not section.explicit_key and section.line:
+            lines[section.line - 1] = f"{lines[section.line - 1].rstrip()} {{#{section.key}}}"
+            changed = True
+        for clause in section.clauses:
+            if clause.explicit_key or not clause.line:
+                continue
+            last = clause.line - 1 + clause.markdown.count("\n")
+            # A key after a closing code fence would stop it closing; a hard break would change meaning.
+            if FENCE_RE.match(lines[last]) or lines[last].endswith(("\\", "  ")):
+                continue
+            lines[last] = f"{lines[last].rstrip()} {{#{clause.key}}}"
+            changed = True
+    if not changed:
+        return source
+    keyed = "\n".join(lines)
+    try:
+        again = parse_draft(keyed, document.source)
+    except DraftParseError:
+        return source
+    same = [(s.key, [c.key for c in s.clauses]) for s in again.sections] == [
+        (s.key, [c.key for c in s.clauses]) for s in document.sections
+    ]
+    return keyed if same else source
+
+
+def with_front_matter(source: str, **changes: Any) -> str:
+    """Rewrite some front-matter keys (None removes a key), keeping the others and their order."""
+    lines = _lines(source)
+    if not lines or lines[0].strip() != "---":
+        raise SourceError("missing front matter: the file must start with a '---' line", 1)
+    try:
+        close = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise SourceError("front matter is not closed: add a '---' line after it", 1) from None
+    try:
+        data = yaml.safe_load("\n".join(lines[1:close])) or {}
+    except yaml.YAMLError:
+        raise SourceError("malformed front matter", 2) from None
+    if not isinstance(data, dict):
+        raise SourceError("front matter must be a mapping of 'key: value' lines", 2)
+    for key, value in changes.items():
+        if value is None or value == "":
+            data.pop(key, None)
+        else:
+            data[key] = value
+    dumped = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000).rstrip("\n")
+    return "\n".join(["---", dumped, "---", *lines[close + 1 :]])
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(NZ).isoformat(timespec="minutes") if moment is not None else None
+
+
+# --- use cases --------------------------------------------------------------------------------------
+
+
+def latest_published(session: Session, policy: Policy) -> Version | None:
+    """The newest public version of a policy: where a new working version starts from."""
+    return session.scalar(
+        select(Version)
+        .where(Version.policy_id == policy.id, Version.status != VersionStatus.WORKING.value)
+        .order_by(Version.position.desc())
+        .limit(1)
+    )
+
+
+def _check_label(session: Session, policy: Policy, label: str, version: Version | None = None) -> str:
+    label = clean_line(label, "a label for the version", MAX_LABEL)
+    clash = session.scalar(
+        select(Version.id).where(
+            Version.policy_id == policy.id,
+            func.lower(Version.label) == label.lower(),
+            Version.id != (version.id if version is not None else -1),
+        )
+    )
+    if clash is not None:
+        raise DraftingError(
+            f"Another version of this policy is already called “{label}”. Choose another label."
+        )
+    return label
+
+
+def _unique_slug(session: Session, policy: Policy, label: str) -> str:
+    base = slugify(label)[:90] or "version"
+    taken = set(session.scalars(select(Version.slug).where(Version.policy_id == policy.id)))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def start_working_version(session: Session, policy: Policy, label: str, actor: User) -> Version:
+    """Start a working version from the latest published one, with explicit keys written into the copy."""
+    label = _check_label(session, policy, label)
+    parent = latest_published(session, policy)
+    if parent is None:
+        raise DraftingError("This policy has no published version to start from.")
+    source = with_front_matter(
+        parent.source_markdown,
+        version=label,
+        status=VersionStatus.WORKING.value,
+        date=None,
+        change_note=None,
+        comments_open=None,
+        comments_close=None,
+    )
+    previous = stored_document(session, parent)
+    document = parse_draft(source, "new.md", previous=previous)
+    source = write_missing_keys(source, document)
+    document = parse_draft(source, "new.md", previous=previous)
+    position = (
+        session.scalar(select(func.max(Version.position)).where(Version.policy_id == policy.id)) or 0
+    ) + 1
+    version = store_version(session, policy, document, _unique_slug(session, policy, label), position, parent)
+    version.change_note = ""
+    audit(session, actor, "version.start", "version", version.id, parent=parent.id, label=label)
+    session.expire(policy, ["versions"])
+    return version
+
+
+def ensure_working(version: Version) -> None:
+    """Refuse to change a version that is no longer a working version."""
+    if version.status != VersionStatus.WORKING.value:
+        raise VersionLockedError(
+            f"“{version.label}” is published and can no longer be changed. Start a new version to make changes."
+        )
+
+
+def _apply_source(session: Session, version: Version, document: Document) -> None:
+    """Store a new source for a working version: rows rewritten, revision bumped."""
+    version.source_markdown = document.markdown
+    version.content_hash = content_hash(document.markdown)
+    version.word_count = document.word_count()
+    version.comments_open_at = document.comments_open
+    version.comments_close_at = document.comments_close
+    version.change_note = document.change_note
+    version.revision = (version.revision or 1) + 1
+    version.updated_at = utcnow()
+    replace_sections(session, version, document)
+    session.expire(version, ["sections"])
+
+
+def _parse_keyed(
+    session: Session, version: Version, source: str, offset: int = 0, span: int | None = None
+) -> Document:
+    """Parse, write missing keys, parse again; parse errors carry a line relative to the edited text."""
+    try:
+        document = parse_source(session, version, source)
+    except DraftParseError as error:
+        line = error.line
+        if line is not None:
+            line -= offset
+            if line < 1 or (span is not None and line > span):
+                line = None
+        raise SourceError(error.message, line) from None
+    keyed = write_missing_keys(document.markdown, document)
+    return parse_source(session, version, keyed) if keyed != document.markdown else document
+
+
+def _replace_section_text(version: Version, current: SectionSource, new_text: str) -> str:
+    lines = _lines(version.source_markdown)
+    replacement = [*new_text.split("\n"), ""]  # a blank line before the next section
+    return "\n".join(lines[: current.start] + replacement + lines[current.end :])
+
+
+def check_section_text(text: str) -> str:
+    """Normalise an edited section and check that it starts with its `##` heading."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    if not text.strip():
+        raise SourceError("The section is empty. Write its '## Heading' line and at least one clause.", 1)
+    first = next(line for line in text.split("\n") if line.strip())
+    if not first.startswith("## "):
+        raise SourceError("A section must start with its heading line, like '## Purpose {#purpose}'.", 1)
+    return text
+
+
+def save_section(
+    session: Session,
+    version: Version,
+    section_key: str,
+    new_text: str,
+    base_revision: int,
+    base_hash: str,
+    actor: User,
+) -> Version:
+    """Save one edited section of a working version, refusing if someone else changed it meanwhile."""
+    ensure_working(version)
+    sources = section_sources(session, version)
+    current = next((s for s in sources if s.key == section_key), None)
+    if current is None:
+        raise EditConflictError(
+            "Someone else removed or renamed this section while you were editing it.",
+            "",
+            new_text,
+            version.revision,
+            "",
+        )
+    if base_revision != version.revision and base_hash != current.hash:
+        raise EditConflictError(
+            "Someone else changed this section while you were editing it.",
+            current.text,
+            new_text,
+            version.revision,
+            current.hash,
+        )
+    text = check_section_text(new_text)
+    source = _replace_section_text(version, current, text)
+    document = _parse_keyed(session, version, source, offset=current.start, span=text.count("\n") + 1)
+    _apply_source(session, version, document)
+    audit(
+        session,
+        actor,
+        "version.edit_section",
+        "version",
+        version.id,
+        section=section_key,
+        revision=version.revision,
+    )
+    session.flush()
+    return version
+
+
+def preview_section(
+    session: Session, version: Version, section_key: str, new_text: str
+) -> list[tuple[str, str]]:
+    """Render an edited section without saving: (clause number, HTML) pairs, or SourceError."""
+    current = get_section_source(session, version, section_key)
+    if current is None:
+        raise SourceError("This section no longer exists in the version.", None)
+    text = check_section_text(new_text)
+    source = _replace_section_text(version, current, text)
+    document = _parse_keyed(session, version, source, offset=current.start, span=text.count("\n") + 1)
+    lines_before = current.start
+    sections = [s for s in document.sections if lines_before < s.line <= lines_before + text.count("\n") + 1]
+    return [(f"{c.number}", render_clause(c.markdown)) for s in sections for c in s.clauses]
+
+
+def upload_source(
+    session: Session, version: Version, data: bytes, base_revision: int, actor: User
+) -> Version:
+    """Replace a working version's whole Markdown with an uploaded file (UTF-8, at most 2 MB)."""
+    ensure_working(version)
+    try:
+        text = decode_draft(data, "upload")
+    except DraftParseError as error:
+        raise SourceError(error.message, error.line) from None
+    if base_revision != version.revision:
+        raise EditConflictError(
+            "Someone else saved this version after you opened the page; your file was not applied.",
+            version.source_markdown,
+            text,
+            version.revision,
+            text_hash(version.source_markdown),
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Errors are reported against the file as uploaded, before its front matter is rewritten.
+    _parse_keyed(session, version, text)
+    text = with_front_matter(text, version=version.label, status=VersionStatus.WORKING.value, date=None)
+    document = _parse_keyed(session, version, text)
+    _apply_source(session, version, document)
+    audit(session, actor, "version.upload", "version", version.id, revision=version.revision, bytes=len(data))
+    session.flush()
+    return version
+
+
+def update_details(
+    session: Session,
+    version: Version,
+    label: str,
+    change_note: str,
+    opens: dt.datetime | None,
+    closes: dt.datetime | None,
+    base_revision: int,
+    actor: User,
+) -> Version:
+    """Set a working version's label, change note and comment period (kept in its front matter too)."""
+    ensure_working(version)
+    if base_revision != version.revision:
+        raise EditConflictError(
+            "Someone else saved this version after you opened the page. Check the details and save again.",
+            "",
+            "",
+            version.revision,
+            "",
+        )
+    label = _check_label(session, version.policy, label, version)
+    change_note = clean_text(change_note, "the change note", MAX_CHANGE_NOTE)
+    if (opens is None) != (closes is None):
+        raise DraftingError("A comment period needs both an opening and a closing time.")
+    if opens is not None and closes is not None and closes <= opens:
+        raise DraftingError("The comment period must close after it opens.")
+    source = with_front_matter(
+        version.source_markdown,
+        version=label,
+        change_note=" ".join(change_note.split()) or None,
+        comments_open=_iso(opens),
+        comments_close=_iso(closes),
+    )
+    document = _parse_keyed(session, version, source)
+    version.label = label
+    _apply_source(session, version, document)
+    version.change_note = change_note
+    audit(session, actor, "version.details", "version", version.id, label=label, revision=version.revision)
+    session.flush()
+    return version
+
+
+def publish_errors(session: Session, version: Version) -> list[str]:
+    """List what stops a working version from being published (empty when it can be)."""
+    errors = []
+    try:
+        document = parse_source(session, version, version.source_markdown)
+    except DraftParseError as error:
+        where = f"line {error.line}: " if error.line else ""
+        return [f"{where}{error.message}"]
+    if not document.clauses:
+        errors.append("The version has no clauses.")
+    if not version.label.strip():
+        errors.append("The version has no label.")
+    return errors
+
+
+def publish_version(
+    session: Session, version: Version, actor: User, now: dt.datetime | None = None
+) -> CarryReport | None:
+    """Publish a working version: it becomes public and immutable, and earlier comments are carried into it."""
+    if version.status != VersionStatus.WORKING.value:
+        when = f" on {version.published_at.astimezone(NZ):%d %B %Y}" if version.published_at else ""
+        raise AlreadyPublishedError(f"“{version.label}” was already published{when}. Nothing was changed.")
+    errors = publish_errors(session, version)
+    if errors:
+        raise PublishRefusedError("This version cannot be published until these problems are fixed.", errors)
+    now = now or utcnow()
+    source = with_front_matter(
+        version.source_markdown, status=VersionStatus.PUBLISHED.value, date=now.astimezone(NZ).date()
+    )
+    document = parse_source(session, version, source)
+    version.source_markdown = document.markdown
+    version.content_hash = content_hash(document.markdown)
+    version.status = VersionStatus.PUBLISHED.value
+    version.published_at = now
+    version.published_on = now.astimezone(NZ).date()
+    version.updated_at = now
+    replace_sections(session, version, document)
+    session.expire(version, ["sections"])
+    report = carry_forward(session, version.parent, version) if version.parent is not None else None
+    audit(
+        session,
+        actor,
+        "version.publish",
+        "version",
+        version.id,
+        carried=report.total if report else 0,
+        by_status=report.by_status if report else {},
+    )
+    session.expire(version.policy, ["versions"])
+    session.flush()
+    return report
+
+
+def mark_final(session: Session, version: Version, actor: User) -> Version:
+    """Mark a published version as the policy's final version (at most one per policy)."""
+    if version.status == VersionStatus.WORKING.value:
+        raise DraftingError("Publish this version before marking it final.")
+    if version.status == VersionStatus.FINAL.value:
+        raise VersionLockedError(f"“{version.label}” is already the final version.")
+    other = session.scalar(
+        select(Version).where(
+            Version.policy_id == version.policy_id,
+            Version.status == VersionStatus.FINAL.value,
+            Version.id != version.id,
+        )
+    )
+    if other is not None:
+        raise DraftingError(f"“{other.label}” is already the final version of this policy.")
+    version.status = VersionStatus.FINAL.value
+    version.updated_at = utcnow()
+    audit(session, actor, "version.final", "version", version.id)
+    session.expire(version.policy, ["versions"])
+    session.flush()
+    return version
+
+
+def working_versions(session: Session, policy: Policy) -> list[Version]:
+    """A policy's working versions, newest first."""
+    return list(
+        session.scalars(
+            select(Version)
+            .where(Version.policy_id == policy.id, Version.status == VersionStatus.WORKING.value)
+            .order_by(Version.position.desc())
+        )
+    )

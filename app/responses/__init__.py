@@ -1,0 +1,1 @@
+"""“You said, we did”: responses to comments and campaign groups."""

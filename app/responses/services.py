@@ -1,0 +1,355 @@
+"""“You said, we did”: drafters answer comments and campaign groups, and say where the change was made."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.drafting.services import DraftingError, clean_text
+from app.models import (
+    CampaignGroup,
+    Clause,
+    Comment,
+    CommentPlacement,
+    CommentState,
+    Response,
+    ResponseOutcome,
+    Section,
+    User,
+    Version,
+    audit,
+)
+from app.models.base import utcnow
+
+MAX_RESPONSE = 5000
+GIST_CHARS = 280
+PER_CLAUSE_LIMIT = 50
+OUTCOME_LABELS: dict[str, Any] = {
+    ResponseOutcome.ACCEPTED.value: _l("Accepted"),
+    ResponseOutcome.PARTLY.value: _l("Partly accepted"),
+    ResponseOutcome.NOT_ACCEPTED.value: _l("Not accepted"),
+    ResponseOutcome.NOTED.value: _l("Noted"),
+}
+CLAUSE_REF_RE = re.compile(r"[\s,;]+")
+
+
+class ResponseError(DraftingError):
+    """A response that cannot be recorded; the message is safe to show."""
+
+
+def gist(text: str, limit: int = GIST_CHARS) -> str:
+    """The first words of a comment, cut at a word boundary."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def resolve_clause_refs(session: Session, version: Version, refs: str) -> list[str]:
+    """Turn “3.2, purpose-1” into clause keys of `version`; unknown references are an error."""
+    tokens = [t for t in CLAUSE_REF_RE.split(refs or "") if t]
+    if len(tokens) > 50:
+        raise ResponseError("Name at most 50 clauses.")
+    rows = session.execute(select(Clause.key, Clause.number).where(Clause.version_id == version.id)).all()
+    by_key = {key: key for key, _n in rows}
+    by_number = {number: key for key, number in rows}
+    keys, unknown = [], []
+    for token in tokens:
+        key = by_key.get(token) or by_number.get(token)
+        if key is None:
+            unknown.append(token[:40])
+        elif key not in keys:
+            keys.append(key)
+    if unknown:
+        raise ResponseError(f"These are not clauses of “{version.label}”: {', '.join(unknown)}.")
+    return keys
+
+
+def respond(
+    session: Session,
+    actor: User,
+    target: Comment | CampaignGroup,
+    outcome: str,
+    text: str,
+    changed_in: Version | None,
+    clause_refs: str,
+) -> Response:
+    """Record (or update) the drafters' response to a comment or a campaign group."""
+    if outcome not in OUTCOME_LABELS:
+        raise ResponseError("Choose what was done: accepted, partly accepted, not accepted or noted.")
+    try:
+        text = clean_text(text, "the response", MAX_RESPONSE)
+    except DraftingError as error:
+        raise ResponseError(error.message) from None
+    if not text:
+        raise ResponseError("Write the response: what was done and why.")
+    version = session.get(Version, target.version_id)
+    if version is None:  # the foreign key makes this impossible; keep the type checker honest
+        raise ResponseError("That comment's version no longer exists.")
+    keys: list[str] = []
+    if changed_in is not None:
+        if changed_in.policy_id != version.policy_id or changed_in.position <= version.position:
+            raise ResponseError("The change must be in a later version of the same policy.")
+        keys = resolve_clause_refs(session, changed_in, clause_refs)
+    elif (clause_refs or "").strip():
+        raise ResponseError("Choose the version the clauses are in.")
+    is_comment = isinstance(target, Comment)
+    response = session.scalar(
+        select(Response).where(
+            Response.comment_id == target.id if is_comment else Response.campaign_group_id == target.id
+        )
+    )
+    if response is None:
+        response = Response(
+            comment_id=target.id if is_comment else None,
+            campaign_group_id=None if is_comment else target.id,
+            version_id=version.id,
+        )
+        session.add(response)
+    else:
+        response.updated_at = utcnow()
+    response.outcome = outcome
+    response.text = text
+    response.changed_in_version_id = changed_in.id if changed_in is not None else None
+    response.changed_clause_keys = keys
+    response.author_id = actor.id
+    session.flush()
+    audit(
+        session,
+        actor,
+        "response.record",
+        "comment" if is_comment else "campaign_group",
+        target.id,
+        outcome=outcome,
+        changed_in=changed_in.id if changed_in is not None else None,
+        clauses=keys,
+    )
+    session.flush()
+    return response
+
+
+# --- what readers see ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseCard:
+    """A response as pages show it."""
+
+    outcome: str
+    outcome_label: str
+    text: str
+    changed_in: Version | None
+    clause_keys: tuple[str, ...]
+
+
+def card(response: Response) -> ResponseCard:
+    return ResponseCard(
+        outcome=response.outcome,
+        outcome_label=str(OUTCOME_LABELS.get(response.outcome, response.outcome)),
+        text=response.text,
+        changed_in=response.changed_in_version,
+        clause_keys=tuple(response.changed_clause_keys or ()),
+    )
+
+
+def response_for_comment(session: Session, comment: Comment) -> Response | None:
+    """The response to a comment: its own, else its campaign group's."""
+    own = session.scalar(select(Response).where(Response.comment_id == comment.id))
+    if own is not None or comment.campaign_group_id is None:
+        return own
+    return session.scalar(select(Response).where(Response.campaign_group_id == comment.campaign_group_id))
+
+
+@dataclass
+class AskedItem:
+    """One thing asked on a clause: a comment, or a campaign group counted once."""
+
+    gist: str
+    count: int
+    tracking_number: str | None
+    response: ResponseCard | None
+
+
+@dataclass
+class ClauseAsks:
+    """What was asked about one clause, how many asked, and what was done."""
+
+    clause: Clause
+    section_number: str
+    section_heading: str
+    people: int = 0
+    items: list[AskedItem] = field(default_factory=list)
+    more: int = 0
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for item in self.items if item.response is not None)
+
+
+def responses_page(session: Session, version: Version) -> list[ClauseAsks]:
+    """Clause by clause, what published comments on `version` asked and what the drafters did."""
+    comments = session.execute(
+        select(
+            Comment.id, Comment.clause_id, Comment.campaign_group_id, Comment.body, Comment.tracking_number
+        )
+        .where(
+            Comment.version_id == version.id,
+            Comment.parent_id.is_(None),
+            Comment.state == CommentState.PUBLISHED.value,
+        )
+        .order_by(Comment.id)
+    ).all()
+    if not comments:
+        return []
+    responses = session.scalars(select(Response).where(Response.version_id == version.id)).all()
+    by_comment = {r.comment_id: r for r in responses if r.comment_id is not None}
+    by_group = {r.campaign_group_id: r for r in responses if r.campaign_group_id is not None}
+    clauses = {
+        clause.id: (clause, number, heading)
+        for clause, number, heading in session.execute(
+            select(Clause, Section.number, Section.heading)
+            .join(Section, Section.id == Clause.section_id)
+            .where(Clause.version_id == version.id)
+        )
+    }
+    asks: dict[int, ClauseAsks] = {}
+    group_items: dict[int, AskedItem] = {}
+    for comment_id, clause_id, group_id, body, tracking in comments:
+        clause, number, heading = clauses[clause_id]
+        entry = asks.setdefault(clause_id, ClauseAsks(clause, number, heading))
+        entry.people += 1
+        if group_id is not None and group_id in group_items:
+            group_items[group_id].count += 1
+            continue
+        response = by_comment.get(comment_id) or (by_group.get(group_id) if group_id is not None else None)
+        item = AskedItem(gist(body), 1, tracking, card(response) if response is not None else None)
+        if group_id is not None:
+            item.tracking_number = None
+            group_items[group_id] = item
+        entry.items.append(item)
+    ordered = sorted(asks.values(), key=lambda a: (a.clause.section.position, a.clause.position))
+    for entry in ordered:
+        # Most asked first, answered before unanswered; long lists are cut (the counts stay whole).
+        entry.items.sort(key=lambda i: (-i.count, i.response is None))
+        entry.more = max(0, len(entry.items) - PER_CLAUSE_LIMIT)
+        entry.items = entry.items[:PER_CLAUSE_LIMIT]
+    return ordered
+
+
+@dataclass(frozen=True)
+class ChangeNote:
+    """A response that led to a change, shown beside that change on the compare page."""
+
+    card: ResponseCard
+    gist: str
+    count: int
+    tracking_number: str | None
+    version_label: str
+
+
+def responses_by_clause(session: Session, old: Version, new: Version) -> dict[str, list[ChangeNote]]:
+    """Responses whose change was made between `old` and `new`, by the clause keys they name."""
+    low, high = sorted((old.position, new.position))
+    if low == high:
+        return {}
+    changed_in = list(
+        session.scalars(
+            select(Version.id).where(
+                Version.policy_id == old.policy_id, Version.position > low, Version.position <= high
+            )
+        )
+    )
+    rows = session.scalars(select(Response).where(Response.changed_in_version_id.in_(changed_in))).all()
+    notes: dict[str, list[ChangeNote]] = defaultdict(list)
+    for response in rows:
+        if response.comment is not None:
+            comment = response.comment
+            if comment.state != CommentState.PUBLISHED.value:
+                continue
+            text, count, tracking = comment.body, 1, comment.tracking_number
+        elif response.campaign_group is not None:
+            first = session.scalar(
+                select(Comment)
+                .where(
+                    Comment.campaign_group_id == response.campaign_group_id,
+                    Comment.state == CommentState.PUBLISHED.value,
+                )
+                .order_by(Comment.id)
+                .limit(1)
+            )
+            if first is None:
+                continue
+            text, count, tracking = first.body, response.campaign_group.member_count, None
+        else:
+            continue
+        version = session.get(Version, response.version_id)
+        note = ChangeNote(card(response), gist(text, 200), count, tracking, version.label if version else "")
+        for key in response.changed_clause_keys or ():
+            notes[key].append(note)
+    return dict(notes)
+
+
+# --- the drafters' list -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DrafterItem:
+    """A comment or campaign group on a version, for a drafter to answer."""
+
+    comment: Comment
+    clause_number: str
+    count: int
+    response: Response | None
+    group_id: int | None
+
+
+def comments_to_answer(session: Session, version: Version, limit: int = 500) -> list[DrafterItem]:
+    """The version's top-level comments (a campaign group once), by clause, with any response."""
+    rows = session.execute(
+        select(Comment, Clause.number)
+        .join(Clause, Clause.id == Comment.clause_id)
+        .join(Section, Section.id == Clause.section_id)
+        .where(
+            Comment.version_id == version.id,
+            Comment.parent_id.is_(None),
+            Comment.state != CommentState.WITHDRAWN.value,
+        )
+        .order_by(Section.position, Clause.position, Comment.id)
+        .limit(limit * 4)
+    ).all()
+    responses = session.scalars(select(Response).where(Response.version_id == version.id)).all()
+    by_comment = {r.comment_id: r for r in responses if r.comment_id is not None}
+    by_group = {r.campaign_group_id: r for r in responses if r.campaign_group_id is not None}
+    items: list[DrafterItem] = []
+    groups: dict[int, DrafterItem] = {}
+    for comment, number in rows:
+        group_id = comment.campaign_group_id
+        if group_id is not None and group_id in groups:
+            groups[group_id].count += 1
+            continue
+        response = by_group.get(group_id) if group_id is not None else by_comment.get(comment.id)
+        item = DrafterItem(comment, number, 1, response, group_id)
+        if group_id is not None:
+            groups[group_id] = item
+        items.append(item)
+    return items[:limit]
+
+
+def latest_placement(session: Session, comment_id: int) -> CommentPlacement | None:
+    return session.scalar(
+        select(CommentPlacement)
+        .join(Version, Version.id == CommentPlacement.version_id)
+        .where(CommentPlacement.comment_id == comment_id)
+        .order_by(Version.position.desc())
+        .limit(1)
+    )
+
+
+def group_size(session: Session, group_id: int) -> int:
+    return session.scalar(select(func.count()).where(Comment.campaign_group_id == group_id)) or 0
