@@ -74,6 +74,21 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
+@pytest.fixture(autouse=True)
+def rate_limits_off() -> Iterator[None]:
+    """Start and end every test with rate limits off.
+
+    Flask-Limiter's `limiter` is one object shared by every app the tests build, and `init_app` copies the
+    newest app's RATELIMIT_ENABLED onto it; tests of the limits build an app with limits on and must not leak
+    that into the next test.
+    """
+    from app.extensions import limiter
+
+    limiter.enabled = False
+    yield
+    limiter.enabled = False
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Build the test database once by upgrading to head."""

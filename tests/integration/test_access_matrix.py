@@ -72,7 +72,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("pdf.section", "GET", V + "/sections/purpose/pdf", PUBLIC),
     # DESIGN.md lists redline PDFs among the reviewers' extras; between two published versions the pdf package
     # serves them to everyone (the same changes are on the public compare page).
-    ("pdf.redline", "GET", "/policies/{policy}/compare/{first}/{version}/pdf", PUBLIC),
+    ("pdf.redline", "GET", "/policies/{policy}/compare/{first}...{version}/pdf", PUBLIC),
     ("pdf.report", "GET", V + "/comments/report.pdf", STAFF_READERS),
     ("pdf.public_report", "GET", V + "/comments/public-report.pdf", PUBLIC),
     # comments
