@@ -68,6 +68,11 @@ def prepare_database(demo: bool) -> None:
         report = draft_services.import_drafts(db.session, root, progress=lambda *_: bar.update(1))
     db.session.commit()
     click.echo(f"Drafts: {len(report.created)} imported, {len(report.unchanged)} already there.")
+    from app.pdf import prerender_after_commit
+
+    queued = prerender_after_commit(db.session)
+    if queued:
+        click.echo(f"PDFs: {queued} rendition(s) are being prepared in the background.")
     if demo and current_app.config["ENV"] != "production":
         from app.auth.services import ensure_demo_accounts
 

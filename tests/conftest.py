@@ -59,6 +59,7 @@ def test_config(tmp_dir: Path, url: str) -> dict[str, object]:
         "REDIS_URL": None,
         # Tests flush without committing, which the page cache (bumped on commit) cannot see; tested on its own.
         "PAGE_CACHE_SECONDS": 0,
+        "PDF_PRERENDER": False,  # tests render the PDFs they check, in the foreground
         "SERVER_NAME": "korero.test",
         "PREFERRED_URL_SCHEME": "http",
     }

@@ -883,9 +883,11 @@ class CarriedComment:
         return str(STATUS_LABELS.get(self.status, self.status))
 
 
-def carried_comments(session: Session, version: Version) -> dict[str, list[CarriedComment]]:
-    """Published comments carried into `version`, by the clause key they sit on now."""
-    rows = session.execute(
+def carried_comments(
+    session: Session, version: Version, clause_keys: list[str] | None = None
+) -> dict[str, list[CarriedComment]]:
+    """Published comments carried into `version` (optionally onto some clauses), by clause key."""
+    query = (
         select(CommentPlacement, Comment)
         .join(Comment, Comment.id == CommentPlacement.comment_id)
         .where(
@@ -894,7 +896,10 @@ def carried_comments(session: Session, version: Version) -> dict[str, list[Carri
             Comment.state == "published",
         )
         .order_by(Comment.id)
-    ).all()
+    )
+    if clause_keys is not None:
+        query = query.where(CommentPlacement.clause_key.in_(clause_keys))
+    rows = session.execute(query).all()
     previous = previous_public(session, version)
     out: dict[str, list[CarriedComment]] = {}
     for placement, comment in rows:

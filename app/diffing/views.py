@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.caching import cached_page
 from app.diffing import services
 from app.drafts.views import can_see_working, get_policy_or_404, get_version_or_404
 from app.extensions import db
@@ -18,6 +19,7 @@ VIEWS = ("inline", "side")
 
 
 @bp.get("/policies/<policy_slug>/compare/<from_slug>...<to_slug>")
+@cached_page
 def compare(policy_slug: str, from_slug: str, to_slug: str) -> ResponseReturnValue:
     old = get_version_or_404(policy_slug, from_slug)
     new = get_version_or_404(policy_slug, to_slug)
@@ -64,15 +66,6 @@ def choose(policy_slug: str) -> ResponseReturnValue:
 def previous_public_version(version: Version) -> Version | None:
     """The public version before `version` (for “what changed since the previous version”)."""
     return services.previous_public(db.session, version)
-
-
-@bp.app_template_global("carried_comments_for")
-def carried_comments_for(version: Version, clause_key: str) -> list[services.CarriedComment]:
-    """Comments carried into `version` that sit on `clause_key` now (loaded once per page)."""
-    cache: dict[int, dict[str, Any]] = g.setdefault("carried_comments", {})
-    if version.id not in cache:
-        cache[version.id] = services.carried_comments(db.session, version)
-    return cache[version.id].get(clause_key, [])
 
 
 @bp.app_template_global("comment_followup")

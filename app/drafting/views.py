@@ -25,6 +25,7 @@ from app.drafts.parsing import MAX_DRAFT_BYTES, NZ, DraftParseError
 from app.extensions import db, limiter
 from app.models import CommentPlacement, Policy, Role, Version, VersionStatus
 from app.moderation.access import roles_required
+from app.pdf import prerender_after_commit
 
 bp = Blueprint("drafting", __name__, url_prefix="/drafting")
 drafter_required = roles_required(Role.DRAFTER)
@@ -316,6 +317,7 @@ def publish(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         abort(400)
     report = services.publish_version(db.session, version, current_user)
     db.session.commit()
+    prerender_after_commit(db.session, policy_slug)
     message = _("“%(label)s” is published.", label=version.label)
     if report is not None and report.total:
         review = report.by_status.get("needs_review", 0)

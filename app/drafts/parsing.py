@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
 from difflib import SequenceMatcher
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import yaml

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.caching import cached_page
 from app.comments import services as comment_services
+from app.diffing import services as diffing_services
 from app.drafts import services
 from app.extensions import db
 from app.models import Policy, Role, Section, Version
@@ -80,6 +81,9 @@ def section(policy_slug: str, version_slug: str, section_key: str) -> ResponseRe
         page=page,
         comment_lists=comment_services.section_comments(db.session, current_user, version, page.clauses),
         comment_period=comment_services.period_status(version),
+        carried_comments=diffing_services.carried_comments(
+            db.session, version, [c.key for c in page.clauses]
+        ),
     )
 
 

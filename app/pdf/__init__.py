@@ -16,6 +16,9 @@ DEFAULTS = {
     "PDF_USE_RQ": True,  # use RQ when REDIS_URL is set
     # HTML up to this size is rendered inside the request (a section: ~10 kB, the 30-page policy: ~150 kB).
     "PDF_INLINE_MAX_BYTES": 60_000,
+    # Render every public version and redline in the background after a publish or `korero serve`,
+    # so the first reader of a big PDF gets a file send, not a wait.
+    "PDF_PRERENDER": True,
 }
 
 
@@ -34,3 +37,18 @@ def init_app(app: Flask) -> None:
     atexit.register(renditions.close)
     app.register_blueprint(bp)
     app.cli.add_command(pdf_cli)
+
+
+def prerender_after_commit(session: object, policy_slug: str | None = None) -> int:
+    """Queue background renders of what is not cached yet (when PDF_PRERENDER is on); return how many."""
+    from flask import current_app
+
+    if not current_app.config.get("PDF_PRERENDER"):
+        return 0
+    from app.pdf.jobs import prerender
+
+    try:
+        return prerender(session, policy_slug)
+    except Exception:  # a PDF queue problem must never undo or hide a publish: log it, render on demand
+        current_app.logger.exception("could not queue PDF renders for %s", policy_slug or "all policies")
+        return 0

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from app.caching import cached_page
 from app.diffing.services import policy_versions
 from app.drafting.views import drafter_required
 from app.drafting.views import get_version_or_404 as get_any_version_or_404
@@ -22,6 +23,7 @@ bp = Blueprint("responses", __name__)
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/responses")
+@cached_page
 def response_to_submissions(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     """The public “response to submissions”: clause by clause, what was asked and what was done."""
     version = get_version_or_404(policy_slug, version_slug)

@@ -152,6 +152,7 @@ def live_config(instance: Path, url: str) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "http",
         # Tests seed rows from this process, which the server's in-process page cache cannot hear about.
         "PAGE_CACHE_SECONDS": 0,
+        "PDF_PRERENDER": False,
     }
 
 

@@ -163,9 +163,14 @@ def test_receipt_partial_shows_the_status_and_links_to_the_clause_diff(app, sess
 def test_section_partial_shows_carried_comments_with_status(app, session, carried):
     comments, _first, _second = carried
     final = version(session, "final")
+    from app.diffing.services import carried_comments
+
     with app.test_request_context():
         html = render_template(
-            "diffing/_carried_comments.html", version=final, clause=clause(session, "final", "purpose-1")
+            "diffing/_carried_comments.html",
+            version=final,
+            clause=clause(session, "final", "purpose-1"),
+            carried_comments=carried_comments(session, final, ["purpose-1"]),
         )
     assert comments["reworded_clause"].tracking_number in html
     assert "unchanged" in html
@@ -254,3 +259,13 @@ def test_placements_of_another_version_are_404(session, client, carried):
     response = client.post(f"/drafting/{POLICY}/final/placements/{found.id}", data={})
     assert response.status_code == 404
     assert client.post(f"/drafting/{POLICY}/final/placements/99999999", data={}).status_code == 404
+
+
+def test_the_final_section_page_shows_carried_comments_with_their_status(client, session, carried):
+    comments, _first, _second = carried
+    page = client.get("/policies/data-protection-and-use-policy/versions/final/sections/purpose-and-scope")
+    assert page.status_code == 200
+    assert comments["unchanged"].tracking_number in page.text
+    assert comments["reworded_clause"].tracking_number in page.text
+    assert comments["removed"].tracking_number not in page.text  # orphaned: nowhere to sit
+    assert "comments from earlier versions" in page.text or "comment from an earlier version" in page.text

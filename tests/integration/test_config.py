@@ -41,7 +41,10 @@ def test_environment_secret_key_wins(monkeypatch, tmp_path):
 )
 def test_database_url_from_the_environment(monkeypatch, tmp_path, given, expected):
     monkeypatch.setenv("DATABASE_URL", given)
-    assert load_config({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})["SQLALCHEMY_DATABASE_URI"] == expected
+    assert (
+        load_config({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})["SQLALCHEMY_DATABASE_URI"]
+        == expected
+    )
 
 
 def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_path):

@@ -555,3 +555,22 @@ def test_hostile_uploads_render_inert(session, small_working, as_drafter, payloa
     assert_inert(html, payload)
     page = as_drafter.get(f"{WS}/{SMALL}/{small_working.slug}").get_data(as_text=True)
     assert_inert(page, payload)
+
+
+def test_publishing_queues_the_pdfs_in_the_background(app, session, working, as_drafter, monkeypatch):
+    queued: list[str | None] = []
+    monkeypatch.setattr("app.pdf.jobs.prerender", lambda _session, slug=None: queued.append(slug) or 3)
+    monkeypatch.setitem(app.config, "PDF_PRERENDER", True)
+    assert as_drafter.post(f"{WS}/{POLICY}/{working.slug}/publish").status_code == 303
+    assert queued == [POLICY]
+
+
+def test_a_broken_pdf_queue_does_not_undo_a_publish(app, session, working, as_drafter, monkeypatch):
+    def broken(_session, _slug=None):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr("app.pdf.jobs.prerender", broken)
+    monkeypatch.setitem(app.config, "PDF_PRERENDER", True)
+    assert as_drafter.post(f"{WS}/{POLICY}/{working.slug}/publish").status_code == 303
+    session.refresh(working)
+    assert working.status == "published"
