@@ -295,23 +295,8 @@ def post_comment(
     version = session.get_one(Version, clause.version_id)
     require_open(version, now)
     text = clean_body(body)
-    shown_as = _display_as(display_as)
     anchor = anchor_quote(clause, quote) if quote is not None else None
-    normalised = campaigns.normalise(text)
-    digest = campaigns.fingerprint(text)
-    _refuse_duplicate(session, user, clause.id, digest, now)
-    comment = Comment(
-        user_id=user.id,
-        version_id=version.id,
-        clause_id=clause.id,
-        body=text,
-        body_html=render_comment(text),
-        display_as=shown_as,
-        author_verified=user.is_verified,
-        fingerprint_hash=digest,
-        state=_initial_state(version),
-        created_at=now,
-    )
+    comment = _new_comment(session, user, version, clause.id, text, display_as, now)
     if anchor is not None:
         comment.quote_exact = anchor.exact
         comment.quote_prefix = anchor.prefix
@@ -320,10 +305,36 @@ def post_comment(
         comment.quote_end = anchor.end
     session.add(comment)
     session.flush()
-    _assign_campaign(session, comment, normalised)
+    _assign_campaign(session, comment, campaigns.normalise(text))
     if comment.state == CommentState.PUBLISHED.value:
         _bump_clause(session, clause.id, +1)
     return comment
+
+
+def _new_comment(
+    session: Session,
+    user: User,
+    version: Version,
+    clause_id: int,
+    text: str,
+    display_as: str | None,
+    now: dt.datetime,
+) -> Comment:
+    """Build (not add) a comment or reply, refusing the same text from the same person within minutes."""
+    digest = campaigns.fingerprint(text)
+    _refuse_duplicate(session, user, clause_id, digest, now)
+    return Comment(
+        user_id=user.id,
+        version_id=version.id,
+        clause_id=clause_id,
+        body=text,
+        body_html=render_comment(text),
+        display_as=_display_as(display_as),
+        author_verified=user.is_verified,
+        fingerprint_hash=digest,
+        state=_initial_state(version),
+        created_at=now,
+    )
 
 
 def post_reply(
@@ -356,22 +367,8 @@ def post_reply(
     version = parent.version
     require_open(version, now)
     text = clean_body(body)
-    shown_as = _display_as(display_as)
-    digest = campaigns.fingerprint(text)
-    _refuse_duplicate(session, user, parent.clause_id, digest, now)
-    reply = Comment(
-        user_id=user.id,
-        version_id=parent.version_id,
-        clause_id=parent.clause_id,
-        parent_id=parent.id,
-        body=text,
-        body_html=render_comment(text),
-        display_as=shown_as,
-        author_verified=user.is_verified,
-        fingerprint_hash=digest,
-        state=_initial_state(version),
-        created_at=now,
-    )
+    reply = _new_comment(session, user, version, parent.clause_id, text, display_as, now)
+    reply.parent_id = parent.id
     session.add(reply)
     session.flush()
     if reply.state == CommentState.PUBLISHED.value:

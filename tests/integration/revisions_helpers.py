@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -12,8 +11,9 @@ from sqlalchemy import select
 
 from app.extensions import limiter
 from app.models import Clause, Version
+from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
 
-PAYLOADS_FILE = Path("/work/shared/data/hostile/payloads.jsonl")
+PAYLOADS_FILE = HOSTILE_PAYLOADS_FILE
 POLICY = "data-protection-and-use-policy"
 
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from argon2 import PasswordHasher, profiles
 
-from app.auth import services as auth_services
 from app.models import CampaignGroup, CommentPlacement
 from tests.factories import login, make_comment, make_user, make_version
 
@@ -149,11 +147,6 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("admin.users", "GET", "/admin/users", ADMINS),
     ("admin.user_role", "POST", "/admin/users/{author_id}/role", ADMINS_POST),
 ]
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(auth_services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture

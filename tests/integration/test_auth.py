@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from sqlalchemy import func, select
 
 from app.auth import services, tokens
@@ -27,15 +26,6 @@ from tests.factories import make_user as build_user
 HOST = "korero.test"
 NEW_PASSWORD = "a brand new passphrase"
 LINK = re.compile(r"http://korero\.test(/\S+)")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """argon2's real cost matters in production and only slows tests down; the logic is the same."""
-    monkeypatch.setattr(services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
-    services._dummy_hash.cache_clear()
-    yield
-    services._dummy_hash.cache_clear()
 
 
 class Outbox:

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from sqlalchemy import func, select
 
 from app.auth import services
 from app.models import AuditEvent, Role, User
 from tests.factories import PASSWORD
 from tests.factories import make_user as build_user
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """argon2's real cost matters in production and only slows tests down; the logic is the same."""
-    monkeypatch.setattr(services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 def make_user(session, **kw) -> User:

@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -19,9 +18,10 @@ from app.models import User
 from tests.conftest import test_config as config_for_tests
 from tests.factories import PASSWORD, login
 from tests.factories import make_user as build_user
+from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
 
 HOST = "korero.test"
-PAYLOAD_FILE = Path("/work/shared/data/hostile/payloads.jsonl")
+PAYLOAD_FILE = HOSTILE_PAYLOADS_FILE
 PAYLOADS = [
     json.loads(line) for line in PAYLOAD_FILE.read_text(encoding="utf-8").splitlines() if line.strip()
 ]
@@ -38,15 +38,6 @@ REDIRECTS = [p["payload"] for p in PAYLOADS if p["category"] == "redirect"] + [
     "http:/evil.example",
 ]
 MARKUP = set("<>\"'&")
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """argon2's real cost matters in production and only slows tests down; the logic is the same."""
-    monkeypatch.setattr(services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
-    services._dummy_hash.cache_clear()
-    yield
-    services._dummy_hash.cache_clear()
 
 
 def make_user(session, **kw) -> User:

@@ -6,7 +6,6 @@ import json
 import re
 import time
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,8 +17,9 @@ from app.extensions import db, limiter
 from app.models import CampaignGroup, Clause, Comment, CommentState
 from tests.conftest import test_config as base_settings
 from tests.factories import login, make_user, make_version
+from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
 
-PAYLOADS = Path("/work/shared/data/hostile/payloads.jsonl")
+PAYLOADS = HOSTILE_PAYLOADS_FILE
 SECTION = "/policies/test-policy/versions/first-draft/sections/purpose"
 FORM = "/policies/test-policy/versions/first-draft/clauses/purpose-1/comment"
 

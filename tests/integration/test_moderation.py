@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from app.auth import services as auth_services
 from app.comments.services import refresh_counts
 from app.models import AuditEvent, Clause, Comment, CommentReport, User
 from app.moderation import services
 from app.moderation.text import TextError, clean_text
 from tests.factories import login, make_comment, make_user, make_version
+from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
 
 PAYLOADS = [
     json.loads(line)
-    for line in Path("/work/shared/data/hostile/payloads.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in HOSTILE_PAYLOADS_FILE.read_text(encoding="utf-8").splitlines()
     if line.strip()
 ]
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Hash passwords with argon2's cheapest profile: these tests are about moderation, not hashing."""
-    monkeypatch.setattr(auth_services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from sqlalchemy import select
 
-from app.auth import services as auth_services
 from app.comments.services import post_comment
 from app.models import AuditEvent, Clause, Policy, User
 from app.moderation import services
 from tests.factories import login, make_user, make_version
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(auth_services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture

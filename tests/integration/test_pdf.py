@@ -19,11 +19,12 @@ from app.pdf import services
 from app.pdf.jobs import get_renditions
 from app.pdf.render import RenderError
 from tests.factories import make_version
+from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
 from tests.integration.test_pdf_support import cache_files, draft, fresh_cache, pdf_text, read_pdf
 
 BASE = "/policies/test-policy/versions"
 DPUP = "/policies/data-protection-and-use-policy"
-PAYLOADS = Path("/work/shared/data/hostile/payloads.jsonl")
+PAYLOADS = HOSTILE_PAYLOADS_FILE
 
 
 @pytest.fixture

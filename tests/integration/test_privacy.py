@@ -7,10 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher, profiles
 from sqlalchemy import select
 
-from app.auth import services as auth_services
 from app.comments.services import refresh_counts
 from app.models import AuditEvent, Clause, Comment, CommentReport, User
 from app.moderation import services as moderation
@@ -19,11 +17,6 @@ from tests.factories import PASSWORD, login, make_comment, make_user, make_versi
 
 EMAIL = "tamati.private@example.org"
 NAME = "Tamati Testperson"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(auth_services, "password_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture
