@@ -107,9 +107,13 @@ def serve_command(host: str, port: int, demo: bool) -> None:
     except DraftParseError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
+    from werkzeug.serving import run_simple
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.secho(f"\nKōrero is running: open http://{host}:{port}/  (Ctrl+C to stop)\n", bold=True)
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug's threaded server suits one person trying Kōrero; production runs `gunicorn wsgi:app`.
+    # (Flask's app.run() refuses to start inside a `flask` command, so the server is started directly.)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def _create_app() -> Flask:

@@ -152,3 +152,32 @@ def test_import_keeps_the_project_drafts_keys_stable(runner, session):
     first_keys = set(session.scalars(select(Clause.key).where(Clause.version_id == first.id)))
     final_keys = set(session.scalars(select(Clause.key).where(Clause.version_id == final.id)))
     assert len(first_keys & final_keys) >= 0.85 * len(first_keys)
+
+
+def test_setup_migrates_imports_and_prints_the_demo_accounts(runner, session, monkeypatch):
+    from app.models import User
+
+    # The test database is already at head (built by `upgrade` in conftest); here, check setup asks for it.
+    upgrades: list[bool] = []
+    monkeypatch.setattr("flask_migrate.upgrade", lambda: upgrades.append(True))
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert upgrades == [True]
+    assert "Drafts: 3 imported" in result.output
+    for role in ("commenter", "drafter", "reviewer", "moderator", "admin"):
+        assert f"{role}@demo.korero.test" in result.output
+    assert session.scalar(select(func.count()).select_from(User)) == 5
+    again = runner.invoke(args=["setup"])
+    assert "Drafts: 0 imported, 3 already there." in again.output
+    assert session.scalar(select(func.count()).select_from(User)) == 5
+
+
+def test_setup_never_creates_demo_accounts_in_production(app, runner, session, monkeypatch):
+    from app.models import User
+
+    monkeypatch.setattr("flask_migrate.upgrade", lambda: None)
+    monkeypatch.setitem(app.config, "ENV", "production")
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "demo.korero.test" not in result.output
+    assert session.scalar(select(func.count()).select_from(User)) == 0
