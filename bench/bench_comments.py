@@ -376,8 +376,10 @@ def run_database(label: str, url: str, runs: int, requests: int, rows: list[tupl
 
         for total in (10, 10_000):
             seed_comments(app, info, total, rng)
-            page_rates, base_rates = [], []
-            with gunicorn(env) as port:
+            page_rates, uncached_rates, base_rates = [], [], []
+            # The same app with the anonymous page cache off: what a signed-in reader (or a cache miss) costs.
+            uncached_env = {**env, "BENCH_CONFIG": json.dumps({**config, "PAGE_CACHE_SECONDS": 0})}
+            with gunicorn(env) as port, gunicorn(uncached_env) as uncached_port:
                 _, size = time_gets(port, info["section_path"], 3)
                 _, _, html = Browser(port).request("GET", info["section_path"])
                 body_file = instance / "page.html"
@@ -385,16 +387,29 @@ def run_database(label: str, url: str, runs: int, requests: int, rows: list[tupl
                 with gunicorn({"BENCH_MODE": "static", "BENCH_BODY": str(body_file)}) as base_port:
                     for _ in range(runs):
                         page_rates.append(1 / time_gets(port, info["section_path"], requests)[0])
+                        uncached_rates.append(
+                            1 / time_gets(uncached_port, info["section_path"], max(20, requests // 5))[0]
+                        )
                         base_rates.append(1 / time_gets(base_port, "/page", requests)[0])
-            p, q = statistics.median(page_rates), statistics.median(base_rates)
+            p, u, q = (statistics.median(r) for r in (page_rates, uncached_rates, base_rates))
             rows.append(
                 (
                     label,
-                    f"(b) section page / s, {total:,} comments ({size // 1024} KiB)",
+                    f"(b) section page / s, {total:,} comments ({size // 1024} KiB), anonymous",
                     f"{p:,.0f}",
                     "pre-rendered page / s",
                     f"{q:,.0f}",
                     f"{p / q:.2f}",
+                )
+            )
+            rows.append(
+                (
+                    label,
+                    f"(b) the same with the page cache off ({total:,} comments)",
+                    f"{u:,.0f}",
+                    "pre-rendered page / s",
+                    f"{q:,.0f}",
+                    f"{u / q:.2f}",
                 )
             )
         with app.app_context():

@@ -33,7 +33,7 @@ class Policy(Base):
     created_at: Mapped[created_at]
 
     versions: Mapped[list[Version]] = relationship(
-        back_populates="policy", order_by="Version.position", lazy="selectin", viewonly=True
+        back_populates="policy", order_by="Version.position", viewonly=True
     )
 
 
@@ -55,7 +55,8 @@ class Version(Base):
     published_on: Mapped[dt.date | None]
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     change_note: Mapped[str] = mapped_column(Text, default="")
-    source_markdown: Mapped[str] = mapped_column(Text)
+    # Deferred: pages rarely need the whole source, and it is the biggest column by far.
+    source_markdown: Mapped[str] = mapped_column(Text, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     comments_open_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     comments_close_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
