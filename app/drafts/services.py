@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -308,31 +309,38 @@ def version_page(session: Session, version: Version) -> VersionPage:
     )
 
 
+class TocEntry(NamedTuple):
+    """One line of a version's table of contents."""
+
+    key: str
+    number: str
+    heading: str
+
+
 @dataclass(frozen=True)
 class SectionPage:
     """A section with its neighbours, for the section page."""
 
     clauses: list[Clause]
-    previous: Section | None
-    next: Section | None
-    toc: list[tuple[str, str, str]]
+    previous: TocEntry | None
+    next: TocEntry | None
+    toc: list[TocEntry]
 
 
 def section_page(session: Session, version: Version, section: Section) -> SectionPage:
-    """Load a section's clauses and its neighbours for the section page."""
+    """Load a section's clauses and the version's contents (for the neighbours) in two queries."""
     clauses = list(
         session.scalars(select(Clause).where(Clause.section_id == section.id).order_by(Clause.position))
     )
     toc = [
-        (key, number, heading)
+        TocEntry(key, number, heading)
         for key, number, heading in session.execute(
             select(Section.key, Section.number, Section.heading)
             .where(Section.version_id == version.id)
             .order_by(Section.position)
         )
     ]
-    index = next(i for i, row in enumerate(toc) if row[0] == section.key)
-    keys = [row[0] for row in toc]
-    before = get_section(session, version, keys[index - 1]) if index > 0 else None
-    after = get_section(session, version, keys[index + 1]) if index + 1 < len(keys) else None
+    index = next(i for i, entry in enumerate(toc) if entry.key == section.key)
+    before = toc[index - 1] if index > 0 else None
+    after = toc[index + 1] if index + 1 < len(toc) else None
     return SectionPage(clauses=clauses, previous=before, next=after, toc=toc)
