@@ -244,10 +244,11 @@ class QuoteInput:
         hint: int | None = None
         if start and start.strip().isdigit() and len(start.strip()) < 9:
             hint = int(start.strip())
+        # Browsers send every form value's line breaks as CRLF (hidden fields too), so undo that here as well.
         return cls(
             exact=exact,
-            prefix=(prefix or "")[-MAX_CONTEXT_CHARS:],
-            suffix=(suffix or "")[:MAX_CONTEXT_CHARS],
+            prefix=(prefix or "").replace("\r\n", "\n")[-MAX_CONTEXT_CHARS:],
+            suffix=(suffix or "").replace("\r\n", "\n")[:MAX_CONTEXT_CHARS],
             start=hint,
         )
 

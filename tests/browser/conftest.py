@@ -153,6 +153,8 @@ def live_config(instance: Path, url: str) -> dict[str, Any]:
         # Tests seed rows from this process, which the server's in-process page cache cannot hear about.
         "PAGE_CACHE_SECONDS": 0,
         "PDF_PRERENDER": False,
+        # The comment forms refuse posts sooner than this after showing; a person takes longer, tests wait 1 s.
+        "COMMENTS_MIN_FILL_SECONDS": 1,
     }
 
 

@@ -415,3 +415,13 @@ def test_postgres_and_sqlite_agree_on_nul_refusal(session, version):
     with pytest.raises(services.CommentInputError):
         services.post_comment(session, user, clause_of(session, version), "NUL\x00byte")
     assert session.scalar(select(func.count(Comment.id))) == 0
+
+
+def test_passage_context_sent_with_browser_line_breaks_is_accepted():
+    """Browsers send form values' line breaks as CRLF; the quote's context must not be refused for it."""
+    from app.comments.services import QuoteInput
+
+    quote = QuoteInput.from_form("exact words", "before the line\r\n", "\r\nafter the line", "12")
+    assert quote is not None
+    assert "\r" not in quote.prefix
+    assert "\r" not in quote.suffix
