@@ -312,17 +312,23 @@ def bench_render(url: str, instance: Path, requests: int) -> None:
     print(
         f"render: median of {requests} requests each, after warm-up ({url.split(':', maxsplit=1)[0]} database)"
     )
-    print(" through Flask's test client")
-    for n, (label, path) in enumerate(pages.items()):
-        for _ in range(2):
-            client.get(path)
-            baseline_client.get(f"/static/{n}")
-        app_ms = median_ms(lambda path=path: client.get(path), requests)
-        base_ms = median_ms(lambda n=n: baseline_client.get(f"/static/{n}"), requests)
-        size = len(bodies[label].encode())
-        print(line(f"{label}, {size / 1024:.0f} KiB", app_ms, "pre-rendered string, same size", base_ms))
+    # The server time to render: the page cache (anonymous readers) switched off in a second app.
+    uncached = create_app({**bench_config(url, instance), "PAGE_CACHE_SECONDS": 0}).test_client()
+    for title, test_client in (
+        (" through Flask's test client, rendered (page cache off)", uncached),
+        (" through Flask's test client, anonymous reader (page cache on)", client),
+    ):
+        print(title)
+        for n, (label, path) in enumerate(pages.items()):
+            for _ in range(2):
+                test_client.get(path)
+                baseline_client.get(f"/static/{n}")
+            app_ms = median_ms(lambda path=path, c=test_client: c.get(path), requests)
+            base_ms = median_ms(lambda n=n: baseline_client.get(f"/static/{n}"), requests)
+            size = len(bodies[label].encode())
+            print(line(f"{label}, {size / 1024:.0f} KiB", app_ms, "pre-rendered string, same size", base_ms))
 
-    print(" through gunicorn (1 worker, 1 thread) and http.client, one keep-alive connection")
+    print(" through gunicorn (1 worker, 1 thread) and http.client, one keep-alive connection, page cache on")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(bodies, handle)
         bodies_file = handle.name
