@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402 - the repository root must be on the path first
-from bench_foundation import build_schema, free_port, postgres_database  # noqa: E402
+from bench_foundation import build_schema, postgres_database  # noqa: E402
+from bench_foundation import gunicorn as serve_on_gunicorn  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -196,31 +197,9 @@ def server_app() -> Flask:
 
 @contextmanager
 def gunicorn(env: dict[str, str]) -> Iterator[int]:
-    """Serve server_app() with one gthread worker and one thread (keep-alive) until the block ends."""
-    import socket
-    import subprocess
-
-    port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread", "--threads", "1",
-        "--chdir", str(ROOT), "--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--log-level", "warning",
-        "bench_comments:server_app()",
-    ]  # fmt: skip
-    proc = subprocess.Popen(command, env={**os.environ, **env})  # noqa: S603
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.05)
+    """Serve this module's server_app() on gunicorn (one gthread worker, one thread) until the block ends."""
+    with serve_on_gunicorn(env, "bench_comments:server_app()") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 class Browser:

@@ -250,13 +250,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str]) -> Iterator[int]:
-    """Serve server_app() with one gthread worker, one thread: keep-alive on a free port until the block ends."""
+def gunicorn(env: dict[str, str], app_spec: str = "bench_foundation:server_app()") -> Iterator[int]:
+    """Serve `app_spec` with one gthread worker, one thread: keep-alive on a free port until the block ends."""
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread", "--threads", "1",
         "--chdir", str(ROOT), "--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--log-level", "warning",
-        "bench_foundation:server_app()",
+        app_spec,
     ]  # fmt: skip
     proc = subprocess.Popen(command, env={**os.environ, **env})  # noqa: S603
     try:
