@@ -185,3 +185,11 @@ def test_version_page_links_to_what_changed_and_policy_page_leads_with_the_journ
     ).replace("http://korero.test", "")
     policy_html = client.get(BASE).get_data(as_text=True).replace("http://korero.test", "")
     assert f'href="{compare_url("consultation-draft", "final")}"' in policy_html
+
+
+def test_the_compare_page_offers_the_redline_pdf(client, imported):
+    page = client.get("/policies/data-protection-and-use-policy/compare/consultation-draft...final")
+    assert page.status_code == 200
+    assert (
+        'href="/policies/data-protection-and-use-policy/compare/consultation-draft...final/pdf"' in page.text
+    )

@@ -99,6 +99,7 @@ def test_the_local_store_is_bounded_and_expires():
 
 def test_redis_backs_the_cache_when_configured():
     import redis  # a runtime dependency: no skip
+
     client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
     client.flushdb()
     first = PageCache("redis://127.0.0.1:6379/15", ttl=60)
