@@ -76,6 +76,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(diffing_bp)
     app.register_blueprint(responses_bp)
 
+    from app.review.views import bp as review_bp
+
+    app.register_blueprint(review_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from app.errors import init_app

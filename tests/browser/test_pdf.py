@@ -51,3 +51,12 @@ def test_a_reviewer_downloads_the_staff_comments_report(page: Page, sign_in) -> 
     page.goto(FINAL)
     reader = download(page, re.compile(r"^Full comments report"))
     assert "Comments report" in reader.pages[0].extract_text()
+
+
+def test_the_review_page_lists_versions_and_its_report_downloads(page: Page, sign_in, axe_check) -> None:
+    sign_in(page, "reviewer")
+    page.goto("/review")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review")
+    axe_check(page)
+    reader = download(page, re.compile(r"^Full comments report \(PDF\) — Final"))
+    assert "Comments report" in reader.pages[0].extract_text()

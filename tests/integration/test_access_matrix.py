@@ -137,6 +137,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("moderation.comment", "GET", "/moderation/comments/{tracking}", MODERATORS),
     ("moderation.act", "POST", "/moderation/comments/{tracking}/hide", MODERATORS_POST),
     ("moderation.log", "GET", "/moderation/log", PUBLIC),
+    ("review.index", "GET", "/review", STAFF_READERS),
     ("moderation.account", "GET", "/moderation/users/{author_id}", MODERATORS),
     ("moderation.suspend", "POST", "/moderation/users/{author_id}/suspend", MODERATORS_POST),
     ("moderation.unsuspend", "POST", "/moderation/users/{author_id}/unsuspend", MODERATORS_POST),

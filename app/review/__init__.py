@@ -1,0 +1,1 @@
+"""The reviewers' overview: every version's comments by state, reports, placements, and the PDFs to take away."""
