@@ -527,29 +527,26 @@ def refresh_counts(session: Session, clause_ids: Iterable[int]) -> None:
     session.execute(
         update(CampaignGroup)
         .where(CampaignGroup.clause_id.in_(ids))
-        .values(
-            member_count=select(func.count(counted.id))
-            .where(counted.campaign_group_id == CampaignGroup.id, counted.state == published)
-            .scalar_subquery()
-        ),
+        .values(member_count=_published_members()),
         execution_options={"synchronize_session": False},
     )
     session.expire_all()
 
 
+def _published_members() -> Any:
+    """A correlated count of a campaign group's published members (for UPDATE ... SET member_count)."""
+    counted = aliased(Comment)
+    return (
+        select(func.count(counted.id))
+        .where(counted.campaign_group_id == CampaignGroup.id, counted.state == CommentState.PUBLISHED.value)
+        .scalar_subquery()
+    )
+
+
 def _recount_groups(session: Session, group_ids: Iterable[int]) -> None:
     ids = sorted(set(group_ids))
-    counted = aliased(Comment)
     session.execute(
-        update(CampaignGroup)
-        .where(CampaignGroup.id.in_(ids))
-        .values(
-            member_count=select(func.count(counted.id))
-            .where(
-                counted.campaign_group_id == CampaignGroup.id, counted.state == CommentState.PUBLISHED.value
-            )
-            .scalar_subquery()
-        ),
+        update(CampaignGroup).where(CampaignGroup.id.in_(ids)).values(member_count=_published_members()),
         execution_options={"synchronize_session": False},
     )
     for group_id in ids:
