@@ -6,14 +6,18 @@ from typing import Any
 
 from flask import Flask
 
+from app.boundary import Korero
 from app.config import load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI and error handlers."""
     settings = load_config(config)
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app = Korero(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
+    from app.access import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,6 +37,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    from app.models import Anonymous
+
+    login_manager.anonymous_user = Anonymous
     from app.auth import loader  # noqa: F401 - registers the user loader
     from app.i18n import init_app as init_i18n
 

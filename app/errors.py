@@ -1,12 +1,28 @@
-"""Friendly error pages, one place for every status."""
+"""Every error answered in one place: domain errors, HTTP errors, a failed commit, and the unexpected.
+
+Each handler first rolls the request's transaction back, so nothing half-written survives an error. A refused use
+case (`DomainError`) is shown as the page the view asked for with `redisplay` (its form again, with the message on
+the right field), else as a plain page with the message; API requests get an RFC 9457 problem+json body instead.
+The page for an unexpected error never needs the database: it may be the database that failed.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.exceptions import ConflictError, DomainError
+from app.extensions import db
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -17,31 +33,123 @@ MESSAGES = {
     413: _l("What you sent is too large."),
     429: _l("Too many requests. Please wait a little and try again."),
     500: _l("Something went wrong on our side. It has been logged."),
+    503: _l(
+        "The site is very busy or being maintained. Nothing you sent was lost: please try again in a minute."
+    ),
 }
+RETRY_AFTER_SECONDS = 30
+_REDISPLAY = "korero_redisplay"
+
+Redisplay = Callable[[DomainError], ResponseReturnValue]
+
+
+def redisplay(render: Redisplay) -> None:
+    """Say how this request shows a refused use case: usually its form again, with the error on it."""
+    setattr(g, _REDISPLAY, render)
+
+
+def put_on_form(form: FlaskForm, error: DomainError) -> None:
+    """Attach a domain error to the form field it names, or to the whole form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def wants_problem_json() -> bool:
+    """API requests (and clients that ask for JSON) get problem+json rather than a page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/problem+json", "application/json"])
+    return best in {"application/problem+json", "application/json"}
+
+
+def problem(status: int, title: str, body: dict[str, Any] | None = None) -> Response:
+    """An RFC 9457 problem details response."""
+    payload = {"type": "about:blank", "title": title, "status": status, **(body or {})}
+    payload["status"] = status
+    payload.setdefault("instance", request.path)
+    response = jsonify(payload)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:
+        # The connection may be the thing that failed; the page must still answer.
+        db.session.remove()
+
+
+def _page(code: int, message: str) -> ResponseReturnValue:
+    return render_template("errors/error.html", code=code, message=message, path=request.path), code
 
 
 def init_app(app: Flask) -> None:
-    """Render every HTTP error with the site's layout."""
+    """Register the handlers."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> ResponseReturnValue:
+        if error.keeps_changes:
+            db.session.commit()  # e.g. a failed sign-in is counted even though the sign-in is refused
+        else:
+            _rollback()
+        if wants_problem_json():
+            return problem(error.status, error.message, error.problem())
+        render: Redisplay | None = g.pop(_REDISPLAY, None)
+        if render is not None:
+            response = app.make_response(render(error))
+            if response.status_code < 400:
+                response.status_code = error.status
+            return response
+        return render_template(error.template, error=error, status=error.status), error.status
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError) -> ResponseReturnValue:
+        # Two requests raced to write the same unique thing; the loser is told, and nothing of it is kept.
+        _rollback()
+        app.logger.info("integrity error on %s: %s", request.path, error.orig)
+        return domain_error(ConflictError(str(MESSAGES[409])))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        _rollback()
         code = error.code or 500
         message = str(MESSAGES.get(code, error.description or ""))
-        return render_template("errors/error.html", code=code, message=message, path=request.path), code
+        if wants_problem_json():
+            return problem(code, message)
+        return _page(code, message)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        _rollback()
         message = _(
             "Your form expired or was not sent from this site. Go back, reload the page and try again."
         )
-        return render_template("errors/error.html", code=400, message=message, path=request.path), 400
+        return _page(400, message)
 
-    if app.testing:
-        return  # let tests see the real exception
+    def unavailable(error: Exception) -> ResponseReturnValue:
+        _rollback()
+        app.logger.warning("database unavailable on %s: %s", request.path, error)
+        if wants_problem_json():
+            response = problem(503, str(MESSAGES[503]))
+        else:
+            body = render_template("errors/unavailable.html", message=str(MESSAGES[503]))
+            response = app.make_response((body, 503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
-    @app.errorhandler(Exception)
-    def server_error(error: Exception) -> tuple[str, int]:
-        app.logger.exception("Unhandled error on %s", request.path)
-        return render_template(
-            "errors/error.html", code=500, message=str(MESSAGES[500]), path=request.path
-        ), 500
+    app.register_error_handler(OperationalError, unavailable)
+    app.register_error_handler(PoolTimeoutError, unavailable)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> ResponseReturnValue:
+        # Flask calls this for every unhandled exception once PROPAGATE_EXCEPTIONS is off (not in tests).
+        _rollback()
+        app.logger.error("Unhandled error on %s", request.path, exc_info=error.original_exception)
+        if wants_problem_json():
+            return problem(500, str(MESSAGES[500]))
+        return render_template("errors/unavailable.html", message=str(MESSAGES[500]), code=500), 500

@@ -16,6 +16,10 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     #: A short machine-readable name for the API's problem+json `type`; subclasses set their own.
     code: ClassVar[str] = "refused"
+    #: Whether what the use case wrote before refusing is kept (a failed sign-in still counts as an attempt).
+    keeps_changes: ClassVar[bool] = False
+    #: The page that shows this error when the view gave no form to show it on (`app.errors.redisplay`).
+    template: ClassVar[str] = "errors/refused.html"
 
     def __init__(self, message: str, field: str | None = None, status: int | None = None) -> None:
         super().__init__(message)

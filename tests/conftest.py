@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.test import TestResponse
 
 from app import create_app
 from app.extensions import db
@@ -112,9 +113,23 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def base_app(database: tuple[Path, str]) -> Iterator[Flask]:
     tmp_dir, url = database
     app = create_app(test_config(tmp_dir, url))
+    app.test_client_class = BoundaryClient
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+class BoundaryClient(FlaskClient):
+    """A test client whose requests see only what the test committed, as a real client would.
+
+    Tests share one session with the requests they make (one app context); the request boundary rolls that
+    session back on any error, so the test's own pending rows are committed (a savepoint released inside the
+    outer, rolled-back transaction) before each request.
+    """
+
+    def open(self, *args: object, **kwargs: object) -> TestResponse:  # type: ignore[override]
+        db.session.commit()
+        return super().open(*args, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture

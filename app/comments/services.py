@@ -21,6 +21,16 @@ from sqlalchemy import TextClause, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.comments import campaigns
+from app.comments.visibility import (  # noqa: F401 - re-exported while callers move to visibility
+    ALL_STATES,
+    PUBLIC_STATES,
+    _is_staff,
+    _user_id,
+    can_view_comment,
+    can_view_receipt,
+    shows_body,
+    visible_states,
+)
 from app.diffing.anchoring import Anchor, locate_quote
 from app.drafts.parsing import NZ
 from app.drafts.rendering import render_comment
@@ -44,10 +54,6 @@ RECENT_CANDIDATES = 50
 # SQLite refuses compound SELECTs of more than 500 terms; stay well below.
 MAX_UNION_TERMS = 200
 
-ALL_STATES = frozenset(s.value for s in CommentState)
-PUBLIC_STATES = frozenset(
-    {CommentState.PUBLISHED.value, CommentState.WITHDRAWN.value, CommentState.HIDDEN.value}
-)
 ANONYMOUS_LABEL = "Anonymous member of the public"
 _EMPTY_HASH = campaigns.fingerprint("")
 
@@ -96,50 +102,6 @@ class CommentStateError(CommentError):
 
 
 # --- visibility --------------------------------------------------------------------------------------
-
-
-def _is_staff(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.sees_everything)
-
-
-def _user_id(user: Any) -> int | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return int(user.id)
-
-
-def visible_states(user: Any) -> set[str]:
-    """The comment states whose rows `user` is shown: bodies or tombstones.
-
-    The public sees published comments and the tombstones of withdrawn and hidden ones; drafters,
-    reviewers and moderators also see held comments, and the bodies of hidden ones.
-    """
-    return set(ALL_STATES) if _is_staff(user) else set(PUBLIC_STATES)
-
-
-def can_view_comment(user: Any, comment: Comment) -> bool:
-    """Whether `user` may see `comment` at all (its body or its tombstone)."""
-    if not comment.version.is_public and not _is_staff(user):
-        return False
-    if comment.state in visible_states(user):
-        return True
-    return comment.user_id is not None and comment.user_id == _user_id(user)
-
-
-def shows_body(user: Any, comment: Comment) -> bool:
-    """Whether `user` is shown the comment's words (not just a tombstone)."""
-    if comment.state == CommentState.WITHDRAWN.value:
-        return False
-    if comment.state == CommentState.PUBLISHED.value or _is_staff(user):
-        return True
-    return comment.user_id is not None and comment.user_id == _user_id(user)
-
-
-def can_view_receipt(user: Any, comment: Comment) -> bool:
-    """Receipts are public for published comments; the others only their author and staff may see."""
-    if comment.state == CommentState.PUBLISHED.value and comment.version.is_public:
-        return True
-    return _is_staff(user) or (comment.user_id is not None and comment.user_id == _user_id(user))
 
 
 # --- the comment period ------------------------------------------------------------------------------

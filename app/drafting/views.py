@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.access import roles_required
 from app.diffing import services as diff_services
 from app.drafting import services
 from app.drafting.forms import (
@@ -24,7 +25,6 @@ from app.drafts import services as draft_services
 from app.drafts.parsing import MAX_DRAFT_BYTES, NZ, DraftParseError
 from app.extensions import db, limiter
 from app.models import CommentPlacement, Policy, Role, Version, VersionStatus
-from app.moderation.access import roles_required
 from app.pdf import prerender_after_commit
 
 bp = Blueprint("drafting", __name__, url_prefix="/drafting")

@@ -14,9 +14,11 @@ from app.models.comments import (
     ResponseOutcome,
 )
 from app.models.policies import Clause, ModerationMode, Policy, Section, Version, VersionStatus
-from app.models.users import Role, User
+from app.models.users import ANONYMOUS, Anonymous, Role, User, Viewer
 
 __all__ = [
+    "ANONYMOUS",
+    "Anonymous",
     "AuditEvent",
     "Base",
     "CampaignGroup",
@@ -36,5 +38,6 @@ __all__ = [
     "User",
     "Version",
     "VersionStatus",
+    "Viewer",
     "audit",
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
+from typing import Protocol
 
-from flask_login import UserMixin
+from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,3 +63,32 @@ class User(UserMixin, Base):
     def sees_everything(self) -> bool:
         """Drafters, reviewers and moderators see held and hidden comments too."""
         return self.has_role(Role.DRAFTER, Role.REVIEWER, Role.MODERATOR)
+
+
+class Viewer(Protocol):
+    """Whoever is asking: a signed-in `User` or an `Anonymous` visitor. Services take this, not Flask-Login."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def sees_everything(self) -> bool: ...
+
+    def has_role(self, *roles: str) -> bool: ...
+
+
+class Anonymous(AnonymousUserMixin):
+    """A visitor who is not signed in: holds no role, sees only what is public."""
+
+    id = None
+    role = None
+
+    @property
+    def sees_everything(self) -> bool:
+        return False
+
+    def has_role(self, *roles: str) -> bool:
+        return False
+
+
+ANONYMOUS: Viewer = Anonymous()

@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access import roles_required
 from app.extensions import db, limiter
 from app.models import Policy, Role, User
 from app.moderation import services
-from app.moderation.access import roles_required
 from app.moderation.forms import ROLE_LABELS, PolicyModerationForm, RoleForm
 from app.moderation.views import error_status, get_user_or_404, int_arg
 

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.access import roles_required, signed_in_required
 from app.comments.services import can_view_comment
 from app.extensions import db, limiter
 from app.models import Comment, Role, User
 from app.moderation import services
-from app.moderation.access import roles_required, signed_in_required
 from app.moderation.forms import ACTION_LABELS, STATE_LABELS, ActionForm, HideForm, ReportForm, SuspendForm
 
 bp = Blueprint("moderation", __name__)

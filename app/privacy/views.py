@@ -9,9 +9,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from app.access import signed_in_required
 from app.extensions import db, limiter
 from app.models.base import utcnow
-from app.moderation.access import signed_in_required
 from app.privacy import services
 from app.privacy.forms import DeleteAccountForm
 

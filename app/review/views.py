@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
+from app.access import roles_required
 from app.extensions import db
 from app.models import Role
-from app.moderation.access import roles_required
 from app.review import services
 
 bp = Blueprint("review", __name__)

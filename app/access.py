@@ -1,0 +1,168 @@
+"""Who may have what: one helper per resource that views call, aborting with 404 or 403 itself.
+
+flaskr's `get_post(id, check_author=True)` habit, for every resource Kōrero has. Working versions are 404 (not
+403) to everyone but drafters, so their existence is not revealed; so are comments a viewer may not see. The role
+decorators send anonymous visitors to sign in and answer 403 to signed-in people without the role. Identifiers
+from the URL or the query string that are not small positive integers are refused here as well, before any query
+is built from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import abort, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
+
+from app.boundary import current_session
+from app.extensions import login_manager
+from app.i18n import safe_next
+from app.models import Clause, Comment, Policy, Role, Section, User, Version, Viewer
+
+F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+
+# The largest id any table holds: PostgreSQL's `integer`. Larger numbers in a URL can name nothing.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in routes: a positive integer that fits the database's id column, else the route is a 404."""
+
+    # `map` is werkzeug's own parameter name.
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def viewer() -> Viewer:
+    """Whoever is asking: the signed-in user, or the anonymous visitor."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def can_see_working() -> bool:
+    """Working versions are private to drafters (and admins)."""
+    return viewer().has_role(Role.DRAFTER)
+
+
+# --- signing in and roles ------------------------------------------------------------------------------
+
+
+def login_redirect() -> ResponseReturnValue:
+    """Send an anonymous visitor to the sign-in page, to come back here afterwards."""
+    target = safe_next(request.full_path.rstrip("?") if request.method == "GET" else request.path)
+    if login_manager.login_view:
+        return redirect(f"{request.root_path}/login?" + urlencode({"next": target}))
+    return redirect("/login?" + urlencode({"next": target}))
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Let in signed-in, active accounts holding any of `roles` (admins hold every role)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            if not current_user.is_authenticated:
+                return login_redirect()
+            if roles and not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+signed_in_required = roles_required()
+drafter_required = roles_required(Role.DRAFTER)
+moderator_required = roles_required(Role.MODERATOR)
+staff_required = roles_required(Role.DRAFTER, Role.REVIEWER, Role.MODERATOR)
+
+
+# --- identifiers from the request ----------------------------------------------------------------------
+
+
+def int_arg(name: str) -> int | None:
+    """A keyset cursor or id from the query string: absent is None; anything but an id-sized integer is 400."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return parse_id(raw.strip())
+
+
+def parse_id(raw: str) -> int:
+    """An id sent as text (a cursor, a hidden field): ASCII digits within the id range, else 400."""
+    # str.isdigit() also accepts superscripts and other scripts' digits, which int() then refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+        abort(400)
+    return int(raw)
+
+
+# --- policies, versions, sections, clauses ---------------------------------------------------------------
+
+
+def get_policy_or_404(policy_slug: str) -> Policy:
+    policy = current_session().scalar(select(Policy).where(Policy.slug == policy_slug))
+    if policy is None:
+        abort(404)
+    return policy
+
+
+def get_version_or_404(policy_slug: str, version_slug: str, include_working: bool = False) -> Version:
+    """A version of a policy: published ones for everyone; working ones only when asked for, and to drafters."""
+    policy = get_policy_or_404(policy_slug)
+    version = current_session().scalar(
+        select(Version).where(Version.policy_id == policy.id, Version.slug == version_slug)
+    )
+    if version is None or (not version.is_public and not (include_working and can_see_working())):
+        abort(404)
+    return version
+
+
+def get_section_or_404(version: Version, section_key: str) -> Section:
+    section = current_session().scalar(
+        select(Section).where(Section.version_id == version.id, Section.key == section_key)
+    )
+    if section is None:
+        abort(404)
+    return section
+
+
+def get_clause_or_404(version: Version, clause_key: str) -> Clause:
+    clause = current_session().scalar(
+        select(Clause).where(Clause.version_id == version.id, Clause.key == clause_key)
+    )
+    if clause is None:
+        abort(404)
+    return clause
+
+
+def get_public_clause_or_404(policy_slug: str, version_slug: str, clause_key: str) -> tuple[Version, Clause]:
+    """A clause of a published version, the thing people comment on."""
+    version = get_version_or_404(policy_slug, version_slug)
+    return version, get_clause_or_404(version, clause_key)
+
+
+# --- comments and users ----------------------------------------------------------------------------------
+
+
+def get_comment_or_404(comment_id: int) -> Comment:
+    """A comment the viewer may see (its words or its tombstone); anything else is 404."""
+    from app.comments.visibility import can_view_comment
+
+    comment = current_session().get(Comment, comment_id)
+    if comment is None or not can_view_comment(viewer(), comment):
+        abort(404)
+    return comment
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = current_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
