@@ -15,8 +15,11 @@ How a comparison reads (the decisions behind it):
   (comment carry-forward, counts by section) never has to expand section changes itself.
 - Clauses: `clause_moved` when the clause's section changed, or when its place among the clauses its section
   shares with the other version changed (the same longest-increasing-subsequence rule). `clause_reworded`
-  when its Markdown differs; `words` diffs the plain text, so a change of formatting alone shows as a
-  rewording whose words are all equal.
+  when its Markdown differs in more than whitespace; `words` diffs the plain text, so a change of
+  formatting alone (emphasis, a link, a code span: non-whitespace characters of the Markdown) shows as a
+  rewording whose words are all equal. A whitespace-only change (a double space, a line reflowed) is not
+  reported at all: the Markdown is the same once each run of whitespace is one space, and so is the plain
+  text once each run of spaces and tabs is one space (a hard line break, which a reader sees, still counts).
 - A clause that is both moved and reworded gives two changes, `clause_moved` then `clause_reworded`, at the
   same place: each kind keeps one meaning, and counts by kind stay honest.
 - Split: an old clause keeps its key on one part and new keys appear for the others. A new clause whose words
@@ -420,7 +423,7 @@ class _Comparison:
                     continue
                 if old.section_key != section.key or clause.key not in unmoved:
                     moved.append(clause.key)
-                if old.clause.markdown != clause.markdown or old.clause.text != clause.text:
+                if _visibly_differ(old.clause, clause):
                     reworded.append(clause.key)
         return moved, reworded
 
@@ -640,6 +643,19 @@ def _places(document: Document) -> dict[str, _Place]:
             places[clause.key] = _Place(s_index, section.key, c_index, position, clause)
             position += 1
     return places
+
+
+_SPACES_RE = re.compile(r"\s+")
+_LINE_SPACES_RE = re.compile(r"[^\S\n]+")
+
+
+def _visibly_differ(old: Clause, new: Clause) -> bool:
+    """Tell whether two versions of a clause differ in more than whitespace (see the module docstring)."""
+    if old.markdown == new.markdown and old.text == new.text:
+        return False
+    return _SPACES_RE.sub(" ", old.markdown) != _SPACES_RE.sub(" ", new.markdown) or _LINE_SPACES_RE.sub(
+        " ", old.text
+    ) != _LINE_SPACES_RE.sub(" ", new.text)
 
 
 def _rank(kind: ChangeKind) -> int:

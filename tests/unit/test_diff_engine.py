@@ -350,7 +350,7 @@ def test_tokenize_keeps_every_character() -> None:
 
 
 def test_dpup_expected_changes_are_found() -> None:
-    """Every change the drafters list between the DPUP versions is reported by compare()."""
+    """compare() reports exactly the changes the drafters list between the DPUP versions: no more, no less."""
     # Deliberately no skip: the drafts and the expectations are part of the repository.
     expected = json.loads(DPUP_EXPECTED.read_text(encoding="utf-8"))
     files = sorted(DPUP.glob("0*.md"))
@@ -363,13 +363,9 @@ def test_dpup_expected_changes_are_found() -> None:
     assert expected
     for pair, items in expected.items():
         old_id, new_id = pair.split("-")
-        found = {(c.kind, c.old_keys, c.new_keys) for c in compare(versions[old_id], versions[new_id])}
-        missing = [
-            item
-            for item in items
-            if (item["kind"], tuple(item["old_keys"]), tuple(item["new_keys"])) not in found
-        ]
-        assert not missing, f"{pair}: not found {missing}"
+        found = Counter((c.kind, c.old_keys, c.new_keys) for c in compare(versions[old_id], versions[new_id]))
+        wanted = Counter((item["kind"], tuple(item["old_keys"]), tuple(item["new_keys"])) for item in items)
+        assert found == wanted, f"{pair}: extra {found - wanted}, missing {wanted - found}"
 
 
 # --- properties ---------------------------------------------------------------------------------
