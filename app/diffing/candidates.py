@@ -19,6 +19,10 @@ from collections.abc import Iterable, Sequence
 PROBE_WORDS = 8
 # How many candidates a query returns at most.
 CANDIDATES = 8
+# A query for the parts of a merge or split looks up the rarest words of each stretch of this many words, so
+# that every part, wherever it sits in the whole, contributes words to look up.
+PART_WINDOW = 16
+PART_PROBE = 3
 
 
 class WordIndex:
@@ -59,3 +63,15 @@ class WordIndex:
         positions = self._positions
         ranked = sorted(hits, key=lambda n: (-hits[n], abs(positions[n] - near), n))
         return ranked[:limit]
+
+    def part_candidates(
+        self, words: Sequence[str], near: int = 0, *, allowed: set[int] | None = None
+    ) -> list[int]:
+        """Return items that may be parts of `words` (a merge or split): probed stretch by stretch."""
+        found: dict[int, None] = {}
+        windows = range(0, len(words), PART_WINDOW)
+        for start in windows:
+            stretch = words[start : start + PART_WINDOW]
+            for number in self.candidates(stretch, near, allowed=allowed, probe=PART_PROBE, limit=PART_PROBE):
+                found[number] = None
+        return list(found)

@@ -615,7 +615,7 @@ def _inherit_clause_keys(
         if i in done or not new_plain[i] or not free_old:
             continue
         here = position[id(unkeyed[i])]
-        found = old_index.candidates(new_plain[i], here, allowed=free_old)
+        found = old_index.part_candidates(new_plain[i], here, allowed=free_old)
         parts = _parts_in(new_plain[i], old_plain, found)
         if parts is not None:
             give(i, parts)
@@ -628,7 +628,7 @@ def _inherit_clause_keys(
     for j in sorted(free_old):
         if not old_plain[j] or not free_new:
             continue
-        found = new_index.candidates(old_plain[j], old[j][0], allowed=free_new)
+        found = new_index.part_candidates(old_plain[j], old[j][0], allowed=free_new)
         part = _parts_in(old_plain[j], new_plain, found)
         if part is not None:
             give(part, j)
