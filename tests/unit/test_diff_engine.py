@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -695,3 +696,38 @@ def test_diffing_modules_import_no_flask_or_database(module: str) -> None:
         root = name.split(".")[0]
         assert root not in {"flask", "flask_sqlalchemy", "sqlalchemy", "werkzeug"}, name
         assert root != "app" or name in allowed_app, name
+
+
+# --- the same properties without keys (issue #15) -------------------------------------------------
+
+
+def keyless_pair(model: Model, edited: Model) -> tuple[Document, Document]:
+    """Strip every key; the new version inherits keys from the old one by wording."""
+    strip = re.compile(r"[ \t]*\{#[^}\s]*\}[ \t]*$", re.MULTILINE)
+    old = draft(strip.sub("", model.markdown()), "a")
+    return old, draft(strip.sub("", edited.markdown()), "b", previous=old)
+
+
+@FAST
+@given(seed=seeds, shared=st.booleans())
+def test_keyless_document_compared_with_itself_has_no_changes(seed: int, shared: bool) -> None:
+    model = build_model(random.Random(seed), shared)
+    old, new = keyless_pair(model, model)
+    assert [c.key for c in new.clauses] == [c.key for c in old.clauses]
+    assert compare(old, new) == []
+
+
+@FAST
+@given(seed=seeds, shared=st.booleans(), steps=st.integers(1, 8))
+def test_keyless_word_ops_rebuild_both_texts_and_mirror(seed: int, shared: bool, steps: int) -> None:
+    rng = random.Random(seed)
+    model = build_model(rng, shared)
+    old, new = keyless_pair(model, edit(model, rng, steps))
+    old_texts = {c.key: c.text for c in old.clauses}
+    new_texts = {c.key: c.text for c in new.clauses}
+    forwards = compare(old, new)
+    for change in forwards:
+        if change.kind in ("clause_reworded", "clause_split", "clause_merged"):
+            assert old_text_of(change.words) == "\n".join(old_texts[k] for k in change.old_keys)
+            assert new_text_of(change.words) == "\n".join(new_texts[k] for k in change.new_keys)
+    assert Counter(mirrored(c) for c in forwards) == Counter(described(c) for c in compare(new, old))
