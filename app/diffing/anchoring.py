@@ -37,7 +37,7 @@ Re-anchoring, in order of trust:
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -65,11 +65,23 @@ LETTER_REACH = 0.2
 LETTER_MAX = 400
 # How many of the mapped span's variants get the letter-level check.
 LETTER_CHECKS = 2
+# A quote found more than once in the new text is placed by the characters of context it shares with the old
+# passage, looked at this far either side; a tie means the context cannot tell, and a person decides.
+CONTEXT_REACH = 400
+# A quote of at least this many words found exactly once in both texts is the same passage, however its
+# surroundings changed (a sentence moved within the clause).
+UNIQUE_MIN_WORDS = 3
+# A fuzzy placement (the passage was edited) stands only when the whole new span is at least this similar to
+# the old quote (1 - edit distance / longer length), after its ends were moved to where the passage is.
+VERIFY_SIMILARITY = 0.75
+VERIFY_STEPS = 12
 
 _EQUAL = diff_match_patch.DIFF_EQUAL
 _INSERT = diff_match_patch.DIFF_INSERT
 _DELETE = diff_match_patch.DIFF_DELETE
 _WORD_RE = re.compile(r"\w+")
+# Words and punctuation marks: a verified span's ends move from one to the next.
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -141,7 +153,10 @@ def reanchor(
         diff = _clause_diff(old_text, new_text)
         new_start, new_end = diff.map_start(start), diff.map_end(end)
         if new_text[new_start:new_end] == anchor.exact:
-            return Reanchored(_anchor_from(anchor, new_text, new_start, new_end), kept, 1.0)
+            placed = _decide_repeats(anchor, old_text, new_text, start, end, (new_start, new_end))
+            if placed is None:
+                return Reanchored(None, "needs_review", 0.5)
+            return Reanchored(_anchor_from(anchor, new_text, *placed), kept, 1.0)
         near = new_start
         whole_start, whole_end = _whole_words(anchor)
         scored: list[tuple[float, float, float, int, int]] = []
@@ -183,12 +198,132 @@ def reanchor(
             if fuzzy is not None and (best is None or fuzzy[0] > best[0]):
                 best = fuzzy
 
+    if best is not None and _squash(new_text[best[1] : best[2]]) == _squash(anchor.exact):
+        # The quote itself, intact: when it occurs more than once, its context must say which.
+        placed = _decide_repeats(anchor, old_text, new_text, start, end, (best[1], best[2]))
+        if placed is None:
+            return Reanchored(None, "needs_review", round(min(best[0], 0.5), 3))
+        if placed != (best[1], best[2]) or (
+            best[0] < CONFIDENCE_THRESHOLD and _unique_in_both(anchor.exact, old_text, new_text)
+        ):
+            best = (max(best[0], CONFIDENCE_THRESHOLD), *placed)
+    elif best is not None and best[0] >= CONFIDENCE_THRESHOLD:
+        best = _verify_span(anchor, new_text, best)
     if best is None or best[0] < CONFIDENCE_THRESHOLD:
         return Reanchored(None, "needs_review", round(best[0], 3) if best else 0.0)
     confidence, b_start, b_end = best
     result = _anchor_from(anchor, new_text, b_start, b_end)
     intact = _squash(result.exact) == _squash(anchor.exact)
     return Reanchored(result, kept if intact else "text_changed", round(confidence, 3))
+
+
+# --- repeats and verification -----------------------------------------------------------------------
+
+
+def _occurrences(text: str, exact: str) -> list[tuple[int, int]]:
+    """Every occurrence of the quote in the text (whitespace-tolerant), at most MAX_OCCURRENCES."""
+    quote = " ".join(exact.split())
+    if not quote:
+        return []
+    squashed, origins = _squashed(text)
+    found: list[tuple[int, int]] = []
+    at = squashed.find(quote)
+    while at >= 0 and len(found) < MAX_OCCURRENCES:
+        found.append((origins[at], origins[at + len(quote) - 1] + 1))
+        at = squashed.find(quote, at + 1)
+    return found
+
+
+def _unique_in_both(exact: str, old_text: str, new_text: str) -> bool:
+    """Tell whether a quote of a few words occurs once in the old text and once in the new one."""
+    if len(_WORD_RE.findall(exact)) < UNIQUE_MIN_WORDS:
+        return False
+    return len(_occurrences(old_text, exact)) == 1 and len(_occurrences(new_text, exact)) == 1
+
+
+def _shared_context(
+    anchor: Anchor, old_text: str, new_text: str, start: int, end: int, span: tuple[int, int]
+) -> int:
+    """Count the characters of context (either side, up to CONTEXT_REACH) a new span shares with the old."""
+    if start >= 0:
+        before, after = old_text[max(0, start - CONTEXT_REACH) : start], old_text[end : end + CONTEXT_REACH]
+    else:
+        before, after = anchor.prefix, anchor.suffix
+    new_before = new_text[max(0, span[0] - CONTEXT_REACH) : span[0]]
+    new_after = new_text[span[1] : span[1] + CONTEXT_REACH]
+    return _common_length(before[::-1], new_before[::-1]) + _common_length(after, new_after)
+
+
+def _common_length(a: str, b: str) -> int:
+    """Count the characters two strings share at their start."""
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return size
+
+
+def _decide_repeats(
+    anchor: Anchor, old_text: str, new_text: str, start: int, end: int, found: tuple[int, int]
+) -> tuple[int, int] | None:
+    """Choose among the quote's occurrences in the new text by context; None when the context cannot tell.
+
+    With one occurrence there is nothing to decide. With several, the one sharing the most characters of
+    context with the old passage (the text either side, up to CONTEXT_REACH) wins; a tie is ambiguous.
+    """
+    spans = _occurrences(new_text, anchor.exact)
+    if len(spans) < 2:
+        return found
+    ranked = sorted(
+        ((_shared_context(anchor, old_text, new_text, start, end, span), span) for span in spans),
+        reverse=True,
+    )
+    if ranked[0][0] == ranked[1][0]:
+        return None
+    return ranked[0][1]
+
+
+def _verify_span(anchor: Anchor, text: str, best: tuple[float, int, int]) -> tuple[float, int, int]:
+    """Check a fuzzy placement against the whole quote, moving its ends to where the passage really is.
+
+    The ends are moved a word at a time while that raises the confidence (similarity of the whole span to
+    the quote, weighted by context agreement), so a passage is never left on part of its new span. The
+    placement stands only if the span's similarity to the quote is at least VERIFY_SIMILARITY.
+    """
+    tokens = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    starts, ends = [t[0] for t in tokens], [t[1] for t in tokens]
+
+    def score(span_start: int, span_end: int) -> tuple[float, float]:
+        similarity = _similarity(anchor.exact, text[span_start:span_end])
+        context = _context_agreement(text, span_start, span_end, anchor.prefix, anchor.suffix)
+        return _confidence(similarity, context, MAPPED_WEIGHT), similarity
+
+    _confidence_now, b_start, b_end = best
+    current, similarity = score(b_start, b_end)
+    for _ in range(VERIFY_STEPS):
+        i, j = bisect_left(starts, b_start), bisect_left(ends, b_end)
+        new_starts = {starts[k] for k in (i - 1, i + 1) if 0 <= k < len(starts)} | {b_start}
+        new_ends = {ends[k] for k in (j - 1, j + 1) if 0 <= k < len(ends)} | {b_end}
+        moves = [
+            (*score(n_start, n_end), n_start, n_end)
+            for n_start in sorted(new_starts)
+            for n_end in sorted(new_ends)
+            if n_end > n_start
+            and (n_start, n_end) != (b_start, b_end)
+            # A span ends on a word, or on a mark, as the quote does.
+            and _is_word(text[n_start]) == _is_word(anchor.exact[0])
+            and _is_word(text[n_end - 1]) == _is_word(anchor.exact[-1])
+        ]
+        if not moves:
+            break
+        top = max(moves)
+        if top[0] <= current:
+            break
+        current, similarity, b_start, b_end = top
+    if similarity < VERIFY_SIMILARITY:
+        return (min(current, CONFIDENCE_THRESHOLD - 0.01), b_start, b_end)
+    return (current, b_start, b_end)
 
 
 # --- the clause diff ------------------------------------------------------------------------------

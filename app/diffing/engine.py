@@ -15,8 +15,11 @@ How a comparison reads (the decisions behind it):
   (comment carry-forward, counts by section) never has to expand section changes itself.
 - Clauses: `clause_moved` when the clause's section changed, or when its place among the clauses its section
   shares with the other version changed (the same longest-increasing-subsequence rule). `clause_reworded`
-  when its Markdown differs; `words` diffs the plain text, so a change of formatting alone shows as a
-  rewording whose words are all equal.
+  when its Markdown differs in more than whitespace; `words` diffs the plain text, so a change of
+  formatting alone (emphasis, a link, a code span: non-whitespace characters of the Markdown) shows as a
+  rewording whose words are all equal. A whitespace-only change (a double space, a line reflowed) is not
+  reported at all: the Markdown is the same once each run of whitespace is one space, and so is the plain
+  text once each run of spaces and tabs is one space (a hard line break, which a reader sees, still counts).
 - A clause that is both moved and reworded gives two changes, `clause_moved` then `clause_reworded`, at the
   same place: each kind keeps one meaning, and counts by kind stay honest.
 - Split: an old clause keeps its key on one part and new keys appear for the others. A new clause whose words
@@ -35,6 +38,7 @@ How a comparison reads (the decisions behind it):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +78,10 @@ WordOpKind = Literal["equal", "insert", "delete"]
 # Words, runs of whitespace, and single other characters: joined, the tokens rebuild the text exactly.
 TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 WORD_RE = re.compile(r"\w+")
+# Diffs of texts longer than this many tokens (both sides together) are cut at unique runs (see diff_chars).
+LONG_DIFF = 2000
+# Tokens in a run that anchors a long diff: three words and the spaces between them.
+ANCHOR_RUN = 5
 # A new clause is a part of a split (an old clause a part of a merge) when at least this share of its words
 # are found, in order, in the other clause.
 PART_CONTAINMENT = 0.6
@@ -211,8 +219,90 @@ def encoded_diff(encoder: WordEncoder, old_text: str, new_text: str) -> list[tup
         old_chars, new_chars = encoder.encode(old_text), encoder.encode(new_text)
     except _EncoderFullError:
         old_chars, new_chars = encoder.encode(old_text), encoder.encode(new_text)
-    diffs: list[tuple[int, str]] = _dmp.diff_main(old_chars, new_chars, False)
-    return diffs
+    return diff_chars(old_chars, new_chars)
+
+
+def diff_chars(a: str, b: str) -> list[tuple[int, str]]:
+    """Diff two encoded texts: diff_match_patch, cut at shared unique runs of tokens when they are long.
+
+    diff_match_patch without a deadline is minimal but costs about (length × edits): a 16,000-word clause
+    with a tenth of its words changed takes seconds. Past LONG_DIFF tokens the texts are cut, patience-diff
+    style, at runs of ANCHOR_RUN tokens that occur exactly once in each side, in the same order in both (a
+    longest increasing subsequence); the stretches between them are diffed the same way, recursively, and
+    diff_match_patch works only on stretches of at most LONG_DIFF tokens or ones without such runs. The
+    result is still an exact token-level diff (it rebuilds both texts), deterministic, and identical to
+    diff_match_patch's for every text shorter than LONG_DIFF tokens.
+    """
+    if len(a) + len(b) <= LONG_DIFF:
+        diffs: list[tuple[int, str]] = _dmp.diff_main(a, b, False)
+        return diffs
+    head: int = _dmp.diff_commonPrefix(a, b)
+    tail: int = _dmp.diff_commonSuffix(a[head:], b[head:])
+    a_mid, b_mid = a[head : len(a) - tail], b[head : len(b) - tail]
+    out: list[tuple[int, str]] = []
+    if head:
+        out.append((diff_match_patch.DIFF_EQUAL, a[:head]))
+    anchors = _unique_runs(a_mid, b_mid) if a_mid and b_mid else []
+    if not anchors:
+        if a_mid or b_mid:
+            out.extend(_dmp.diff_main(a_mid, b_mid, False))
+    else:
+        a_at = b_at = 0
+        for a_start, b_start in anchors:
+            out.extend(diff_chars(a_mid[a_at:a_start], b_mid[b_at:b_start]))
+            out.append((diff_match_patch.DIFF_EQUAL, a_mid[a_start : a_start + ANCHOR_RUN]))
+            a_at, b_at = a_start + ANCHOR_RUN, b_start + ANCHOR_RUN
+        out.extend(diff_chars(a_mid[a_at:], b_mid[b_at:]))
+    if tail:
+        out.append((diff_match_patch.DIFF_EQUAL, a[len(a) - tail :]))
+    out = [(op, text) for op, text in out if text]
+    _dmp.diff_cleanupMerge(out)
+    return out
+
+
+def _unique_runs(a: str, b: str) -> list[tuple[int, int]]:
+    """Return (start in a, start in b) of runs found once in each, in order in both and not overlapping."""
+    size = ANCHOR_RUN
+
+    def once(text: str) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        repeated: set[str] = set()
+        for i in range(len(text) - size + 1):
+            run = text[i : i + size]
+            if run in seen:
+                repeated.add(run)
+            else:
+                seen[run] = i
+        for run in repeated:
+            del seen[run]
+        return seen
+
+    in_a, in_b = once(a), once(b)
+    pairs = sorted((i, in_b[run]) for run, i in in_a.items() if run in in_b)
+    # Longest chain increasing in both (patience sorting), then drop runs that overlap the previous one.
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back: list[int] = [-1] * len(pairs)
+    for n, (_i, j) in enumerate(pairs):
+        k = bisect_left(tails, j)
+        if k == len(tails):
+            tails.append(j)
+            tail_at.append(n)
+        else:
+            tails[k] = j
+            tail_at[k] = n
+        back[n] = tail_at[k - 1] if k else -1
+    chain: list[tuple[int, int]] = []
+    n = tail_at[-1] if tail_at else -1
+    while n != -1:
+        chain.append(pairs[n])
+        n = back[n]
+    chain.reverse()
+    kept: list[tuple[int, int]] = []
+    for i, j in chain:
+        if not kept or (i >= kept[-1][0] + size and j >= kept[-1][1] + size):
+            kept.append((i, j))
+    return kept
 
 
 RawDiff = Callable[[str, str], list[tuple[int, str]]]
@@ -420,7 +510,7 @@ class _Comparison:
                     continue
                 if old.section_key != section.key or clause.key not in unmoved:
                     moved.append(clause.key)
-                if old.clause.markdown != clause.markdown or old.clause.text != clause.text:
+                if _visibly_differ(old.clause, clause):
                     reworded.append(clause.key)
         return moved, reworded
 
@@ -492,20 +582,29 @@ class _Comparison:
         groups: dict[str, list[str]] = {}
         if not orphans or not reworded:
             return groups
+        # A part must bring back words the kept part lost (see PART_GAIN): index the lost words of every
+        # reworded clause, so each orphan is measured only against those it shares lost words with, and
+        # the gain is counted exactly (the same sum as a multiset intersection) without trying every pair.
+        postings: dict[str, list[tuple[str, int]]] = {}
+        for kept in reworded:
+            lost = self._lost_words(other_places[kept].clause.text, orphan_places[kept].clause.text)
+            for word, count in lost.items():
+                postings.setdefault(word, []).append((kept, count))
         for orphan in orphans:
             text = orphan_places[orphan].clause.text
             words = self._word_list(text)
             total = len(words)
             if total == 0:
                 continue
-            counts = Counter(words)
+            gains: dict[str, int] = {}
+            for word, count in Counter(words).items():
+                for kept, lost_count in postings.get(word, ()):
+                    gains[kept] = gains.get(kept, 0) + min(count, lost_count)
             best: tuple[float, str] | None = None
-            for kept in reworded:
-                whole = other_places[kept].clause.text
-                # Cheap bound first: a part must bring back words the kept part lost (see PART_GAIN).
-                lost = self._lost_words(whole, orphan_places[kept].clause.text)
-                if sum((counts & lost).values()) < PART_GAIN * total:
+            for kept in sorted(gains):
+                if gains[kept] < PART_GAIN * total:
                     continue
+                whole = other_places[kept].clause.text
                 share = len(self._matched_in(whole, text)) / total
                 if share >= PART_CONTAINMENT and (
                     best is None or share > best[0] or (share == best[0] and kept < best[1])
@@ -564,7 +663,7 @@ class _Comparison:
         if taken:
             # U+0000 is never a token's code, so a taken word matches nothing.
             whole_chars = "".join("\0" if i in taken else c for i, c in enumerate(self.encoder.encode(whole)))
-            diffs: list[tuple[int, str]] = _dmp.diff_main(whole_chars, self.encoder.encode(part), False)
+            diffs = diff_chars(whole_chars, self.encoder.encode(part))
             own = diff_match_patch.DIFF_DELETE
         elif whole <= part:
             diffs, own = self._raw_diff(whole, part), diff_match_patch.DIFF_DELETE
@@ -640,6 +739,19 @@ def _places(document: Document) -> dict[str, _Place]:
             places[clause.key] = _Place(s_index, section.key, c_index, position, clause)
             position += 1
     return places
+
+
+_SPACES_RE = re.compile(r"\s+")
+_LINE_SPACES_RE = re.compile(r"[^\S\n]+")
+
+
+def _visibly_differ(old: Clause, new: Clause) -> bool:
+    """Tell whether two versions of a clause differ in more than whitespace (see the module docstring)."""
+    if old.markdown == new.markdown and old.text == new.text:
+        return False
+    return _SPACES_RE.sub(" ", old.markdown) != _SPACES_RE.sub(" ", new.markdown) or _LINE_SPACES_RE.sub(
+        " ", old.text
+    ) != _LINE_SPACES_RE.sub(" ", new.text)
 
 
 def _rank(kind: ChangeKind) -> int:

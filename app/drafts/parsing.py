@@ -19,6 +19,8 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from app.diffing.candidates import CANDIDATES, WordIndex
+
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
 STATUSES = ("working", "published", "final")
 MODERATION_MODES = ("post", "pre")
@@ -26,6 +28,7 @@ NZ = ZoneInfo("Pacific/Auckland")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # `{#key}` at the end of a heading or a clause's last line.
 TRAILING_KEY_RE = re.compile(r"[ \t]*\{#([^}\s]*)\}[ \t]*$")
+_WORD_RE = re.compile(r"\w+")
 LIST_MARKER_RE = re.compile(r"^( {0,3})([-+*]|\d{1,9}[.)])( {1,4}|\t|$)")
 FRONT_MATTER_KEYS = frozenset(
     {
@@ -40,8 +43,13 @@ FRONT_MATTER_KEYS = frozenset(
         "moderation",
     }
 )
-# A clause without a key inherits the key of the most similar earlier clause at or above this ratio.
+# A clause without a key inherits the key of the most similar clause of the previous version at or above this
+# ratio (difflib's, over words); below it the clause is new.
 INHERIT_THRESHOLD = 0.6
+# An unkeyed part of a merge or split: at least this share of its words are found, in order, in the whole ...
+PART_SHARE = 0.8
+# ... and the parts together hold at least this share of the whole's words.
+PART_COVERAGE = 0.75
 
 _block_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
@@ -456,17 +464,30 @@ def _inline_text(children: Iterable[Token]) -> str:
 # --- keys and numbers -----------------------------------------------------------------------------
 
 
-def _similarity(a: str, b: str, floor: float = INHERIT_THRESHOLD) -> float:
+def _similarity(a: Sequence[str], b: Sequence[str], floor: float = INHERIT_THRESHOLD) -> float:
     """Word-level similarity in [0, 1]; 0 when the cheap upper bounds already fall below `floor`."""
-    matcher = SequenceMatcher(None, a.split(), b.split(), autojunk=False)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
     if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
         return 0.0
     return matcher.ratio()
 
 
+def _shared_words(a: Sequence[str], b: Sequence[str]) -> int:
+    """Count the words of `a` found, in order, in `b` (matching blocks of a word-level diff)."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
 def _assign_keys(
     raw_sections: list[_RawSection], previous: Document | None, source: str
 ) -> tuple[Section, ...]:
+    """Give every section and clause a key: explicit, inherited from `previous`, or fresh.
+
+    The order matters. Clause keys are inherited across the whole document first (by wording), so that
+    a renamed section can then be recognised by the clause keys it shares with a previous section, and
+    only then by its heading. Fresh keys never reuse a key of the previous version: a new clause that
+    took a removed clause's place would otherwise pass for a rewording of it.
+    """
     section_keys: dict[str, int] = {}
     clause_keys: dict[str, int] = {}
 
@@ -484,35 +505,11 @@ def _assign_keys(
             if clause.key:
                 claim(clause_keys, clause.key, "clause", clause.line)
 
-    for raw in raw_sections:
-        if raw.key is None:
-            key = _inherit_section_key(raw, previous, section_keys, clause_keys) or slugify(raw.heading)
-            base, suffix = key, 2
-            while key in section_keys:
-                key, suffix = f"{base}-{suffix}", suffix + 1
-            raw.key = key
-            section_keys[key] = raw.line
-
     texts = {id(c): plain_text(c.markdown) for raw in raw_sections for c in raw.clauses}
     if previous is not None:
-        candidates = [c for c in previous.clauses if c.key not in clause_keys]
-        unkeyed = [c for raw in raw_sections for c in raw.clauses if c.key is None]
-        order = {id(c): n for n, c in enumerate(c for raw in raw_sections for c in raw.clauses)}
-        old_order = {c.key: n for n, c in enumerate(previous.clauses)}
-        # Best similarity first; among equals, the nearest position, then document order.
-        scored = sorted(
-            (-ratio, abs(order[id(clause)] - old_order[old.key]), i, j)
-            for i, clause in enumerate(unkeyed)
-            for j, old in enumerate(candidates)
-            if (ratio := _similarity(texts[id(clause)], old.text)) >= INHERIT_THRESHOLD
-        )
-        taken: set[int] = set()
-        for _ratio, _distance, i, j in scored:
-            clause = unkeyed[i]
-            if clause.key is None and j not in taken:
-                clause.key = candidates[j].key
-                clause_keys[clause.key] = clause.line
-                taken.add(j)
+        _inherit_clause_keys(raw_sections, texts, previous, clause_keys)
+    _assign_section_keys(raw_sections, previous, section_keys)
+    reserved = {c.key for c in previous.clauses} if previous is not None else set[str]()
 
     sections: list[Section] = []
     for s_index, raw in enumerate(raw_sections, start=1):
@@ -524,7 +521,7 @@ def _assign_keys(
                 key = rc.key
             else:
                 key, suffix = f"{raw.key}-{c_index}", 2
-                while key in clause_keys:
+                while key in clause_keys or key in reserved:
                     key, suffix = f"{raw.key}-{c_index}-{suffix}", suffix + 1
                 clause_keys[key] = rc.line
             clauses.append(
@@ -550,24 +547,156 @@ def _assign_keys(
     return tuple(sections)
 
 
-def _inherit_section_key(
-    raw: _RawSection,
-    previous: Document | None,
-    taken: dict[str, int],
+def _inherit_clause_keys(
+    raw_sections: list[_RawSection],
+    texts: dict[int, str],
+    previous: Document,
     clause_keys: dict[str, int],
-) -> str | None:
-    """Match an unkeyed section to a previous one by heading, then by shared clause keys."""
-    if previous is None:
+) -> None:
+    """Give unkeyed clauses the keys of the previous version's clauses they are (or are parts of).
+
+    Candidates come from an index over the previous clauses' words (see app.diffing.candidates), so the
+    work grows with the size of the documents, not with the product of their clause counts. Then:
+
+    1. Same clause: the best word-level similarity at or above INHERIT_THRESHOLD wins, then the nearest
+       position, then document order. Below the threshold a clause is new, however close its place.
+    2. Merge or split: a new clause that holds most words of two or more old clauses (a merge) takes the
+       key of the part it shares most with; an old clause whose words went into two or more new clauses (a
+       split) gives its key to the part that holds most of it. The diff engine then reports the merge or
+       split, instead of parts removed and a clause added.
+    """
+    new_clauses = [c for raw in raw_sections for c in raw.clauses]
+    position = {id(c): n for n, c in enumerate(new_clauses)}
+    unkeyed = [c for c in new_clauses if c.key is None]
+    old = [(n, c) for n, c in enumerate(previous.clauses) if c.key not in clause_keys]
+    if not unkeyed or not old:
+        return
+    # Similarity is difflib's over whitespace-separated words (as it always was); candidates and parts are
+    # found over lower-cased words without punctuation, so "agencies." and "agencies," are one word.
+    new_words = [texts[id(c)].split() for c in unkeyed]
+    old_words = [c.text.split() for _n, c in old]
+    new_plain = [_WORD_RE.findall(texts[id(c)].lower()) for c in unkeyed]
+    old_plain = [_WORD_RE.findall(c.text.lower()) for _n, c in old]
+    old_index = WordIndex(old_plain, [n for n, _c in old])
+    by_text: dict[str, list[int]] = {}
+    for j, (_n, old_clause) in enumerate(old):
+        by_text.setdefault(old_clause.text, []).append(j)
+
+    scored: list[tuple[float, int, int, int]] = []
+    for i, raw_clause in enumerate(unkeyed):
+        here = position[id(raw_clause)]
+        same = by_text.get(texts[id(raw_clause)], [])
+        if same:
+            nearest = sorted(same, key=lambda j: (abs(old[j][0] - here), j))[:CANDIDATES]
+            scored.extend((-1.0, abs(old[j][0] - here), i, j) for j in nearest)
+            continue
+        for j in old_index.candidates(new_plain[i], here):
+            ratio = _similarity(new_words[i], old_words[j])
+            if ratio >= INHERIT_THRESHOLD:
+                scored.append((-ratio, abs(old[j][0] - here), i, j))
+    scored.sort()
+    done: set[int] = set()
+    taken: set[int] = set()
+
+    def give(i: int, j: int) -> None:
+        clause = unkeyed[i]
+        clause.key = old[j][1].key
+        clause_keys[clause.key] = clause.line
+        done.add(i)
+        taken.add(j)
+
+    for _ratio, _distance, i, j in scored:
+        if i not in done and j not in taken:
+            give(i, j)
+
+    # Merges: a new clause made of several old ones.
+    free_old = {j for j in range(len(old)) if j not in taken}
+    for i in range(len(unkeyed)):
+        if i in done or not new_plain[i] or not free_old:
+            continue
+        here = position[id(unkeyed[i])]
+        found = old_index.part_candidates(new_plain[i], here, allowed=free_old)
+        parts = _parts_in(new_plain[i], old_plain, found)
+        if parts is not None:
+            give(i, parts)
+            free_old.discard(parts)
+    # Splits: an old clause cut into several new ones.
+    free_new = {i for i in range(len(unkeyed)) if i not in done}
+    if not free_new:
+        return
+    new_index = WordIndex(new_plain, [position[id(c)] for c in unkeyed])
+    for j in sorted(free_old):
+        if not old_plain[j] or not free_new:
+            continue
+        found = new_index.part_candidates(old_plain[j], old[j][0], allowed=free_new)
+        part = _parts_in(old_plain[j], new_plain, found)
+        if part is not None:
+            give(part, j)
+            free_new.discard(part)
+
+
+def _parts_in(whole: Sequence[str], texts: Sequence[Sequence[str]], candidates: Iterable[int]) -> int | None:
+    """Return the text, among two or more that are mostly inside `whole` and cover it, sharing most."""
+    parts: list[tuple[int, int]] = []  # (-shared words, number)
+    for number in candidates:
+        words = texts[number]
+        if not words or len(words) >= len(whole):
+            continue
+        shared = _shared_words(words, whole)
+        if shared >= PART_SHARE * len(words):
+            parts.append((-shared, number))
+    if len(parts) < 2 or -sum(s for s, _n in parts) < PART_COVERAGE * len(whole):
         return None
-    free = [s for s in previous.sections if s.key not in taken]
-    slug = slugify(raw.heading)
-    for old in free:
-        if old.key == slug or slugify(old.heading) == slug:
-            return old.key
-    mine = {c.key for c in raw.clauses if c.key}
-    best, best_overlap = None, 0
-    for old in free:
-        overlap = len(mine & {c.key for c in old.clauses})
-        if overlap > best_overlap:
-            best, best_overlap = old.key, overlap
-    return best
+    return min(parts)[1]
+
+
+def _assign_section_keys(
+    raw_sections: list[_RawSection], previous: Document | None, section_keys: dict[str, int]
+) -> None:
+    """Key unkeyed sections: by the clause keys they share with a previous section, then by heading.
+
+    A section shares enough when at least half the clauses of the smaller of the two are shared; the most
+    shared wins (then document order). A fresh key is the heading's slug, never one the previous version used.
+    """
+    unkeyed = [raw for raw in raw_sections if raw.key is None]
+    reserved: set[str] = set()
+    if previous is not None and unkeyed:
+        free = [s for s in previous.sections if s.key not in section_keys]
+        reserved = {s.key for s in previous.sections}
+        owner = {c.key: n for n, s in enumerate(free) for c in s.clauses}
+        pairs: list[tuple[int, int, int]] = []  # (-shared, new number, old number)
+        for i, raw in enumerate(unkeyed):
+            shared: dict[int, int] = {}
+            for clause in raw.clauses:
+                if clause.key is not None and clause.key in owner:
+                    shared[owner[clause.key]] = shared.get(owner[clause.key], 0) + 1
+            for j, count in shared.items():
+                if 2 * count >= min(len(raw.clauses), len(free[j].clauses)):
+                    pairs.append((-count, i, j))
+        pairs.sort()
+        used: set[int] = set()
+        for _count, i, j in pairs:
+            if unkeyed[i].key is None and j not in used:
+                unkeyed[i].key = free[j].key
+                section_keys[free[j].key] = unkeyed[i].line
+                used.add(j)
+        by_slug: dict[str, int] = {}
+        for j, old in enumerate(free):
+            if j not in used:
+                by_slug.setdefault(old.key, j)
+                by_slug.setdefault(slugify(old.heading), j)
+        for raw in unkeyed:
+            if raw.key is None:
+                j_match = by_slug.get(slugify(raw.heading))
+                if j_match is not None and j_match not in used:
+                    raw.key = free[j_match].key
+                    section_keys[raw.key] = raw.line
+                    used.add(j_match)
+    for raw in raw_sections:
+        if raw.key is None:
+            key = base = slugify(raw.heading)
+            suffix = 2
+            while key in section_keys or key in reserved:
+                key, suffix = f"{base}-{suffix}", suffix + 1
+            raw.key = key
+            section_keys[key] = raw.line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,7 +351,7 @@ def test_tokenize_keeps_every_character() -> None:
 
 
 def test_dpup_expected_changes_are_found() -> None:
-    """Every change the drafters list between the DPUP versions is reported by compare()."""
+    """compare() reports exactly the changes the drafters list between the DPUP versions: no more, no less."""
     # Deliberately no skip: the drafts and the expectations are part of the repository.
     expected = json.loads(DPUP_EXPECTED.read_text(encoding="utf-8"))
     files = sorted(DPUP.glob("0*.md"))
@@ -363,13 +364,9 @@ def test_dpup_expected_changes_are_found() -> None:
     assert expected
     for pair, items in expected.items():
         old_id, new_id = pair.split("-")
-        found = {(c.kind, c.old_keys, c.new_keys) for c in compare(versions[old_id], versions[new_id])}
-        missing = [
-            item
-            for item in items
-            if (item["kind"], tuple(item["old_keys"]), tuple(item["new_keys"])) not in found
-        ]
-        assert not missing, f"{pair}: not found {missing}"
+        found = Counter((c.kind, c.old_keys, c.new_keys) for c in compare(versions[old_id], versions[new_id]))
+        wanted = Counter((item["kind"], tuple(item["old_keys"]), tuple(item["new_keys"])) for item in items)
+        assert found == wanted, f"{pair}: extra {found - wanted}, missing {wanted - found}"
 
 
 # --- properties ---------------------------------------------------------------------------------
@@ -699,3 +696,38 @@ def test_diffing_modules_import_no_flask_or_database(module: str) -> None:
         root = name.split(".")[0]
         assert root not in {"flask", "flask_sqlalchemy", "sqlalchemy", "werkzeug"}, name
         assert root != "app" or name in allowed_app, name
+
+
+# --- the same properties without keys (issue #15) -------------------------------------------------
+
+
+def keyless_pair(model: Model, edited: Model) -> tuple[Document, Document]:
+    """Strip every key; the new version inherits keys from the old one by wording."""
+    strip = re.compile(r"[ \t]*\{#[^}\s]*\}[ \t]*$", re.MULTILINE)
+    old = draft(strip.sub("", model.markdown()), "a")
+    return old, draft(strip.sub("", edited.markdown()), "b", previous=old)
+
+
+@FAST
+@given(seed=seeds, shared=st.booleans())
+def test_keyless_document_compared_with_itself_has_no_changes(seed: int, shared: bool) -> None:
+    model = build_model(random.Random(seed), shared)
+    old, new = keyless_pair(model, model)
+    assert [c.key for c in new.clauses] == [c.key for c in old.clauses]
+    assert compare(old, new) == []
+
+
+@FAST
+@given(seed=seeds, shared=st.booleans(), steps=st.integers(1, 8))
+def test_keyless_word_ops_rebuild_both_texts_and_mirror(seed: int, shared: bool, steps: int) -> None:
+    rng = random.Random(seed)
+    model = build_model(rng, shared)
+    old, new = keyless_pair(model, edit(model, rng, steps))
+    old_texts = {c.key: c.text for c in old.clauses}
+    new_texts = {c.key: c.text for c in new.clauses}
+    forwards = compare(old, new)
+    for change in forwards:
+        if change.kind in ("clause_reworded", "clause_split", "clause_merged"):
+            assert old_text_of(change.words) == "\n".join(old_texts[k] for k in change.old_keys)
+            assert new_text_of(change.words) == "\n".join(new_texts[k] for k in change.new_keys)
+    assert Counter(mirrored(c) for c in forwards) == Counter(described(c) for c in compare(new, old))
