@@ -1,31 +1,47 @@
-"""A page cache for anonymous readers, invalidated whenever anything they could see changes.
+"""The page cache for anonymous readers: targeted invalidation by tags, one render per page at a time.
 
-Published versions never change, but their pages also show comments, counts and responses. So a cached page is
-keyed by the URL, the language and a *content generation*: a counter bumped after every commit that wrote a
-comment, clause, version, response or anything else a reading page shows. Signed-in people always get a fresh
-page (it carries their name and a CSRF token), and so does anyone with a message waiting to be flashed.
+A cached page depends on *tags* named from its URL: `site`, `policies`, `policy:<p>`, `version:<p>/<v>`,
+`section:<p>/<v>/<s>` and the comment tags `comments`, `comments:<p>`, `comments:<p>/<v>`. Each tag has two
+counters. The *soft* counter moves on every change to what the tag's pages show; a page's cache key holds the
+soft counters of its tags, so a change makes a new key and the old copy is never served as fresh. The *hard*
+counter moves only on changes that take something away (a comment hidden, withdrawn or edited, a name changed, a
+version's period moved): the last copy of a page may stand in while another request renders the new one (the
+stampede guard), but only while its hard counters still match, so hidden words are never served after a hide.
 
-Storage is Redis when REDIS_URL is set (shared by every worker); otherwise a bounded in-process LRU with a short
-time-to-live, so several workers without Redis are at most PAGE_CACHE_SECONDS behind one another.
+What changed is read from the session when it flushes (`tags_for` maps each new, changed or deleted row to the
+tags it shows up under) and sent after the commit, so a rolled-back request invalidates nothing. A bulk statement
+on a table that pages show, in a transaction that named no tags, conservatively moves `site`. Services may name
+tags themselves with `touch(session, *tags)`.
+
+A page whose versions open or close for comment within its lifetime expires at that moment: the period changes
+the page without any commit.
+
+Storage is Flask-Caching's Redis backend when REDIS_URL is set (shared by every worker: there is no local copy
+to outlive it) and its in-process SimpleCache otherwise. If Redis cannot be reached, pages are rendered and not
+cached; if a bump fails after a commit, the cache is bypassed until Redis answers again and every page is
+dropped (`site` moved) on recovery, so nothing stale is served.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import hashlib
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale
+from flask_caching.backends import RedisCache, SimpleCache
+from flask_caching.backends.base import BaseCache
 from flask_login import current_user
 from sqlalchemy import event
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, UOWTransaction, object_session
 
-GENERATION_KEY = "korero:content-generation"
-# Tables whose rows reading pages show; a commit touching any of them invalidates every cached page.
+# Tables whose rows reading pages show; a bulk statement on one that names no tags moves `site`.
 WATCHED_TABLES = frozenset(
     {
         "policies",
@@ -37,102 +53,208 @@ WATCHED_TABLES = frozenset(
         "comment_placements",
         "responses",
         "comment_reports",
-        "audit_events",
+        "users",
     }
 )
+SITE = "site"
+LOCK_SECONDS = 10  # a render that takes longer than this lets the next request render too
+WAIT_FOR_RENDER = 1.5  # without a usable stale copy, wait this long for another request's render
+STALE_SECONDS = 3600  # how long the last copy of a page is kept to stand in during a render
 
-
-class _LocalStore:
-    """A thread-safe LRU of (expires_at, value), bounded in entries."""
-
-    def __init__(self, max_entries: int = 512) -> None:
-        self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_entries
-        self.generation = 0
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            item = self._entries.get(key)
-            if item is None:
-                return None
-            if item[0] < time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return item[1]
-
-    def set(self, key: str, value: Any, ttl: float) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + ttl, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+_SOFT = "korero:tag:soft:"
+_HARD = "korero:tag:hard:"
+_PENDING = "korero_cache_tags"
 
 
 class PageCache:
-    """Cached page bodies for anonymous GETs, with a content generation that invalidates them all."""
+    """Pages, their last copies, and the tag counters, in one Flask-Caching store."""
 
-    def __init__(self, redis_url: str | None, ttl: float, max_entries: int = 512) -> None:
+    def __init__(self, redis_url: str | None, ttl: float, max_entries: int = 2048) -> None:
         self.ttl = ttl
-        self.local = _LocalStore(max_entries)
-        self.redis: Any = None
+        self.shared = bool(redis_url)
+        self.store: BaseCache
         if redis_url:
             import redis
 
-            self.redis = redis.Redis.from_url(redis_url, socket_timeout=0.5)
+            client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            self.store = RedisCache(host=client, default_timeout=int(max(ttl, 1)))
+        else:
+            self.store = SimpleCache(threshold=max_entries, default_timeout=int(max(ttl, 1)))
+        self._lock = threading.Lock()
+        self._distrust_until = 0.0  # after a failed bump: bypass the cache until the store answers again
+        self.hits = 0
+        self.misses = 0
 
-    def generation(self) -> int:
-        if self.redis is not None:
-            try:
-                return int(self.redis.get(GENERATION_KEY) or 0)
-            except Exception:
-                return -1
-        return self.local.generation
+    # --- tag counters -------------------------------------------------------------------------------
 
-    def bump(self) -> None:
-        """Invalidate every cached page (after a commit that changed what pages show)."""
-        self.local.generation += 1
-        self.local.clear()
-        if self.redis is not None:
-            try:
-                self.redis.incr(GENERATION_KEY)
-            except Exception:
-                current_app.logger.warning("page cache: could not bump the generation in Redis")
-
-    def get(self, key: str) -> tuple[bytes, str] | None:
-        value = self.local.get(key)
-        if value is not None or self.redis is None:
-            return value
+    def counters(self, tags: Iterable[str]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The soft and hard counters of `tags`, or None when the cache cannot be trusted now."""
+        tags = list(tags)
+        if self._distrust_until and (time.monotonic() < self._distrust_until or not self._recover()):
+            return None
         try:
-            raw = self.redis.get(key)
+            values = self.store.get_many(*(_SOFT + t for t in tags), *(_HARD + t for t in tags))
+        except Exception:  # the store is down: render every page, cache none
+            return None
+        numbers = tuple(int(v or 0) for v in values)
+        return numbers[: len(tags)], numbers[len(tags) :]
+
+    def bump(self, tags: Iterable[str], hard: Iterable[str] = ()) -> None:
+        """Invalidate the pages of `tags` (and let no stale copy stand in for those of `hard`)."""
+        try:
+            for tag in set(tags) | set(hard):
+                self._inc(_SOFT + tag)
+            for tag in set(hard):
+                self._inc(_HARD + tag)
+        except Exception:
+            current_app.logger.error("page cache: invalidation failed; bypassing the cache until it recovers")
+            self._distrust_until = time.monotonic() + 1.0
+
+    def _inc(self, key: str) -> None:
+        if self.shared:
+            self.store.inc(key)
+            return
+        with self._lock:  # SimpleCache's inc is a read and a write
+            self.store.set(key, int(self.store.get(key) or 0) + 1, timeout=0)
+
+    def _recover(self) -> bool:
+        try:
+            self._inc(_SOFT + SITE)
+            self._inc(_HARD + SITE)
+        except Exception:
+            self._distrust_until = time.monotonic() + 1.0
+            return False
+        self._distrust_until = 0.0
+        return True
+
+    # --- pages --------------------------------------------------------------------------------------
+
+    def get(self, key: str) -> Any:
+        try:
+            return self.store.get(key)
         except Exception:
             return None
-        if raw is None:
-            return None
-        mimetype, _, body = raw.partition(b"\n")
-        value = (body, mimetype.decode())
-        self.local.set(key, value, self.ttl)
-        return value
 
-    def set(self, key: str, body: bytes, mimetype: str, ttl: float | None = None) -> None:
-        ttl = self.ttl if ttl is None else ttl
-        self.local.set(key, (body, mimetype), ttl)
-        if self.redis is not None:
-            try:
-                # Redis copies are shared by every worker and invalidated by the generation, so they may
-                # live longer than the local copies; the TTL only bounds memory.
-                self.redis.set(key, mimetype.encode() + b"\n" + body, ex=max(60, int(ttl * 20)))
-            except Exception:
-                return
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        try:
+            self.store.set(key, value, timeout=max(1, int(ttl)))
+        except Exception:
+            return
+
+    def claim(self, key: str) -> bool:
+        """Become the one request rendering `key` (True), or learn that another one is (False)."""
+        try:
+            return bool(self.store.add("korero:lock:" + key, 1, timeout=LOCK_SECONDS))
+        except Exception:
+            return True
+
+    def release(self, key: str) -> None:
+        try:
+            self.store.delete("korero:lock:" + key)
+        except Exception:
+            return
 
 
 def page_cache() -> PageCache:
-    return current_app.extensions["korero_page_cache"]
+    return current_app.extensions["korero_page_cache"]  # type: ignore[no-any-return]
+
+
+# --- which tags a page depends on ---------------------------------------------------------------------
+
+
+def page_tags(view_args: dict[str, Any]) -> list[str]:
+    """The tags of a reading page, from its URL's arguments."""
+    tags = [SITE]
+    policy = view_args.get("policy_slug")
+    if policy is None:
+        return [*tags, "policies", "comments"]
+    tags.append(f"policy:{policy}")
+    versions = [
+        v for v in (view_args.get("version_slug"), view_args.get("from_slug"), view_args.get("to_slug")) if v
+    ]
+    if not versions:
+        return [*tags, f"comments:{policy}"]
+    tags += [f"version:{policy}/{v}" for v in versions]
+    section = view_args.get("section_key")
+    if section is not None:
+        tags.append(f"section:{policy}/{versions[0]}/{section}")
+    elif "version_slug" in view_args:
+        tags.append(f"comments:{policy}/{versions[0]}")
+    return tags
+
+
+def _related(obj: Any, name: str, model: str) -> Any:
+    """`obj.<name>`, loaded by its id when the relationship is not set yet (a new row built from ids)."""
+    value = getattr(obj, name, None)
+    if value is None:
+        import app.models
+
+        value = object_session(obj).get(getattr(app.models, model), getattr(obj, f"{name}_id"))  # type: ignore[union-attr]
+    return value
+
+
+def _version_tags(version: Any) -> list[str]:
+    policy = version.policy.slug
+    return [f"policy:{policy}", f"version:{policy}/{version.slug}"]
+
+
+def _comment_tags(comment: Any) -> list[str]:
+    version = _related(comment, "version", "Version")
+    policy = version.policy.slug
+    clause = _related(comment, "clause", "Clause")
+    return [
+        "comments",
+        f"comments:{policy}",
+        f"comments:{policy}/{version.slug}",
+        f"section:{policy}/{version.slug}/{clause.section.key}",
+    ]
+
+
+def _policy_of(obj: Any) -> str:
+    return str(_related(obj, "version", "Version").policy.slug)
+
+
+def tags_for(obj: Any, is_new: bool) -> tuple[list[str], bool]:
+    """The tags a changed row shows up under, and whether the change takes something away (hard)."""
+    table = getattr(obj, "__tablename__", None)
+    if table == "comments":
+        # A new comment only adds to its pages; an edit, a withdrawal or a hide takes words away, and the
+        # comment may be carried onto later versions' pages: every page of its policy.
+        if is_new:
+            return _comment_tags(obj), False
+        return [*_comment_tags(obj), f"policy:{_policy_of(obj)}"], True
+    if table == "comment_reports":
+        return [], False  # reports are not shown; a hold that follows changes the comment itself
+    if table in {"campaign_groups", "responses", "comment_placements"}:
+        policy = _policy_of(obj)
+        return [f"comments:{policy}", f"policy:{policy}"], not is_new
+    if table == "clauses":
+        return _version_tags(obj.section.version), True
+    if table == "sections":
+        return _version_tags(obj.version), True
+    if table == "versions":
+        return ["policies", *_version_tags(obj)], True
+    if table == "policies":
+        return ["policies", f"policy:{obj.slug}"], True
+    if table == "users":
+        # Only a name shows on pages (beside its comments, on any page); sign-in counters and the like do not.
+        if not is_new and (obj in object_session(obj).deleted or _changed(obj, "display_name")):  # type: ignore[union-attr]
+            return [SITE], True
+        return [], False
+    return [], False
+
+
+def _changed(obj: Any, attribute: str) -> bool:
+    return bool(sa_inspect(obj).attrs[attribute].history.has_changes())
+
+
+def touch(db_session: Session, *tags: str, hard: bool = False) -> None:
+    """Name tags this unit of work changed (beside what the flush finds); sent after the commit."""
+    soft, strong = db_session.info.setdefault(_PENDING, (set(), set()))
+    (strong if hard else soft).update(tags)
+
+
+# --- the decorator ------------------------------------------------------------------------------------
 
 
 def _cacheable_request() -> bool:
@@ -144,83 +266,152 @@ def _cacheable_request() -> bool:
     )
 
 
+def _ttl_until_period_changes(ttl: float, db_session: Session) -> float:
+    """Cap `ttl` so the page expires when a version it loaded opens or closes for comment."""
+    from app.models import Version
+
+    now = dt.datetime.now(dt.UTC)
+    for obj in list(db_session.identity_map.values()):
+        if isinstance(obj, Version):
+            for moment in (obj.comments_open_at, obj.comments_close_at):
+                if moment is not None and moment > now:
+                    ttl = min(ttl, (moment - now).total_seconds())
+    return ttl
+
+
 def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve a view's page from the cache to anonymous readers; render and store it on a miss."""
+    """Serve a view's page from the cache to anonymous readers; render it once per change otherwise."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not _cacheable_request():
             return view(*args, **kwargs)
         cache = page_cache()
-        generation = cache.generation()
-        if generation < 0:
+        tags = page_tags(request.view_args or {})
+        counters = cache.counters(tags)
+        if counters is None:
             return view(*args, **kwargs)
-        key = f"korero:page:{generation}:{get_locale()}:{request.full_path}"
+        soft, hard = counters
+        where = hashlib.sha256(f"{get_locale()}\x1f{request.full_path}".encode()).hexdigest()[:32]
+        key = f"korero:page:{where}:" + ".".join(map(str, soft))
+        stale_key = f"korero:stale:{where}"
         hit = cache.get(key)
         if hit is not None:
-            body, mimetype = hit
-            response = Response(body, mimetype=mimetype)
-            response.headers["X-Page-Cache"] = "hit"
+            return _cached_response(cache, hit, "hit")
+        if not cache.claim(key):
+            # Another request is rendering this page: stand in with its last copy if nothing was taken
+            # away since, else wait a moment for the new one.
+            stale = cache.get(stale_key)
+            if stale is not None and tuple(stale[2]) == hard:
+                return _cached_response(cache, stale, "stale")
+            deadline = time.monotonic() + WAIT_FOR_RENDER
+            while time.monotonic() < deadline:
+                time.sleep(0.02)
+                hit = cache.get(key)
+                if hit is not None:
+                    return _cached_response(cache, hit, "hit")
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+            # Store only a plain page that set no cookie: nothing personal can leak into the shared copy.
+            if (
+                response.status_code == 200
+                and "Set-Cookie" not in response.headers
+                and not response.direct_passthrough
+            ):
+                from app.boundary import current_session
+
+                ttl = _ttl_until_period_changes(
+                    float(current_app.config["PAGE_CACHE_SECONDS"]), current_session()
+                )
+                if ttl >= 1:
+                    value = (response.get_data(), response.mimetype or "text/html", hard)
+                    cache.set(key, value, ttl)
+                    cache.set(stale_key, value, STALE_SECONDS)
+                response.headers["X-Page-Cache"] = "miss"
+                cache.misses += 1
+                _record("miss")
             return response
-        response = current_app.make_response(view(*args, **kwargs))
-        # Store only a plain page that set no cookie: nothing personal can leak into the shared copy.
-        if (
-            response.status_code == 200
-            and "Set-Cookie" not in response.headers
-            and not response.direct_passthrough
-        ):
-            ttl = float(current_app.config["PAGE_CACHE_SECONDS"])
-            cache.set(key, response.get_data(), response.mimetype or "text/html", ttl)
-            response.headers["X-Page-Cache"] = "miss"
-        return response
+        finally:
+            cache.release(key)
 
     return wrapper
 
 
-def _touches_watched_tables(session: Session) -> bool:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(obj, "__tablename__", None)
-        if table in WATCHED_TABLES:
-            return True
-    return False
+def _cached_response(cache: PageCache, value: Any, how: str) -> Response:
+    body, mimetype = value[0], value[1]
+    response = Response(body, mimetype=mimetype)
+    response.headers["X-Page-Cache"] = how
+    cache.hits += 1
+    _record("hit")
+    return response
+
+
+def _record(outcome: str) -> None:
+    """Count a hit or a miss for the metrics endpoint, when observability is installed."""
+    recorder = current_app.extensions.get("korero_cache_metrics")
+    if recorder is not None:
+        recorder(outcome)
+
+
+# --- finding what changed -----------------------------------------------------------------------------
 
 
 def init_app(app: Flask) -> None:
-    """Create the app's page cache; commits anywhere bump it through the session events below."""
-    app.config.setdefault("PAGE_CACHE_SECONDS", 10.0)
+    """Create the app's page cache; commits anywhere invalidate it through the session events below."""
+    app.config.setdefault("PAGE_CACHE_SECONDS", 30.0)
     cache = PageCache(app.config.get("REDIS_URL"), float(app.config["PAGE_CACHE_SECONDS"]))
     app.extensions["korero_page_cache"] = cache
     _caches.append(cache)
     del _caches[:-8]  # tests build many apps; keep the newest few
 
 
-# Session events are global to SQLAlchemy, so they are registered once, here, and bump every live cache.
+# Session events are global to SQLAlchemy, so they are registered once, here, and reach every live cache.
 _caches: list[PageCache] = []
-_CHANGED = "korero_pages_changed"
+
+
+def _pending(db_session: Session) -> tuple[set[str], set[str]]:
+    return db_session.info.setdefault(_PENDING, (set(), set()))  # type: ignore[no-any-return]
 
 
 @event.listens_for(Session, "before_flush")
-def _note_changes(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
-    if _touches_watched_tables(session):
-        session.info[_CHANGED] = True
+def _note_changes(db_session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
+    soft, hard = _pending(db_session)
+    changed = [(obj, True) for obj in db_session.new]
+    changed += [(obj, False) for obj in (*db_session.dirty, *db_session.deleted)]
+    for obj, is_new in changed:
+        if getattr(obj, "__tablename__", None) not in WATCHED_TABLES:
+            continue
+        if not is_new and obj in db_session.dirty and not db_session.is_modified(obj):
+            continue
+        try:
+            tags, takes_away = tags_for(obj, is_new)
+        except (AttributeError, TypeError, KeyError):
+            tags, takes_away = [SITE], True  # a row whose pages cannot be named yet (its parents are new too)
+        (hard if takes_away else soft).update(tags)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state: Any) -> None:
-    if (state.is_update or state.is_delete or state.is_insert) and any(
-        getattr(mapper, "local_table", None) is not None and mapper.local_table.name in WATCHED_TABLES
-        for mapper in state.all_mappers
-    ):
-        state.session.info[_CHANGED] = True
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    tables = {getattr(mapper, "local_table", None) for mapper in state.all_mappers}
+    table = getattr(state.statement, "table", None)  # Core statements on a Table have no mapper
+    tables.add(table)
+    if any(t is not None and t.name in WATCHED_TABLES for t in tables):
+        state.session.info.setdefault("korero_cache_bulk", True)
 
 
 @event.listens_for(Session, "after_commit")
-def _bump_after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
+def _bump_after_commit(db_session: Session) -> None:
+    soft, hard = db_session.info.pop(_PENDING, (set(), set()))
+    if db_session.info.pop("korero_cache_bulk", False) and not (soft or hard):
+        hard = {SITE}  # a bulk change we cannot place: drop every page
+    if soft or hard:
         for cache in list(_caches):
-            cache.bump()
+            cache.bump(soft, hard)
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+def _forget_on_rollback(db_session: Session) -> None:
+    db_session.info.pop(_PENDING, None)
+    db_session.info.pop("korero_cache_bulk", None)

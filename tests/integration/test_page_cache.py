@@ -83,31 +83,169 @@ def test_not_found_pages_are_not_cached(cached, client, session):
     assert "X-Page-Cache" not in client.get("/policies/test-policy/versions/nope").headers
 
 
-def test_the_local_store_is_bounded_and_expires():
-    cache = PageCache(None, ttl=60, max_entries=3)
-    for n in range(5):
-        cache.set(f"k{n}", b"body", "text/html")
-    assert cache.get("k0") is None
-    assert cache.get("k4") == (b"body", "text/html")
-    cache.bump()
-    assert cache.get("k4") is None
-    assert cache.generation() == 1
-    expired = PageCache(None, ttl=-1)
-    expired.set("k", b"x", "text/html")
-    assert expired.get("k") is None
+def principles_url(version):
+    return f"/policies/{version.policy.slug}/versions/{version.slug}/sections/principles"
+
+
+def test_a_comment_invalidates_only_the_pages_that_show_it(cached, client, session):
+    version = make_version(session)
+    author = make_user(session)
+    session.commit()
+    client.get(section_url(version))
+    client.get(principles_url(version))
+    make_comment(session, author, version, "purpose-1", body="Only the purpose section shows this")
+    session.commit()
+    assert client.get(principles_url(version)).headers["X-Page-Cache"] == "hit"
+    fresh = client.get(section_url(version))
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "Only the purpose section shows this" in fresh.text
+
+
+def test_a_display_name_change_reaches_cached_pages(cached, client, session):
+    version = make_version(session)
+    author = make_user(session, display_name="Old Name")
+    make_comment(session, author, version, "purpose-1", display_as="name")
+    session.commit()
+    assert "Old Name" in client.get(section_url(version)).text
+    author.display_name = "New Name"
+    session.commit()
+    page = client.get(section_url(version))
+    assert "New Name" in page.text
+    assert "Old Name" not in page.text
+
+
+def test_sign_in_counters_do_not_invalidate_pages(cached, client, session):
+    version = make_version(session)
+    user = make_user(session)
+    session.commit()
+    client.get(section_url(version))
+    user.failed_logins = (user.failed_logins or 0) + 1
+    session.commit()
+    assert client.get(section_url(version)).headers["X-Page-Cache"] == "hit"
+
+
+def test_a_core_insert_on_a_watched_table_is_seen(cached, client, session):
+    from sqlalchemy import insert
+
+    from app.models import CommentPlacement
+
+    version = make_version(session)
+    author = make_user(session)
+    comment = make_comment(session, author, version, "purpose-1")
+    session.commit()
+    client.get(section_url(version))
+    session.execute(
+        insert(CommentPlacement.__table__),
+        [
+            {
+                "comment_id": comment.id,
+                "version_id": version.id,
+                "clause_key": "purpose-1",
+                "status": "unchanged",
+            }
+        ],
+    )
+    session.commit()
+    assert client.get(section_url(version)).headers["X-Page-Cache"] == "miss"
+
+
+def test_a_page_expires_when_its_period_opens_by_the_clock(cached, client, session):
+    import datetime as dt
+
+    from app.caching import _ttl_until_period_changes
+
+    version = make_version(session, open_for_comment=False)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+    version.comments_open_at = soon
+    version.comments_close_at = soon + dt.timedelta(days=30)
+    session.commit()
+    assert _ttl_until_period_changes(60.0, session()) <= 5
+    version.comments_open_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    session.commit()
+    assert _ttl_until_period_changes(60.0, session()) == 60.0
+
+
+def test_a_page_whose_period_changes_within_a_second_is_not_stored(cached, client, session):
+    import datetime as dt
+
+    version = make_version(session, open_for_comment=False)
+    version.comments_open_at = dt.datetime.now(dt.UTC) + dt.timedelta(milliseconds=300)
+    version.comments_close_at = version.comments_open_at + dt.timedelta(days=30)
+    session.commit()
+    client.get(section_url(version))
+    assert client.get(section_url(version)).headers["X-Page-Cache"] == "miss"
+
+
+def test_hidden_words_are_never_served_after_a_hide(cached, client, session):
+    version = make_version(session)
+    author = make_user(session)
+    comment = make_comment(session, author, version, "purpose-1", body="Words that a moderator will hide")
+    session.commit()
+    assert "Words that a moderator will hide" in client.get(section_url(version)).text
+    comment.state = "hidden"
+    session.commit()
+    cache = cached.extensions["korero_page_cache"]
+    # Even while another request holds the render, the last copy may not stand in: something was taken away.
+    from app.caching import page_tags
+
+    assert cache.counters(page_tags({"policy_slug": version.policy.slug}))
+    page = client.get(section_url(version))
+    assert "Words that a moderator will hide" not in page.text
+
+
+def test_a_render_in_progress_is_stood_in_for_by_the_last_copy_after_an_addition(cached, client, session):
+    import hashlib
+
+    version = make_version(session)
+    author = make_user(session)
+    session.commit()
+    first = client.get(section_url(version))
+    make_comment(session, author, version, "purpose-1", body="A new remark")
+    session.commit()
+    cache = cached.extensions["korero_page_cache"]
+    from app.caching import page_tags
+
+    args = {"policy_slug": version.policy.slug, "version_slug": version.slug, "section_key": "purpose"}
+    soft, _hard = cache.counters(page_tags(args))
+    where = hashlib.sha256(f"en\x1f{section_url(version)}?".encode()).hexdigest()[:32]
+    assert cache.claim(f"korero:page:{where}:" + ".".join(map(str, soft)))  # another request is rendering
+    standing_in = client.get(section_url(version))
+    assert standing_in.headers["X-Page-Cache"] == "stale"
+    assert standing_in.data == first.data
+
+
+def test_a_failed_invalidation_bypasses_the_cache_until_it_recovers(cached, client, session, monkeypatch):
+    version = make_version(session)
+    author = make_user(session)
+    session.commit()
+    client.get(section_url(version))
+    cache = cached.extensions["korero_page_cache"]
+
+    def broken(key):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(cache, "_inc", broken)
+    make_comment(session, author, version, "purpose-1", body="Posted while the store was down")
+    session.commit()
+    page = client.get(section_url(version))
+    assert "X-Page-Cache" not in page.headers
+    assert "Posted while the store was down" in page.text
 
 
 def test_redis_backs_the_cache_when_configured():
     import redis  # a runtime dependency: no skip
 
+
     client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
     client.flushdb()
     first = PageCache("redis://127.0.0.1:6379/15", ttl=60)
     second = PageCache("redis://127.0.0.1:6379/15", ttl=60)  # another worker
-    generation = first.generation()
-    first.set(f"korero:page:{generation}:en:/x", b"shared", "text/html")
-    assert second.get(f"korero:page:{generation}:en:/x") == (b"shared", "text/html")
-    first.bump()
-    assert second.generation() == generation + 1
+    before = first.counters(["site", "policy:x"])
+    first.set("korero:page:k", (b"shared", "text/html", before[1]), 60)
+    assert second.get("korero:page:k")[0] == b"shared"
+    first.bump(["policy:x"], hard=["site"])
+    soft, hard = second.counters(["site", "policy:x"])
+    assert soft == (before[0][0] + 1, before[0][1] + 1)
+    assert hard == (before[1][0] + 1, before[1][1])
     client.flushdb()
     client.close()
