@@ -47,6 +47,27 @@ def _database_url(folder: Path) -> str:
     return url
 
 
+def _list(value: str | None) -> list[str] | None:
+    items = [item.strip() for item in (value or "").split(",") if item.strip()]
+    return items or None
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    """Pool settings, and for PostgreSQL no server-side prepared statements.
+
+    psycopg prepares a statement after five executions, and PostgreSQL then may switch to a generic plan that
+    ignores the parameters. Comment data is skewed (one clause can hold a quarter of all comments), so a
+    generic plan for "comments on this clause" is the plan for the average clause and scans the hot one: a
+    2 ms lookup became 1.1–1.7 s. Planning each statement costs tens of microseconds; we pay that.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"prepare_threshold": None}
+        options["pool_size"] = int(os.environ.get("KORERO_DB_POOL_SIZE") or 10)
+        options["pool_timeout"] = 5  # a request that cannot get a connection answers 503 rather than hanging
+    return options
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the configuration mapping from defaults, the environment and `overrides`."""
     overrides = overrides or {}
@@ -56,7 +77,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ENV": env,
         "INSTANCE_PATH": str(folder),
         "SQLALCHEMY_DATABASE_URI": _database_url(folder),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(folder)),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 3 * 1024 * 1024,
@@ -76,6 +97,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Links in mail are built from this origin when set (e.g. https://korero.example.org), so a forged
         # Host header can never put someone else's site into a password-reset link.
         "PUBLIC_URL": os.environ.get("KORERO_PUBLIC_URL") or None,
+        # Host names this site answers to (Flask refuses others with 400); comma-separated, unset = any.
+        "TRUSTED_HOSTS": _list(os.environ.get("KORERO_TRUSTED_HOSTS")),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (the TLS proxy: 1). Without
+        # it every client behind the proxy would share one rate-limit bucket.
+        "PROXY_COUNT": int(os.environ.get("KORERO_PROXY_COUNT") or 0),
         # Mail: sent through SMTP when MAIL_SERVER is set, else written to instance/outbox/ and the log.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 587),
@@ -89,6 +115,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not overrides.get("SECRET_KEY"):
         config["SECRET_KEY"] = _secret_key(env, folder)
     config.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" in overrides and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    if env == "production" and not config.get("PUBLIC_URL"):
+        raise ConfigError(
+            "KORERO_PUBLIC_URL must be set in production: links in mail are built from it, never from the Host header"
+        )
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (
         config["REDIS_URL"] or "memory://"
     )
@@ -114,5 +146,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
-    if connection.dialect.name == "sqlite":
+    """Begin SQLite transactions; those of requests that may write take the write lock first.
+
+    A deferred transaction that reads and then writes cannot wait for the lock (SQLite answers "database is
+    locked" at once, to avoid a deadlock); one begun IMMEDIATE waits up to the busy timeout instead. Reads
+    (GET) stay deferred, so readers never queue behind writers (WAL lets them read during a write).
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    if has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}:
         connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

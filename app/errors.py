@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -85,6 +86,9 @@ def _rollback() -> None:
 
 
 def _page(code: int, message: str) -> ResponseReturnValue:
+    if request_ctx.url_adapter is None:
+        # The request named a host this site does not answer to: no link can be built, so no layout.
+        return Response(message, status=code, mimetype="text/plain")
     return render_template("errors/error.html", code=code, message=message, path=request.path), code
 
 

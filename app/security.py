@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# An over-size body is read (and thrown away) up to this many bytes before the 413 is sent, so the browser has
+# finished sending and can show the page; a larger one is cut off, as it must be.
+DRAIN_LIMIT = 64 * 1024 * 1024
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -21,7 +26,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    """Refuse NUL bytes in URLs, and attach the security headers to every response."""
+    """Trust the configured proxies, refuse NUL bytes and over-size bodies, attach the security headers."""
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        # The TLS proxy's X-Forwarded-* headers name the real client: rate limits and logs see its address.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+    @app.before_request
+    def refuse_oversize_bodies() -> None:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        length = request.content_length
+        if limit and length and length > limit:
+            if length <= DRAIN_LIMIT:
+                stream = request.environ["wsgi.input"]
+                left = length
+                while left > 0:
+                    chunk = stream.read(min(left, 64 * 1024))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+            abort(413)
 
     @app.before_request
     def refuse_nul_bytes() -> None:
@@ -43,6 +69,11 @@ def init_app(app: Flask) -> None:
         headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         )
+        # A page made for one signed-in person (their name, their CSRF token) is kept by no cache.
+        user = g.get("_login_user")  # only if this request loaded it: the database may be what failed
+        if user is not None and user.is_authenticated and "no-store" not in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = "private, no-store"
+            headers.add("Vary", "Cookie")
         if app.config.get("ENV") == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
