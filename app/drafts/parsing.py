@@ -12,12 +12,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import TypedDict
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from app.exceptions import InputError
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
 STATUSES = ("working", "published", "final")
@@ -46,15 +48,26 @@ INHERIT_THRESHOLD = 0.6
 _block_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
-class DraftParseError(ValueError):
+# ValueError stays a base so code written before DomainError (`except ValueError`) still catches it.
+class DraftParseError(InputError, ValueError):
     """A draft that cannot be parsed; names the source file and the 1-based line."""
 
+    code = "draft-parse-error"
+
     def __init__(self, message: str, source: str = "<string>", line: int | None = None) -> None:
-        self.message = message
+        super().__init__(message)
         self.source = source
         self.line = line
         where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {message}")
+        # str() says where, for the CLI and logs; `.message` alone is what a form shows beside the upload.
+        self.args = (f"{where}: {message}",)
+
+    def problem(self) -> dict[str, Any]:
+        """The problem details, with the line the error is on (never the server-side source path)."""
+        body = super().problem()
+        if self.line is not None:
+            body["line"] = self.line
+        return body
 
 
 @dataclass(frozen=True)
