@@ -19,6 +19,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from app.drafts.rendering import bound_link_scanning
 from app.exceptions import InputError
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
@@ -53,7 +54,7 @@ TEXT_KEYS = frozenset({"title", "version", "status", "summary", "change_note", "
 # A clause without a key inherits the key of the most similar earlier clause at or above this ratio.
 INHERIT_THRESHOLD = 0.6
 
-_block_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_block_md = bound_link_scanning(MarkdownIt("commonmark").enable(["table", "strikethrough"]))
 
 
 # ValueError stays a base so code written before DomainError (`except ValueError`) still catches it.
