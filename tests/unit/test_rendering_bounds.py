@@ -75,9 +75,9 @@ def test_bracket_runs_cost_a_few_steps_per_character(name, md, plain, text):
 
 @pytest.mark.parametrize(("name", "md", "plain"), PAIRS, ids=[p[0] for p in PAIRS])
 def test_unmatched_brackets_are_text(name, md, plain):
-    assert md.render("[" * 5_000) == plain.render("[" * 5_000)
-    assert md.render("x ![" * 2_000 + " [ok](https://example.org)") == plain.render(
-        "x ![" * 2_000 + " [ok](https://example.org)"
+    assert md.render("[" * 1_000) == plain.render("[" * 1_000)
+    assert md.render("x ![" * 300 + " [ok](https://example.org)") == plain.render(
+        "x ![" * 300 + " [ok](https://example.org)"
     )
 
 
