@@ -256,8 +256,9 @@ class _FrontMatterLoader(yaml.SafeLoader):
 
 
 def _compose_front_matter(meta: str, source: str) -> yaml.Node | None:
-    loader = _FrontMatterLoader(meta)
+    loader: _FrontMatterLoader | None = None
     try:
+        loader = _FrontMatterLoader(meta)  # the reader refuses some characters (NUL, …) already here
         return loader.get_single_node()
     except _FrontMatterRefused as refused:
         raise DraftParseError(f"malformed front matter: {refused.problem}", source, refused.line) from None
@@ -266,7 +267,8 @@ def _compose_front_matter(meta: str, source: str) -> yaml.Node | None:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise DraftParseError(f"malformed front matter: {problem}", source, line) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _front_matter_values(meta: str, source: str) -> tuple[dict[str, object], dict[str, int]]:

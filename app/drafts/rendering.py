@@ -5,6 +5,8 @@ Pure domain code: no Flask, no database.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -111,6 +113,7 @@ _comment_md = bound_link_scanning(
     )
 )
 
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _COMMENT_TAGS = {"p", "a", "br", "code"}
 _COMMENT_ATTRIBUTES = {"a": {"href"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
@@ -128,6 +131,8 @@ def render_inline(markdown: str) -> str:
 
 def render_comment(text: str) -> str:
     """Render a comment: paragraphs and links only, sanitised, links marked nofollow ugc."""
+    # A lone surrogate cannot be encoded for nh3 (UnicodeEncodeError); show it as the replacement character.
+    text = _LONE_SURROGATE_RE.sub("\ufffd", text)
     html = _comment_md.render(text)
     return nh3.clean(
         html,

@@ -229,3 +229,10 @@ def test_yaml_and_iso_date_times_are_both_read():
     )
     assert document.comments_open.isoformat() == "2024-12-31T20:00:00+00:00"
     assert document.comments_close.isoformat() == "2025-01-31T20:00:00+00:00"
+
+
+def test_the_reader_refuses_a_nul_with_a_draft_error_even_before_the_character_check():
+    from app.drafts.parsing import _read_front_matter
+
+    with pytest.raises(DraftParseError):
+        _read_front_matter("change_note: \x00", "bad.md")

@@ -119,3 +119,7 @@ markup = st.text(alphabet="[]()!`<>\\*_:/ ax1\n", max_size=60).filter(lambda t: 
 def test_the_guard_never_changes_what_few_brackets_render_to(text):
     for name, md, plain in PAIRS:
         assert md.render(text) == plain.render(text), name
+
+
+def test_a_lone_surrogate_in_a_comment_renders_as_the_replacement_character():
+    assert rendering.render_comment("a\ud800b") == "<p>a\ufffdb</p>\n"
