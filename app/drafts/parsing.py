@@ -273,9 +273,9 @@ def _compose_front_matter(meta: str, source: str) -> yaml.Node | None:
 
 def _front_matter_values(meta: str, source: str) -> tuple[dict[str, object], dict[str, int]]:
     """Read the front matter's `key: value` lines: the values, and the line each key is on."""
-    size = len(meta.encode("utf-8"))
+    size = len(meta.encode("utf-8", "surrogatepass"))
     if size > MAX_FRONT_MATTER_BYTES:
-        crossing = len(meta.encode("utf-8")[:MAX_FRONT_MATTER_BYTES].split(b"\n")) + 1
+        crossing = len(meta.encode("utf-8", "surrogatepass")[:MAX_FRONT_MATTER_BYTES].split(b"\n")) + 1
         raise DraftParseError(
             f"front matter is {size:,} bytes; the limit is {MAX_FRONT_MATTER_BYTES:,} bytes", source, crossing
         )

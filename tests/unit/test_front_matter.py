@@ -236,3 +236,10 @@ def test_the_reader_refuses_a_nul_with_a_draft_error_even_before_the_character_c
 
     with pytest.raises(DraftParseError):
         _read_front_matter("change_note: \x00", "bad.md")
+
+
+def test_the_reader_refuses_a_lone_surrogate_with_a_draft_error():
+    from app.drafts.parsing import _read_front_matter
+
+    with pytest.raises(DraftParseError):
+        _read_front_matter("change_note: \ud800", "bad.md")

@@ -8,6 +8,7 @@ superscript digits, huge and empty values, duplicate keys, deep nesting and long
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,13 @@ from app.drafts.parsing import FRONT_MATTER_KEYS, Document, DraftParseError, _re
 from app.drafts.rendering import render_clause, render_comment
 from app.exceptions import InputError
 
-SUITE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# scripts/fuzz_parsers.py sets KORERO_FUZZ_EXAMPLES for its longer run (and turns the example database off).
+SUITE = settings(
+    max_examples=int(os.environ.get("KORERO_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    **({"database": None} if "KORERO_FUZZ_EXAMPLES" in os.environ else {}),
+)
 
 NASTY = [
     "\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800", "\udfff", "\ud83d", "\u202e", "\u202d", "\u2066",
