@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import TypedDict
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -20,6 +20,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from app.diffing.candidates import CANDIDATES, WordIndex
+from app.drafts.rendering import bound_link_scanning
+from app.exceptions import InputError
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
 STATUSES = ("working", "published", "final")
@@ -43,6 +45,14 @@ FRONT_MATTER_KEYS = frozenset(
         "moderation",
     }
 )
+# Front matter is a few short lines: bounding it bounds the YAML parser's work whatever it holds.
+MAX_FRONT_MATTER_BYTES = 16 * 1024
+# The longest value of each key, in characters (title and version match their database columns).
+MAX_VALUE_CHARS = {"title": 300, "version": 200, "summary": 4000, "change_note": 4000}
+MAX_OTHER_VALUE_CHARS = 100
+# Dates outside these years are typing mistakes, and converting them between time zones can overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+TEXT_KEYS = frozenset({"title", "version", "status", "summary", "change_note", "moderation"})
 # A clause without a key inherits the key of the most similar clause of the previous version at or above this
 # ratio (difflib's, over words); below it the clause is new.
 INHERIT_THRESHOLD = 0.6
@@ -51,18 +61,29 @@ PART_SHARE = 0.8
 # ... and the parts together hold at least this share of the whole's words.
 PART_COVERAGE = 0.75
 
-_block_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_block_md = bound_link_scanning(MarkdownIt("commonmark").enable(["table", "strikethrough"]))
 
 
-class DraftParseError(ValueError):
+# ValueError stays a base so code written before DomainError (`except ValueError`) still catches it.
+class DraftParseError(InputError, ValueError):
     """A draft that cannot be parsed; names the source file and the 1-based line."""
 
+    code = "draft-parse-error"
+
     def __init__(self, message: str, source: str = "<string>", line: int | None = None) -> None:
-        self.message = message
+        super().__init__(message)
         self.source = source
         self.line = line
         where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {message}")
+        # str() says where, for the CLI and logs; `.message` alone is what a form shows beside the upload.
+        self.args = (f"{where}: {message}",)
+
+    def problem(self) -> dict[str, Any]:
+        """The problem details, with the line the error is on (never the server-side source path)."""
+        body = super().problem()
+        if self.line is not None:
+            body["line"] = self.line
+        return body
 
 
 @dataclass(frozen=True)
@@ -193,29 +214,129 @@ def _split_front_matter(text: str, source: str) -> tuple[str, list[str], int]:
     raise DraftParseError("front matter is not closed: add a '---' line after it", source, 1)
 
 
-def _read_front_matter(meta: str, source: str) -> _FrontMatter:
+def _draft_line(mark: object, default: int = 2) -> int:
+    """The draft's 1-based line of a YAML mark (front matter starts on the draft's line 2)."""
+    line = getattr(mark, "line", None)
+    return line + 2 if isinstance(line, int) else default
+
+
+class _FrontMatterRefused(Exception):
+    """YAML the front matter does not allow, found while composing, with the draft line it is on."""
+
+    def __init__(self, problem: str, mark: object) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = _draft_line(mark)
+
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """A SafeLoader for one flat mapping of plain values.
+
+    Anchors and aliases are refused as they are met (an alias bomb never expands), and so are explicit tags
+    and any list or mapping below the top (so composing never recurses deeper than one level). Only null and
+    timestamps are recognised in plain scalars: everything else (`1.10`, `010`, `yes`, 5,000 digits) stays the
+    text that was written, and is never converted to a number.
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 - the class attribute PyYAML's Resolver reads
+        first: [(tag, regexp) for tag, regexp in resolvers if tag in (_NULL_TAG, _TIMESTAMP_TAG)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    # `index` is typed int in the stubs, but a mapping passes the value's key node there.
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: object = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+        mark = getattr(event, "start_mark", None)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _FrontMatterRefused("anchors and aliases ('&' and '*') are not allowed", mark)
+        if getattr(event, "tag", None) is not None:
+            raise _FrontMatterRefused("YAML tags ('!') are not allowed", mark)
+        if parent is not None and isinstance(event, yaml.CollectionStartEvent):
+            # Name the key's line (a block list starts on the line after it).
+            key_mark = index.start_mark if isinstance(index, yaml.Node) else mark
+            raise _FrontMatterRefused("a value must be text or a date, not a list or a mapping", key_mark)
+        return super().compose_node(parent, index)
+
+
+def _compose_front_matter(meta: str, source: str) -> yaml.Node | None:
+    loader: _FrontMatterLoader | None = None
     try:
-        data = yaml.safe_load(meta) if meta.strip() else None
+        loader = _FrontMatterLoader(meta)  # the reader refuses some characters (NUL, …) already here
+        return loader.get_single_node()
+    except _FrontMatterRefused as refused:
+        raise DraftParseError(f"malformed front matter: {refused.problem}", source, refused.line) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = _draft_line(getattr(exc, "problem_mark", None), default=1)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise DraftParseError(f"malformed front matter: {problem}", source, line) from None
-    if not isinstance(data, dict):
-        raise DraftParseError("front matter must be a mapping of 'key: value' lines", source, 2)
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _front_matter_values(meta: str, source: str) -> tuple[dict[str, object], dict[str, int]]:
+    """Read the front matter's `key: value` lines: the values, and the line each key is on."""
+    size = len(meta.encode("utf-8", "surrogatepass"))
+    if size > MAX_FRONT_MATTER_BYTES:
+        crossing = len(meta.encode("utf-8", "surrogatepass")[:MAX_FRONT_MATTER_BYTES].split(b"\n")) + 1
+        raise DraftParseError(
+            f"front matter is {size:,} bytes; the limit is {MAX_FRONT_MATTER_BYTES:,} bytes", source, crossing
+        )
+    node = _compose_front_matter(meta, source) if meta.strip() else None
+    if not isinstance(node, yaml.MappingNode):
+        line = _draft_line(node.start_mark) if node is not None else 2
+        raise DraftParseError("front matter must be a mapping of 'key: value' lines", source, line)
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    constructor = _FrontMatterLoader("")
+    for key_node, value_node in node.value:
+        line = _draft_line(key_node.start_mark)
+        if not isinstance(key_node, yaml.ScalarNode) or not isinstance(value_node, yaml.ScalarNode):
+            raise DraftParseError("front matter must be a mapping of 'key: value' lines", source, line)
+        key = key_node.value
+        if key in lines:
+            raise DraftParseError(
+                f"duplicate front-matter key '{key}' (first used on line {lines[key]})", source, line
+            )
+        lines[key] = line
+        if key not in FRONT_MATTER_KEYS:
+            raise DraftParseError(f"unknown front-matter key '{key}'", source, line)
+        limit = MAX_VALUE_CHARS.get(key, MAX_OTHER_VALUE_CHARS)
+        if len(value_node.value) > limit:
+            raise DraftParseError(
+                f"'{key}' is {len(value_node.value):,} characters long; the limit is {limit:,}",
+                source,
+                _draft_line(value_node.start_mark),
+            )
+        if value_node.tag == _NULL_TAG:
+            values[key] = None
+        elif key in TEXT_KEYS:
+            values[key] = value_node.value  # the text as written, even when it looks like a date
+        else:
+            try:
+                values[key] = constructor.construct_object(value_node)
+            except (yaml.YAMLError, ValueError, OverflowError, TypeError):
+                # PyYAML checks a timestamp's fields only when building it: 2025-02-30 raises ValueError.
+                raise DraftParseError(
+                    f"'{key}' is not a date: {value_node.value!r}", source, _draft_line(value_node.start_mark)
+                ) from None
+    constructor.dispose()
+    return values, lines
+
+
+def _read_front_matter(meta: str, source: str) -> _FrontMatter:
+    data, lines = _front_matter_values(meta, source)
 
     def line_of(key: str) -> int:
-        for number, line in enumerate(meta.split("\n"), start=2):
-            if line.startswith(f"{key}:"):
-                return number
-        return 2
+        return lines.get(key, 2)
 
-    unknown = sorted(str(k) for k in data if k not in FRONT_MATTER_KEYS)
-    if unknown:
-        raise DraftParseError(f"unknown front-matter key '{unknown[0]}'", source, line_of(unknown[0]))
     for required in ("title", "version", "status"):
         value = data.get(required)
-        if not isinstance(value, str | int | float) or not str(value).strip():
+        if not isinstance(value, str) or not value.strip():
             raise DraftParseError(f"front matter needs '{required}'", source, line_of(required))
     status = str(data["status"]).strip()
     if status not in STATUSES:
@@ -262,16 +383,26 @@ def _read_front_matter(meta: str, source: str) -> _FrontMatter:
     }
 
 
+def _check_year(day: dt.date, key: str, source: str, line: int) -> None:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise DraftParseError(
+            f"'{key}' must be between {MIN_YEAR} and {MAX_YEAR}: {day.isoformat()}", source, line
+        )
+
+
 def _to_date(value: object, source: str, line: int) -> dt.date:
     """Read a publication date as the calendar day written (no time-zone shift)."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise DraftParseError(f"'date' is not a date (YYYY-MM-DD): {value!r}", source, line) from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            raise DraftParseError(f"'date' is not a date (YYYY-MM-DD): {value!r}", source, line) from None
+    _check_year(day, "date", source, line)
+    return day
 
 
 def _to_datetime(value: object, key: str, source: str, line: int, end_of_day: bool) -> dt.datetime:
@@ -294,6 +425,8 @@ def _to_datetime(value: object, key: str, source: str, line: int, end_of_day: bo
             moment = moment.replace(microsecond=0, tzinfo=NZ)
     else:
         raise DraftParseError(f"'{key}' is not a date: {value!r}", source, line)
+    # Checked before converting: a year-1 or year-9999 moment overflows when shifted to UTC.
+    _check_year(moment.date(), key, source, line)
     if moment.tzinfo is None:
         raise DraftParseError(f"'{key}' needs a time-zone offset, e.g. +13:00", source, line)
     return moment.astimezone(dt.UTC)

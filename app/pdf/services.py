@@ -38,9 +38,10 @@ from app.models import (
     Version,
     VersionStatus,
 )
+from app.pdf.sanitise import prepare_html
 
 # Bump when the way renditions are built changes in a way the template fingerprint cannot see.
-RENDITION_FORMAT = "1"
+RENDITION_FORMAT = "2"  # 2: untrusted text is prepared by app.pdf.sanitise
 APP_ROOT = Path(__file__).resolve().parent.parent
 STYLESHEETS = ("css/print.css", "css/pdf.css")
 # Everything that shapes a PDF's look: templates, stylesheets, translations.
@@ -216,16 +217,18 @@ def _document_html(version: Version, sections: list[Section], section: Section |
     header_right = (
         version.label if section is None else f"{version.label} · {section.number}. {section.heading}"
     )
-    return render_template(
-        "pdf/version.html",
-        version=version,
-        sections=sections,
-        section=section,
-        doc_title=f"{title} ({version.label})",
-        lang=DOCUMENT_LANGUAGE,
-        status=status_text(version),
-        page_css=page_css(version.policy.title, header_right, draft_notice(version)),
-        clause_count=sum(len(s.clauses) for s in sections),
+    return prepare_html(
+        render_template(
+            "pdf/version.html",
+            version=version,
+            sections=sections,
+            section=section,
+            doc_title=f"{title} ({version.label})",
+            lang=DOCUMENT_LANGUAGE,
+            status=status_text(version),
+            page_css=page_css(version.policy.title, header_right, draft_notice(version)),
+            clause_count=sum(len(s.clauses) for s in sections),
+        )
     )
 
 
@@ -260,20 +263,22 @@ def redline_rendition(
 
     def build() -> str:
         view = compare_versions(session, old, new, redis_url)
-        return render_template(
-            "pdf/redline.html",
-            old=old,
-            new=new,
-            view=view,
-            policy=new.policy,
-            doc_title=_(
-                "%(title)s: changes from %(old)s to %(new)s",
-                title=new.policy.title,
-                old=old.label,
-                new=new.label,
-            ),
-            lang=DOCUMENT_LANGUAGE,
-            page_css=page_css(new.policy.title, f"{old.label} → {new.label}", draft_notice(new)),
+        return prepare_html(
+            render_template(
+                "pdf/redline.html",
+                old=old,
+                new=new,
+                view=view,
+                policy=new.policy,
+                doc_title=_(
+                    "%(title)s: changes from %(old)s to %(new)s",
+                    title=new.policy.title,
+                    old=old.label,
+                    new=new.label,
+                ),
+                lang=DOCUMENT_LANGUAGE,
+                page_css=page_css(new.policy.title, f"{old.label} → {new.label}", draft_notice(new)),
+            )
         )
 
     return Rendition(
@@ -535,16 +540,18 @@ def report_rendition(session: Session, version: Version, staff: bool) -> Renditi
     """A version's comments report; the public one has only published comments and no personal details."""
     report = build_comments_report(session, version, staff)
     title = _("Comments report") if staff else _("Public comments report")
-    html = render_template(
-        "pdf/report.html",
-        version=version,
-        report=report,
-        doc_title=f"{title}: {version.policy.title} ({version.label})",
-        heading=title,
-        lang=DOCUMENT_LANGUAGE,
-        status=status_text(version),
-        generated_on=dt.datetime.now(dt.UTC).date(),
-        page_css=page_css(version.policy.title, f"{version.label} · {title}", draft_notice(version)),
+    html = prepare_html(
+        render_template(
+            "pdf/report.html",
+            version=version,
+            report=report,
+            doc_title=f"{title}: {version.policy.title} ({version.label})",
+            heading=title,
+            lang=DOCUMENT_LANGUAGE,
+            status=status_text(version),
+            generated_on=dt.datetime.now(dt.UTC).date(),
+            page_css=page_css(version.policy.title, f"{version.label} · {title}", draft_notice(version)),
+        )
     )
     kind = "report" if staff else "public-report"
     return Rendition(
