@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.diffing.anchoring import Anchor, reanchor
@@ -58,8 +58,8 @@ def _carried_sources(session: Session, parent: Version) -> list[_Source]:
         .join(Clause, Clause.id == Comment.clause_id)
         .where(Comment.version_id == parent.id, Comment.parent_id.is_(None))
     )
-    for comment_id, key, *quote in made:
-        sources[comment_id] = _Source(comment_id, key, _anchor_of(*quote))
+    for comment_id, key, exact, prefix, suffix, start, end in made:
+        sources[comment_id] = _Source(comment_id, key, _anchor_of(exact, prefix, suffix, start, end))
     carried = session.execute(
         select(
             CommentPlacement.comment_id,
@@ -83,11 +83,13 @@ def _carried_sources(session: Session, parent: Version) -> list[_Source]:
             CommentPlacement.status != PlacementStatus.ORPHANED.value,
         )
     )
-    for comment_id, key, status, *quotes in carried:
-        placed = _anchor_of(*quotes[:5])
+    for row in carried:
+        comment_id, placed_key, status = row[0], row[1], row[2]
+        placed = _anchor_of(row[3], row[4], row[5], row[6], row[7])
         if placed is None and status == PlacementStatus.NEEDS_REVIEW.value:
-            placed = _anchor_of(*quotes[5:])  # not placed yet: look for the original passage again
-        sources.setdefault(comment_id, _Source(comment_id, key, placed))
+            # Not placed yet: look for the original passage again.
+            placed = _anchor_of(row[8], row[9], row[10], row[11], row[12])
+        sources.setdefault(comment_id, _Source(comment_id, placed_key or "", placed))
     return list(sources.values())
 
 
@@ -152,6 +154,6 @@ def carry_forward(session: Session, parent: Version, version: Version) -> CarryR
     if rows:
         # Core executemany on the table: one batched statement. (The ORM's bulk insert splits the batch
         # wherever the pattern of None values changes, i.e. between passage and whole-clause comments.)
-        session.execute(insert(CommentPlacement.__table__), rows)
+        session.execute(insert(cast(Table, CommentPlacement.__table__)), rows)
     session.flush()
     return CarryReport(total=len(rows), by_status=dict(counts))
