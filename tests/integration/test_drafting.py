@@ -591,7 +591,11 @@ def test_saving_a_published_versions_section_stores_nothing_and_says_why(session
     assert "is published and can no longer be changed" in html
     assert f'href="{WS}/{POLICY}/{working.slug}"' in html  # the way back to the version
     session.expire_all()
-    assert (working.source_markdown, working.revision, len(actions(session, "version.edit_section"))) == before
+    assert (
+        working.source_markdown,
+        working.revision,
+        len(actions(session, "version.edit_section")),
+    ) == before
 
 
 def test_a_publish_refused_half_way_is_rolled_back_and_queues_no_pdfs(
