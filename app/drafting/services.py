@@ -168,6 +168,16 @@ def _section_sources(source: str, document: Document) -> list[SectionSource]:
     return out
 
 
+def editable_sections(session: Session, version: Version) -> list[SectionSource]:
+    """The sections a drafter can open in a working version; none while its source does not parse."""
+    if version.status != VersionStatus.WORKING.value:
+        return []
+    try:
+        return section_sources(session, version)
+    except DraftParseError:
+        return []  # the publish box lists the error; an upload fixes it
+
+
 def get_section_source(session: Session, version: Version, key: str) -> SectionSource | None:
     return next((s for s in section_sources(session, version) if s.key == key), None)
 

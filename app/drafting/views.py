@@ -25,7 +25,7 @@ from app.drafting.forms import (
     UploadForm,
 )
 from app.drafts import services as draft_services
-from app.drafts.parsing import MAX_DRAFT_BYTES, DraftParseError
+from app.drafts.parsing import MAX_DRAFT_BYTES
 from app.errors import Redisplay, redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter
@@ -98,17 +98,11 @@ def _details_form(version: Version) -> DetailsForm:
 
 def _workspace(version: Version, status: int = 200, **extra: object) -> ResponseReturnValue:
     session = current_session()
-    sections = []
     is_working = version.status == VersionStatus.WORKING.value
-    if is_working:
-        try:
-            sections = services.section_sources(session, version)
-        except DraftParseError:
-            sections = []  # the publish box lists the error; an upload fixes it
     context = {
         "version": version,
         "policy": version.policy,
-        "sections": sections,
+        "sections": services.editable_sections(session, version),
         "details_form": _details_form(version),
         "upload_form": UploadForm(data={"revision": version.revision}),
         "action_form": ActionForm(),
