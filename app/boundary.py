@@ -11,12 +11,13 @@ CLI commands and background jobs are their own boundary: `with unit_of_work():` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask
 from flask import typing as ft
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 
@@ -46,3 +47,35 @@ def unit_of_work() -> Iterator[Session]:
         session.rollback()
         raise
     session.commit()
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the current transaction has committed; never if it rolls back instead.
+
+    For work that must only start once the writes are durable (queueing PDF renders after a publish). SQLAlchemy's
+    `after_commit` event may not emit SQL, so it only marks the commit of this transaction (not of a savepoint
+    inside it); the callback runs as the transaction ends, where it may read in a new one.
+    """
+    session = current_session()
+    root = session.get_transaction() or session.begin()
+    settled = False
+
+    def committed(_session: Session) -> None:
+        nonlocal settled
+        if not settled and session.get_transaction() is root and not session.in_nested_transaction():
+            settled = True
+            event.remove(session, "after_soft_rollback", rolled_back)
+            event.listen(session, "after_transaction_end", ended, once=True)
+
+    def ended(_session: Session, _transaction: SessionTransaction) -> None:
+        event.remove(session, "after_commit", committed)
+        callback()
+
+    def rolled_back(_session: Session, transaction: SessionTransaction) -> None:
+        nonlocal settled
+        if not settled and transaction is root:
+            settled = True  # the commit this waited for will not come
+            event.remove(session, "after_commit", committed)
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_soft_rollback", rolled_back)

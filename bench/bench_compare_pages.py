@@ -33,10 +33,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import delete, insert, select  # noqa: E402 - the repository root must be on the path first
 
 from app import create_app  # noqa: E402
-from app.diffing import anchoring, services  # noqa: E402
+from app.diffing import anchoring, cache, listing, services  # noqa: E402
 from app.diffing.anchoring import make_anchor  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Clause, Comment, CommentPlacement, Version  # noqa: E402
+from app.placements import carrying  # noqa: E402
 
 
 def median_ms(fn: Callable[[], object], runs: int, before: Callable[[], None] | None = None) -> float:
@@ -118,13 +119,13 @@ def main() -> None:
         session = db.session
         versions = list(session.scalars(select(Version).order_by(Version.position)))
         first, revised, final = versions[0], versions[1], versions[-1]
-        old_doc, new_doc = services.stored_document(session, first), services.stored_document(session, final)
+        old_doc, new_doc = listing.stored_document(session, first), listing.stored_document(session, final)
         old_texts = [c.text for c in old_doc.clauses]
         new_texts = [c.text for c in new_doc.clauses]
         words = sum(len(t.split()) for t in new_texts)
         print(f"Compare '{first.label}' → '{final.label}' ({words:,} words), median of {args.runs} runs:")
         cold = median_ms(
-            lambda: services.compare_versions(session, first, final), args.runs, before=services.clear_cache
+            lambda: services.compare_versions(session, first, final), args.runs, before=cache.clear_cache
         )
         baseline = median_ms(lambda: difflib_over(old_texts, new_texts), args.runs)
         services.compare_versions(session, first, final)
@@ -142,16 +143,16 @@ def main() -> None:
 
         seed_comments(session, first, args.comments)
         carry_old = [c.text for c in old_doc.clauses]
-        carry_new = [c.text for c in services.stored_document(session, revised).clauses]
+        carry_new = [c.text for c in listing.stored_document(session, revised).clauses]
 
         def reset() -> None:
             session.execute(delete(CommentPlacement))
             session.commit()
-            services.clear_cache()  # cold: the comparison is made afresh too
+            cache.clear_cache()  # cold: the comparison is made afresh too
             anchoring._clause_diff.cache_clear()
 
         def carry() -> None:
-            services.carry_forward(session, first, revised)
+            carrying.carry_forward(session, first, revised)
             session.commit()
 
         print(

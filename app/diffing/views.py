@@ -7,40 +7,48 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.access import can_see_working, get_policy_or_404, get_version_or_404
+from app.boundary import current_session
 from app.caching import cached_page
-from app.diffing import services
-from app.drafts.views import can_see_working, get_policy_or_404, get_version_or_404
-from app.extensions import db
+from app.diffing import presenters, services
+from app.diffing.listing import policy_versions, previous_public
 from app.models import Comment, Version
+from app.placements.history import placement_history
 from app.responses import services as response_services
 
 bp = Blueprint("diffing", __name__)
 VIEWS = ("inline", "side")
 
+# The view model is locale-free; its words are made while rendering (web pages and redline PDFs alike).
+for _presenter in (
+    presenters.change_labels,
+    presenters.describe_change,
+    presenters.kind_rows,
+    presenters.section_rows,
+):
+    bp.add_app_template_global(_presenter)
+
 
 @bp.get("/policies/<policy_slug>/compare/<from_slug>...<to_slug>")
 @cached_page
 def compare(policy_slug: str, from_slug: str, to_slug: str) -> ResponseReturnValue:
-    old = get_version_or_404(policy_slug, from_slug)
-    new = get_version_or_404(policy_slug, to_slug)
+    old = get_version_or_404(policy_slug, from_slug, include_working=True)
+    new = get_version_or_404(policy_slug, to_slug, include_working=True)
     mode = request.args.get("view", "inline")
     if mode not in VIEWS:
         mode = "inline"
     show_all = request.args.get("context") == "all"
-    view = services.compare_versions(db.session, old, new, current_app.config.get("REDIS_URL"))
-    notes = response_services.responses_by_clause(db.session, old, new)
-    versions = services.policy_versions(db.session, old.policy_id, can_see_working())
+    session = current_session()
     return render_template(
         "diffing/compare.html",
         policy=old.policy,
         old=old,
         new=new,
-        view=view,
-        notes=notes,
+        view=services.compare_versions(session, old, new, current_app.config.get("REDIS_URL")),
+        notes=response_services.responses_by_clause(session, old, new),
         mode=mode,
         show_all=show_all,
-        versions=versions,
-        kind_labels=services.KIND_LABELS,
+        versions=policy_versions(session, old.policy_id, can_see_working()),
     )
 
 
@@ -48,7 +56,7 @@ def compare(policy_slug: str, from_slug: str, to_slug: str) -> ResponseReturnVal
 def choose(policy_slug: str) -> ResponseReturnValue:
     """The version chooser's target (a GET form): send it to the compare page's address."""
     policy = get_policy_or_404(policy_slug)
-    versions = services.policy_versions(db.session, policy.id, can_see_working())
+    versions = policy_versions(current_session(), policy.id, can_see_working())
     if not versions:
         abort(404)
     slugs = {v.slug for v in versions}
@@ -65,14 +73,15 @@ def choose(policy_slug: str) -> ResponseReturnValue:
 @bp.app_template_global("previous_public_version")
 def previous_public_version(version: Version) -> Version | None:
     """The public version before `version` (for “what changed since the previous version”)."""
-    return services.previous_public(db.session, version)
+    return previous_public(current_session(), version)
 
 
 @bp.app_template_global("comment_followup")
 def comment_followup(comment: Comment) -> dict[str, Any]:
     """A comment's response and its history through later versions, for its receipt page."""
-    response = response_services.response_for_comment(db.session, comment)
-    history = services.placement_history(db.session, comment) if comment.parent_id is None else []
+    session = current_session()
+    response = response_services.response_for_comment(session, comment)
+    history = placement_history(session, comment) if comment.parent_id is None else []
     return {
         "response": response_services.card(response) if response is not None else None,
         "group_response": response is not None and response.comment_id is None,

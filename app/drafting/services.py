@@ -1,7 +1,7 @@
 """The drafters' use cases: start a working version, edit it section by section or upload it, publish it.
 
-Each function takes the session first, flushes and never commits; errors are DraftingError subclasses whose
-message is safe to show.
+Each function takes the session first, flushes and never commits; errors are DraftingError subclasses (domain
+errors of `app.exceptions`) whose message is translated and safe to show.
 """
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.diffing.services import CarryReport, carry_forward, stored_document
+from app.diffing.listing import stored_document
 from app.drafts.parsing import (
     NZ,
     Document,
@@ -29,28 +30,33 @@ from app.drafts.parsing import (
 )
 from app.drafts.rendering import render_clause
 from app.drafts.services import replace_sections, store_version
+from app.exceptions import ConflictError, InputError
 from app.models import Policy, User, Version, VersionStatus, audit
 from app.models.base import utcnow
+from app.placements.carrying import CarryReport, carry_forward
+from app.text import TextError, clean_text
 
 MAX_LABEL = 200
 MAX_CHANGE_NOTE = 2000
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
 
-class DraftingError(ValueError):
-    """A drafting action that cannot be done; `message` is safe to show, `status` is the HTTP status."""
+class DraftingError(InputError):
+    """A drafting action that cannot be done; shown on the drafting problem page unless the view redisplays."""
 
+    # The drafting pages have always answered a refused action with 400 (the details form with 422).
     status = 400
+    code = "drafting-refused"
+    template = "drafting/problem.html"
+    #: Whether the way forward is a new version (the problem page links to it).
+    locked = False
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class VersionLockedError(DraftingError):
+class VersionLockedError(ConflictError, DraftingError):
     """The version is published: it can no longer change."""
 
-    status = 409
+    code = "version-locked"
+    locked = True
 
 
 class AlreadyPublishedError(VersionLockedError):
@@ -71,16 +77,17 @@ class SourceError(DraftingError):
     """The Markdown does not parse; `line` is relative to what the drafter edited (None when unknown)."""
 
     status = 422
+    code = "bad-source"
 
     def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
+        super().__init__(message, "text")
         self.line = line
 
 
-class EditConflictError(DraftingError):
+class EditConflictError(ConflictError, DraftingError):
     """Someone else changed the same text meanwhile: show both texts and keep the drafter's."""
 
-    status = 409
+    code = "edit-conflict"
 
     def __init__(self, message: str, theirs: str, yours: str, revision: int, text_hash: str) -> None:
         super().__init__(message)
@@ -95,32 +102,14 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def clean_line(value: str, what: str, limit: int, required: bool = True) -> str:
-    """Trim a one-line field and refuse control characters, lone surrogates, blanks and oversize values."""
-    value = " ".join((value or "").split())
-    if required and not value:
-        raise DraftingError(f"Enter {what}.")
-    if len(value) > limit:
-        raise DraftingError(f"{what.capitalize()} must be at most {limit} characters.")
-    _refuse_bad_characters(value, what)
-    return value
-
-
-def clean_text(value: str, what: str, limit: int) -> str:
-    """Trim a multi-line field, normalise newlines and refuse control characters or oversize values."""
-    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if len(value) > limit:
-        raise DraftingError(f"{what.capitalize()} must be at most {limit} characters.")
-    _refuse_bad_characters(value.replace("\n", " ").replace("\t", " "), what)
-    return value
-
-
-def _refuse_bad_characters(value: str, what: str) -> None:
-    for char in value:
-        if unicodedata.category(char) in {"Cc", "Cs"}:
-            raise DraftingError(
-                f"{what.capitalize()} contains a character that is not allowed (U+{ord(char):04X})."
-            )
+def clean_field(
+    value: str, what: str, limit: int, field: str, *, multiline: bool = False, required: bool = True
+) -> str:
+    """Check a label or a note with the one text validator; refusals are drafting errors (the problem page)."""
+    try:
+        return clean_text(value, what, limit, field=field, multiline=multiline, required=required)
+    except TextError as error:
+        raise DraftingError(error.message, error.field) from None
 
 
 # --- reading a working version ---------------------------------------------------------------------
@@ -179,6 +168,16 @@ def _section_sources(source: str, document: Document) -> list[SectionSource]:
     return out
 
 
+def editable_sections(session: Session, version: Version) -> list[SectionSource]:
+    """The sections a drafter can open in a working version; none while its source does not parse."""
+    if version.status != VersionStatus.WORKING.value:
+        return []
+    try:
+        return section_sources(session, version)
+    except DraftParseError:
+        return []  # the publish box lists the error; an upload fixes it
+
+
 def get_section_source(session: Session, version: Version, key: str) -> SectionSource | None:
     return next((s for s in section_sources(session, version) if s.key == key), None)
 
@@ -227,17 +226,17 @@ def with_front_matter(source: str, **changes: Any) -> str:
     """Rewrite some front-matter keys (None removes a key), keeping the others and their order."""
     lines = _lines(source)
     if not lines or lines[0].strip() != "---":
-        raise SourceError("missing front matter: the file must start with a '---' line", 1)
+        raise SourceError(_("missing front matter: the file must start with a '---' line"), 1)
     try:
         close = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
-        raise SourceError("front matter is not closed: add a '---' line after it", 1) from None
+        raise SourceError(_("front matter is not closed: add a '---' line after it"), 1) from None
     try:
         data = yaml.safe_load("\n".join(lines[1:close])) or {}
     except yaml.YAMLError:
-        raise SourceError("malformed front matter", 2) from None
+        raise SourceError(_("malformed front matter"), 2) from None
     if not isinstance(data, dict):
-        raise SourceError("front matter must be a mapping of 'key: value' lines", 2)
+        raise SourceError(_("front matter must be a mapping of 'key: value' lines"), 2)
     for key, value in changes.items():
         if value is None or value == "":
             data.pop(key, None)
@@ -249,6 +248,16 @@ def with_front_matter(source: str, **changes: Any) -> str:
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(NZ).isoformat(timespec="minutes") if moment is not None else None
+
+
+def from_nz_time(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time typed in a form (New Zealand wall-clock time, no zone) as an aware UTC datetime."""
+    return moment.replace(tzinfo=NZ).astimezone(dt.UTC) if moment is not None else None
+
+
+def to_nz_time(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored UTC time as New Zealand wall-clock time for a form's datetime-local field."""
+    return moment.astimezone(NZ).replace(tzinfo=None) if moment is not None else None
 
 
 # --- use cases --------------------------------------------------------------------------------------
@@ -265,7 +274,7 @@ def latest_published(session: Session, policy: Policy) -> Version | None:
 
 
 def _check_label(session: Session, policy: Policy, label: str, version: Version | None = None) -> str:
-    label = clean_line(label, "a label for the version", MAX_LABEL)
+    label = clean_field(label, _("a label for the version"), MAX_LABEL, "label")
     clash = session.scalar(
         select(Version.id).where(
             Version.policy_id == policy.id,
@@ -275,7 +284,11 @@ def _check_label(session: Session, policy: Policy, label: str, version: Version 
     )
     if clash is not None:
         raise DraftingError(
-            f"Another version of this policy is already called “{label}”. Choose another label."
+            _(
+                "Another version of this policy is already called “%(label)s”. Choose another label.",
+                label=label,
+            ),
+            "label",
         )
     return label
 
@@ -294,7 +307,7 @@ def start_working_version(session: Session, policy: Policy, label: str, actor: U
     label = _check_label(session, policy, label)
     parent = latest_published(session, policy)
     if parent is None:
-        raise DraftingError("This policy has no published version to start from.")
+        raise DraftingError(_("This policy has no published version to start from."))
     source = with_front_matter(
         parent.source_markdown,
         version=label,
@@ -322,7 +335,10 @@ def ensure_working(version: Version) -> None:
     """Refuse to change a version that is no longer a working version."""
     if version.status != VersionStatus.WORKING.value:
         raise VersionLockedError(
-            f"“{version.label}” is published and can no longer be changed. Start a new version to make changes."
+            _(
+                "“%(label)s” is published and can no longer be changed. Start a new version to make changes.",
+                label=version.label,
+            )
         )
 
 
@@ -367,10 +383,10 @@ def check_section_text(text: str) -> str:
     """Normalise an edited section and check that it starts with its `##` heading."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if not text.strip():
-        raise SourceError("The section is empty. Write its '## Heading' line and at least one clause.", 1)
+        raise SourceError(_("The section is empty. Write its '## Heading' line and at least one clause."), 1)
     first = next(line for line in text.split("\n") if line.strip())
     if not first.startswith("## "):
-        raise SourceError("A section must start with its heading line, like '## Purpose {#purpose}'.", 1)
+        raise SourceError(_("A section must start with its heading line, like '## Purpose {#purpose}'."), 1)
     return text
 
 
@@ -389,7 +405,7 @@ def save_section(
     current = next((s for s in sources if s.key == section_key), None)
     if current is None:
         raise EditConflictError(
-            "Someone else removed or renamed this section while you were editing it.",
+            _("Someone else removed or renamed this section while you were editing it."),
             "",
             new_text,
             version.revision,
@@ -397,7 +413,7 @@ def save_section(
         )
     if base_revision != version.revision and base_hash != current.hash:
         raise EditConflictError(
-            "Someone else changed this section while you were editing it.",
+            _("Someone else changed this section while you were editing it."),
             current.text,
             new_text,
             version.revision,
@@ -426,7 +442,7 @@ def preview_section(
     """Render an edited section without saving: (clause number, HTML) pairs, or SourceError."""
     current = get_section_source(session, version, section_key)
     if current is None:
-        raise SourceError("This section no longer exists in the version.", None)
+        raise SourceError(_("This section no longer exists in the version."), None)
     text = check_section_text(new_text)
     source = _replace_section_text(version, current, text)
     document = _parse_keyed(session, version, source, offset=current.start, span=text.count("\n") + 1)
@@ -446,7 +462,7 @@ def upload_source(
         raise SourceError(error.message, error.line) from None
     if base_revision != version.revision:
         raise EditConflictError(
-            "Someone else saved this version after you opened the page; your file was not applied.",
+            _("Someone else saved this version after you opened the page; your file was not applied."),
             version.source_markdown,
             text,
             version.revision,
@@ -477,18 +493,20 @@ def update_details(
     ensure_working(version)
     if base_revision != version.revision:
         raise EditConflictError(
-            "Someone else saved this version after you opened the page. Check the details and save again.",
+            _("Someone else saved this version after you opened the page. Check the details and save again."),
             "",
             "",
             version.revision,
             "",
         )
     label = _check_label(session, version.policy, label, version)
-    change_note = clean_text(change_note, "the change note", MAX_CHANGE_NOTE)
+    change_note = clean_field(
+        change_note, _("the change note"), MAX_CHANGE_NOTE, "change_note", multiline=True, required=False
+    )
     if (opens is None) != (closes is None):
-        raise DraftingError("A comment period needs both an opening and a closing time.")
+        raise DraftingError(_("A comment period needs both an opening and a closing time."), "comments_close")
     if opens is not None and closes is not None and closes <= opens:
-        raise DraftingError("The comment period must close after it opens.")
+        raise DraftingError(_("The comment period must close after it opens."), "comments_close")
     source = with_front_matter(
         version.source_markdown,
         version=label,
@@ -511,12 +529,13 @@ def publish_errors(session: Session, version: Version) -> list[str]:
     try:
         document = parse_source(session, version, version.source_markdown)
     except DraftParseError as error:
-        where = f"line {error.line}: " if error.line else ""
-        return [f"{where}{error.message}"]
+        if error.line:
+            return [_("line %(line)d: %(message)s", line=error.line, message=error.message)]
+        return [error.message]
     if not document.clauses:
-        errors.append("The version has no clauses.")
+        errors.append(_("The version has no clauses."))
     if not version.label.strip():
-        errors.append("The version has no label.")
+        errors.append(_("The version has no label."))
     return errors
 
 
@@ -525,11 +544,20 @@ def publish_version(
 ) -> CarryReport | None:
     """Publish a working version: it becomes public and immutable, and earlier comments are carried into it."""
     if version.status != VersionStatus.WORKING.value:
-        when = f" on {version.published_at.astimezone(NZ):%d %B %Y}" if version.published_at else ""
-        raise AlreadyPublishedError(f"“{version.label}” was already published{when}. Nothing was changed.")
+        if version.published_at is not None:
+            message = _(
+                "“%(label)s” was already published on %(date)s. Nothing was changed.",
+                label=version.label,
+                date=format_date(version.published_at.astimezone(NZ).date(), "d MMMM y"),
+            )
+        else:
+            message = _("“%(label)s” was already published. Nothing was changed.", label=version.label)
+        raise AlreadyPublishedError(message)
     errors = publish_errors(session, version)
     if errors:
-        raise PublishRefusedError("This version cannot be published until these problems are fixed.", errors)
+        raise PublishRefusedError(
+            _("This version cannot be published until these problems are fixed."), errors
+        )
     now = now or utcnow()
     source = with_front_matter(
         version.source_markdown, status=VersionStatus.PUBLISHED.value, date=now.astimezone(NZ).date()
@@ -561,9 +589,9 @@ def publish_version(
 def mark_final(session: Session, version: Version, actor: User) -> Version:
     """Mark a published version as the policy's final version (at most one per policy)."""
     if version.status == VersionStatus.WORKING.value:
-        raise DraftingError("Publish this version before marking it final.")
+        raise DraftingError(_("Publish this version before marking it final."))
     if version.status == VersionStatus.FINAL.value:
-        raise VersionLockedError(f"“{version.label}” is already the final version.")
+        raise VersionLockedError(_("“%(label)s” is already the final version.", label=version.label))
     other = session.scalar(
         select(Version).where(
             Version.policy_id == version.policy_id,
@@ -572,7 +600,7 @@ def mark_final(session: Session, version: Version, actor: User) -> Version:
         )
     )
     if other is not None:
-        raise DraftingError(f"“{other.label}” is already the final version of this policy.")
+        raise DraftingError(_("“%(label)s” is already the final version of this policy.", label=other.label))
     version.status = VersionStatus.FINAL.value
     version.updated_at = utcnow()
     audit(session, actor, "version.final", "version", version.id)

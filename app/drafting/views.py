@@ -1,18 +1,21 @@
-"""The drafters' workspace: list policies, start, edit, upload, publish and finalise versions."""
+"""The drafters' workspace: list policies, start, edit, upload, publish and finalise versions.
+
+A refused action is a `DraftingError` (an `app.exceptions` domain error): the request boundary rolls it back and
+the page each view registers with `redisplay` shows it — its own form again for bad source (422) or an edit
+conflict (409), else the drafting problem page with the way back to the version.
+"""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.access import roles_required
-from app.diffing import services as diff_services
+from app.access import drafter_required, get_policy_or_404, get_version_or_404
+from app.boundary import after_commit, current_session
 from app.drafting import services
+from app.drafting.access import current_drafter
 from app.drafting.forms import (
     ActionForm,
     DetailsForm,
@@ -22,57 +25,30 @@ from app.drafting.forms import (
     UploadForm,
 )
 from app.drafts import services as draft_services
-from app.drafts.parsing import MAX_DRAFT_BYTES, NZ, DraftParseError
-from app.extensions import db, limiter
-from app.models import CommentPlacement, Policy, Role, Version, VersionStatus
+from app.drafts.parsing import MAX_DRAFT_BYTES
+from app.errors import Redisplay, redisplay
+from app.exceptions import DomainError
+from app.extensions import limiter
+from app.models import Version, VersionStatus
 from app.pdf import prerender_after_commit
+from app.placements import review
 
 bp = Blueprint("drafting", __name__, url_prefix="/drafting")
-drafter_required = roles_required(Role.DRAFTER)
 POST_LIMIT = "60 per minute"
 
 
-def get_policy_or_404(policy_slug: str) -> Policy:
-    policy = draft_services.get_policy(db.session, policy_slug)
-    if policy is None:
-        abort(404)
-    return policy
+def get_drafting_version_or_404(policy_slug: str, version_slug: str) -> Version:
+    """A version of a policy for a drafter, whatever its status."""
+    return get_version_or_404(policy_slug, version_slug, include_working=True)
 
 
-def get_version_or_404(policy_slug: str, version_slug: str) -> Version:
-    """Load a version of a policy for a drafter (any status)."""
-    version = draft_services.get_version(db.session, get_policy_or_404(policy_slug), version_slug)
-    if version is None:
-        abort(404)
-    return version
+def problem_page(version: Version | None) -> Redisplay:
+    """Show a refused action on the drafting problem page, with the way back to `version`."""
 
+    def render(error: DomainError) -> ResponseReturnValue:
+        return render_template(services.DraftingError.template, error=error, version=version)
 
-@bp.errorhandler(services.DraftingError)
-def drafting_error(error: services.DraftingError) -> ResponseReturnValue:
-    """Every refused drafting action: a clear message, the right status, nothing stored."""
-    db.session.rollback()
-    version = getattr(request, "drafting_version", None)
-    return render_template(
-        "drafting/problem.html",
-        message=error.message,
-        errors=getattr(error, "errors", []),
-        locked=isinstance(error, services.VersionLockedError),
-        version=version,
-        start_form=StartVersionForm(),
-    ), error.status
-
-
-def _remember(version: Version) -> Version:
-    request.drafting_version = version  # type: ignore[attr-defined]
-    return version
-
-
-def _nz(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.replace(tzinfo=NZ).astimezone(dt.UTC) if moment is not None else None
-
-
-def _local(moment: dt.datetime | None) -> dt.datetime | None:
-    return moment.astimezone(NZ).replace(tzinfo=None) if moment is not None else None
+    return render
 
 
 # --- the list of policies -------------------------------------------------------------------------
@@ -81,10 +57,10 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
 @bp.get("/")
 @drafter_required
 def index() -> ResponseReturnValue:
-    policies = draft_services.list_policies(db.session)
+    session = current_session()
     rows = [
-        (policy, services.latest_published(db.session, policy), services.working_versions(db.session, policy))
-        for policy in policies
+        (policy, services.latest_published(session, policy), services.working_versions(session, policy))
+        for policy in draft_services.list_policies(session)
     ]
     return render_template("drafting/index.html", rows=rows, start_form=StartVersionForm())
 
@@ -97,8 +73,10 @@ def start(policy_slug: str) -> ResponseReturnValue:
     form = StartVersionForm()
     if not form.validate_on_submit():
         abort(400)
-    version = services.start_working_version(db.session, policy, form.label.data or "", current_user)
-    db.session.commit()
+    redisplay(problem_page(None))
+    version = services.start_working_version(
+        current_session(), policy, form.label.data or "", current_drafter()
+    )
     flash(_("Started “%(label)s”. Edit its sections, then publish it.", label=version.label), "success")
     return redirect(url_for("drafting.workspace", policy_slug=policy.slug, version_slug=version.slug), 303)
 
@@ -111,33 +89,26 @@ def _details_form(version: Version) -> DetailsForm:
         data={
             "label": version.label,
             "change_note": version.change_note,
-            "comments_open": _local(version.comments_open_at),
-            "comments_close": _local(version.comments_close_at),
+            "comments_open": services.to_nz_time(version.comments_open_at),
+            "comments_close": services.to_nz_time(version.comments_close_at),
             "revision": version.revision,
         }
     )
 
 
 def _workspace(version: Version, status: int = 200, **extra: object) -> ResponseReturnValue:
-    sections = []
-    if version.status == VersionStatus.WORKING.value:
-        try:
-            sections = services.section_sources(db.session, version)
-        except DraftParseError:
-            sections = []  # the publish box lists the error; an upload fixes it
-    review = (
-        len(diff_services.placements_to_review(db.session, version)) if version.status != "working" else 0
-    )
+    session = current_session()
+    is_working = version.status == VersionStatus.WORKING.value
     context = {
         "version": version,
         "policy": version.policy,
-        "sections": sections,
+        "sections": services.editable_sections(session, version),
         "details_form": _details_form(version),
         "upload_form": UploadForm(data={"revision": version.revision}),
         "action_form": ActionForm(),
         "start_form": StartVersionForm(),
-        "publish_errors": services.publish_errors(db.session, version) if version.status == "working" else [],
-        "review_count": review,
+        "publish_errors": services.publish_errors(session, version) if is_working else [],
+        "review_count": 0 if is_working else len(review.placements_to_review(session, version)),
         "upload_error": None,
         "details_errors": [],
     }
@@ -148,23 +119,53 @@ def _workspace(version: Version, status: int = 200, **extra: object) -> Response
 @bp.get("/<policy_slug>/<version_slug>")
 @drafter_required
 def workspace(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    return _workspace(_remember(get_version_or_404(policy_slug, version_slug)))
+    return _workspace(get_drafting_version_or_404(policy_slug, version_slug))
+
+
+def _edit_page(
+    version: Version,
+    section_key: str,
+    form: SectionForm,
+    preview: list[tuple[str, str]] | None = None,
+    error: services.SourceError | None = None,
+    conflict: services.EditConflictError | None = None,
+) -> ResponseReturnValue:
+    return render_template(
+        "drafting/section.html",
+        version=version,
+        section_key=section_key,
+        form=form,
+        preview=preview,
+        error=error,
+        conflict=conflict,
+    )
+
+
+def _edit_refused(version: Version, section_key: str, form: SectionForm) -> Redisplay:
+    """Bad source or a conflict: the edit page again, the drafter's text kept; anything else: the problem page."""
+
+    def render(error: DomainError) -> ResponseReturnValue:
+        if isinstance(error, services.SourceError):
+            return _edit_page(version, section_key, form, error=error)
+        if isinstance(error, services.EditConflictError):
+            form.revision.data = error.revision
+            form.text_hash.data = error.text_hash
+            return _edit_page(version, section_key, form, conflict=error)
+        return problem_page(version)(error)
+
+    return render
 
 
 @bp.route("/<policy_slug>/<version_slug>/sections/<section_key>", methods=["GET", "POST"])
 @drafter_required
 @limiter.limit(POST_LIMIT, methods=["POST"])
 def edit_section(policy_slug: str, version_slug: str, section_key: str) -> ResponseReturnValue:
-    version = _remember(get_version_or_404(policy_slug, version_slug))
-    if version.status != VersionStatus.WORKING.value:
-        raise services.VersionLockedError(
-            _(
-                "“%(label)s” is published and can no longer be changed. Start a new version to make changes.",
-                label=version.label,
-            )
-        )
-    current = services.get_section_source(db.session, version, section_key)
+    version = get_drafting_version_or_404(policy_slug, version_slug)
+    redisplay(problem_page(version))
+    services.ensure_working(version)
+    session = current_session()
     if request.method == "GET":
+        current = services.get_section_source(session, version, section_key)
         if current is None:
             abort(404)
         form = SectionForm(
@@ -175,28 +176,19 @@ def edit_section(policy_slug: str, version_slug: str, section_key: str) -> Respo
     if not form.validate_on_submit():
         abort(400)
     text = form.text.data or ""
-    try:
-        if form.preview.data:
-            preview = services.preview_section(db.session, version, section_key, text)
-            return _edit_page(version, section_key, form, preview=preview)
-        services.save_section(
-            db.session,
-            version,
-            section_key,
-            text,
-            form.revision.data or 0,
-            form.text_hash.data or "",
-            current_user,
-        )
-    except services.SourceError as error:
-        db.session.rollback()
-        return _edit_page(version, section_key, form, error=error, status=422)
-    except services.EditConflictError as error:
-        db.session.rollback()
-        form.revision.data = error.revision
-        form.text_hash.data = error.text_hash
-        return _edit_page(version, section_key, form, conflict=error, status=409)
-    db.session.commit()
+    redisplay(_edit_refused(version, section_key, form))
+    if form.preview.data:
+        preview = services.preview_section(session, version, section_key, text)
+        return _edit_page(version, section_key, form, preview=preview)
+    services.save_section(
+        session,
+        version,
+        section_key,
+        text,
+        form.revision.data or 0,
+        form.text_hash.data or "",
+        current_drafter(),
+    )
     flash(_("Section saved."), "success")
     return redirect(
         url_for(
@@ -209,24 +201,15 @@ def edit_section(policy_slug: str, version_slug: str, section_key: str) -> Respo
     )
 
 
-def _edit_page(
-    version: Version,
-    section_key: str,
-    form: SectionForm,
-    preview: list[tuple[str, str]] | None = None,
-    error: services.SourceError | None = None,
-    conflict: services.EditConflictError | None = None,
-    status: int = 200,
-) -> ResponseReturnValue:
-    return render_template(
-        "drafting/section.html",
-        version=version,
-        section_key=section_key,
-        form=form,
-        preview=preview,
-        error=error,
-        conflict=conflict,
-    ), status
+def _preview_refused(version: Version) -> Redisplay:
+    """Bad source: the preview fragment with the error (422); anything else: the problem page."""
+
+    def render(error: DomainError) -> ResponseReturnValue:
+        if isinstance(error, services.SourceError):
+            return render_template("drafting/_preview.html", preview=None, error=error)
+        return problem_page(version)(error)
+
+    return render
 
 
 @bp.post("/<policy_slug>/<version_slug>/preview")
@@ -234,22 +217,35 @@ def _edit_page(
 @limiter.limit("120 per minute", methods=["POST"])
 def live_preview(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     """The live preview drafting.js asks for: an HTML fragment of the rendered section, or its error."""
-    version = _remember(get_version_or_404(policy_slug, version_slug))
+    version = get_drafting_version_or_404(policy_slug, version_slug)
+    redisplay(_preview_refused(version))
     services.ensure_working(version)
     form = SectionForm()
     section_key = request.form.get("section_key", "")
-    try:
-        preview = services.preview_section(db.session, version, section_key, form.text.data or "")
-    except services.SourceError as error:
-        return render_template("drafting/_preview.html", preview=None, error=error), 422
+    preview = services.preview_section(current_session(), version, section_key, form.text.data or "")
     return render_template("drafting/_preview.html", preview=preview, error=None)
+
+
+def _upload_refused(version: Version) -> Redisplay:
+    """Bad source or a conflict: the workspace with the message by the file field; else the problem page."""
+
+    def render(error: DomainError) -> ResponseReturnValue:
+        if isinstance(error, services.SourceError):
+            where = _("Line %(line)d: ", line=error.line) if error.line else ""
+            return _workspace(version, upload_error=where + error.message)
+        if isinstance(error, services.EditConflictError):
+            return _workspace(version, upload_error=error.message)
+        return problem_page(version)(error)
+
+    return render
 
 
 @bp.post("/<policy_slug>/<version_slug>/upload")
 @drafter_required
 @limiter.limit("20 per minute", methods=["POST"])
 def upload(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    version = _remember(get_version_or_404(policy_slug, version_slug))
+    version = get_drafting_version_or_404(policy_slug, version_slug)
+    redisplay(_upload_refused(version))
     services.ensure_working(version)
     form = UploadForm()
     if not form.validate_on_submit():
@@ -261,25 +257,30 @@ def upload(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         data = file.read(MAX_DRAFT_BYTES + 1)
     finally:
         file.close()  # large uploads are spooled to a temporary file: release it now
-    try:
-        services.upload_source(db.session, version, data, form.revision.data or 0, current_user)
-    except services.SourceError as error:
-        db.session.rollback()
-        where = _("Line %(line)d: ", line=error.line) if error.line else ""
-        return _workspace(version, 422, upload_error=where + error.message)
-    except services.EditConflictError as error:
-        db.session.rollback()
-        return _workspace(version, 409, upload_error=error.message)
-    db.session.commit()
+    services.upload_source(current_session(), version, data, form.revision.data or 0, current_drafter())
     flash(_("The file was uploaded and the version replaced."), "success")
     return redirect(url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version_slug), 303)
+
+
+def _details_refused(version: Version) -> Redisplay:
+    """Refused details: the workspace with the message in the details box (422, or 409 for a conflict)."""
+
+    def render(error: DomainError) -> ResponseReturnValue:
+        if isinstance(error, services.VersionLockedError):
+            return problem_page(version)(error)
+        return _workspace(
+            version, error.status if error.status != 400 else 422, details_errors=[error.message]
+        )
+
+    return render
 
 
 @bp.post("/<policy_slug>/<version_slug>/details")
 @drafter_required
 @limiter.limit(POST_LIMIT, methods=["POST"])
 def details(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    version = _remember(get_version_or_404(policy_slug, version_slug))
+    version = get_drafting_version_or_404(policy_slug, version_slug)
+    redisplay(_details_refused(version))
     services.ensure_working(version)
     form = DetailsForm()
     if not form.validate_on_submit():
@@ -287,23 +288,16 @@ def details(policy_slug: str, version_slug: str) -> ResponseReturnValue:
             f"{form[name].label.text}: {' '.join(map(str, msgs))}" for name, msgs in form.errors.items()
         ]
         return _workspace(version, 422, details_errors=errors)
-    try:
-        services.update_details(
-            db.session,
-            version,
-            form.label.data or "",
-            form.change_note.data or "",
-            _nz(form.comments_open.data),
-            _nz(form.comments_close.data),
-            form.revision.data or 0,
-            current_user,
-        )
-    except services.DraftingError as error:
-        db.session.rollback()
-        return _workspace(
-            version, error.status if error.status != 400 else 422, details_errors=[error.message]
-        )
-    db.session.commit()
+    services.update_details(
+        current_session(),
+        version,
+        form.label.data or "",
+        form.change_note.data or "",
+        services.from_nz_time(form.comments_open.data),
+        services.from_nz_time(form.comments_close.data),
+        form.revision.data or 0,
+        current_drafter(),
+    )
     flash(_("Details saved."), "success")
     return redirect(url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version.slug), 303)
 
@@ -312,19 +306,19 @@ def details(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 @drafter_required
 @limiter.limit("20 per minute", methods=["POST"])
 def publish(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    version = _remember(get_version_or_404(policy_slug, version_slug))
+    version = get_drafting_version_or_404(policy_slug, version_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    report = services.publish_version(db.session, version, current_user)
-    db.session.commit()
-    prerender_after_commit(db.session, policy_slug)
+    redisplay(problem_page(version))
+    report = services.publish_version(current_session(), version, current_drafter())
+    # Render the new PDFs only once the publish is durable (the queue's workers read the committed rows).
+    after_commit(lambda: prerender_after_commit(current_session(), policy_slug))
     message = _("“%(label)s” is published.", label=version.label)
     if report is not None and report.total:
-        review = report.by_status.get("needs_review", 0)
         message += " " + _(
             "%(total)d earlier comments were carried forward; %(review)d need a drafter to place them.",
             total=report.total,
-            review=review,
+            review=report.by_status.get("needs_review", 0),
         )
     flash(message, "success")
     return redirect(url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version_slug), 303)
@@ -334,11 +328,11 @@ def publish(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 @drafter_required
 @limiter.limit("20 per minute", methods=["POST"])
 def mark_final(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    version = _remember(get_version_or_404(policy_slug, version_slug))
+    version = get_drafting_version_or_404(policy_slug, version_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.mark_final(db.session, version, current_user)
-    db.session.commit()
+    redisplay(problem_page(version))
+    services.mark_final(current_session(), version, current_drafter())
     flash(_("“%(label)s” is now the final version.", label=version.label), "success")
     return redirect(url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version_slug), 303)
 
@@ -346,7 +340,7 @@ def mark_final(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 # --- placements to confirm --------------------------------------------------------------------------
 
 
-def _placement_form(version_clauses: list[SelectChoice], item: diff_services.ReviewItem) -> PlacementForm:
+def _placement_form(version_clauses: list[SelectChoice], item: review.ReviewItem) -> PlacementForm:
     form = PlacementForm(prefix=f"p{item.placement.id}")
     form.clause_key.choices = version_clauses
     if not form.is_submitted():
@@ -356,7 +350,7 @@ def _placement_form(version_clauses: list[SelectChoice], item: diff_services.Rev
 
 
 def _clause_choices(version: Version) -> list[SelectChoice]:
-    page = draft_services.version_page(db.session, version)
+    page = draft_services.version_page(current_session(), version)
     return [
         SelectChoice(c.key, f"{c.number} — {' '.join(c.text.split()[:10])}…")
         for s in page.sections
@@ -364,17 +358,10 @@ def _clause_choices(version: Version) -> list[SelectChoice]:
     ]
 
 
-@bp.get("/<policy_slug>/<version_slug>/placements")
-@drafter_required
-def placements(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    version = _remember(get_version_or_404(policy_slug, version_slug))
-    return _placements_page(version)
-
-
 def _placements_page(
-    version: Version, failed: int | None = None, message: str | None = None, status: int = 200
+    version: Version, failed: int | None = None, message: str | None = None
 ) -> ResponseReturnValue:
-    items = diff_services.placements_to_review(db.session, version)
+    items = review.placements_to_review(current_session(), version)
     choices = _clause_choices(version)
     forms = {item.placement.id: _placement_form(choices, item) for item in items}
     return render_template(
@@ -384,27 +371,29 @@ def _placements_page(
         forms=forms,
         failed=failed,
         message=message,
-    ), status
+    )
+
+
+@bp.get("/<policy_slug>/<version_slug>/placements")
+@drafter_required
+def placements(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    return _placements_page(get_drafting_version_or_404(policy_slug, version_slug))
 
 
 @bp.post("/<policy_slug>/<version_slug>/placements/<int:placement_id>")
 @drafter_required
 @limiter.limit(POST_LIMIT, methods=["POST"])
 def place(policy_slug: str, version_slug: str, placement_id: int) -> ResponseReturnValue:
-    version = _remember(get_version_or_404(policy_slug, version_slug))
-    placement = db.session.get(CommentPlacement, placement_id)
-    if placement is None or placement.version_id != version.id:
+    version = get_drafting_version_or_404(policy_slug, version_slug)
+    placement = review.get_placement(current_session(), version, placement_id)
+    if placement is None:
         abort(404)
     form = PlacementForm(prefix=f"p{placement_id}")
     form.clause_key.choices = _clause_choices(version)
     if not form.validate_on_submit():
         abort(400)
+    redisplay(lambda error: _placements_page(version, placement_id, error.message))
     clause_key = None if form.where.data == "removed" else (form.clause_key.data or "")
-    try:
-        diff_services.replace_comment(db.session, placement, current_user, clause_key, form.quote.data or "")
-    except diff_services.PlacementError as error:
-        db.session.rollback()
-        return _placements_page(version, placement_id, error.message, 422)
-    db.session.commit()
+    review.replace_comment(current_session(), placement, current_drafter(), clause_key, form.quote.data or "")
     flash(_("The comment was placed."), "success")
     return redirect(url_for("drafting.placements", policy_slug=policy_slug, version_slug=version_slug), 303)

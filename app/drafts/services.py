@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -42,7 +43,7 @@ def find_draft_files(root: Path) -> list[DraftFile]:
     """List draft files under `root` (all policies, one policy folder, or a single file), in order."""
     root = Path(root)
     if not root.exists():
-        raise DraftParseError("no such file or folder", str(root))
+        raise DraftParseError(_("no such file or folder"), str(root))
     if root.is_file():
         return [_draft_file(root)]
     folders = [root] if any(root.glob("[0-9][0-9]-*.md")) else sorted(p for p in root.iterdir() if p.is_dir())
@@ -53,18 +54,21 @@ def find_draft_files(root: Path) -> list[DraftFile]:
         if path.name != "README.md"
     ]
     if not files:
-        raise DraftParseError("no draft files found (expected <policy>/<nn>-<version>.md)", str(root))
+        raise DraftParseError(_("no draft files found (expected <policy>/<nn>-<version>.md)"), str(root))
     return sorted(files, key=lambda f: (f.policy_slug, f.position, f.version_slug))
 
 
 def _draft_file(path: Path) -> DraftFile:
     match = DRAFT_FILE_RE.match(path.name)
     if match is None:
-        raise DraftParseError("file name must look like '01-consultation-draft.md'", str(path))
+        raise DraftParseError(_("file name must look like '01-consultation-draft.md'"), str(path))
     policy_slug = path.parent.name
     if not POLICY_SLUG_RE.match(policy_slug):
         raise DraftParseError(
-            f"folder name '{policy_slug}' is not a policy slug (lower-case letters, digits, hyphens)",
+            _(
+                "folder name '%(folder)s' is not a policy slug (lower-case letters, digits, hyphens)",
+                folder=policy_slug,
+            ),
             str(path),
         )
     return DraftFile(path, policy_slug, match["slug"], int(match["position"]))
@@ -100,7 +104,11 @@ def import_drafts(
         first = seen_labels.setdefault((draft.policy_slug, document.version), draft)
         if first is not draft:
             raise DraftParseError(
-                f"version label '{document.version}' is also used by {first.path.name}",
+                _(
+                    "version label '%(label)s' is also used by %(file)s",
+                    label=document.version,
+                    file=first.path.name,
+                ),
                 str(draft.path),
                 2,
             )
@@ -127,8 +135,12 @@ def _import_one(session: Session, draft: DraftFile, document: Document) -> str:
         if version.content_hash == document.content_hash and version.slug == draft.version_slug:
             return "unchanged"
         raise DraftParseError(
-            f"version '{document.version}' ({draft.version_slug}) is already stored with different "
-            "content; published versions are immutable: give the new text a new label and file",
+            _(
+                "version '%(label)s' (%(slug)s) is already stored with different content; published versions "
+                "are immutable: give the new text a new label and file",
+                label=document.version,
+                slug=draft.version_slug,
+            ),
             str(draft.path),
             2,
         )
@@ -145,7 +157,11 @@ def _import_one(session: Session, draft: DraftFile, document: Document) -> str:
         select(func.count()).where(Version.policy_id == policy.id, Version.position == draft.position)
     ):
         raise DraftParseError(
-            f"another version of '{policy.slug}' already has position {draft.position:02d}",
+            _(
+                "another version of '%(policy)s' already has position %(position)s",
+                policy=policy.slug,
+                position=f"{draft.position:02d}",
+            ),
             str(draft.path),
         )
     store_version(session, policy, document, draft.version_slug, draft.position, parent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.boundary import current_session
 from app.pdf import services
 from app.pdf.jobs import get_renditions
 from app.pdf.render import RenderError
@@ -21,7 +21,7 @@ def render_command(policy_slug: str | None, render_all: bool) -> None:
     if not policy_slug and not render_all:
         raise click.UsageError("Name a policy, or use --all.")
     renditions = get_renditions()
-    planned = services.planned_renditions(db.session, None if render_all else policy_slug)
+    planned = services.planned_renditions(current_session(), None if render_all else policy_slug)
     if not planned:
         raise click.ClickException(f"No public versions found for '{policy_slug}'.")
     made = cached = failed = 0

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.drafting.services import DraftingError, clean_text
+from app.diffing.listing import policy_versions
+from app.exceptions import InputError
 from app.models import (
     CampaignGroup,
     Clause,
@@ -26,11 +28,12 @@ from app.models import (
     audit,
 )
 from app.models.base import utcnow
+from app.text import clean_text
 
 MAX_RESPONSE = 5000
 GIST_CHARS = 280
 PER_CLAUSE_LIMIT = 50
-OUTCOME_LABELS: dict[str, Any] = {
+OUTCOME_LABELS: dict[str, LazyString] = {
     ResponseOutcome.ACCEPTED.value: _l("Accepted"),
     ResponseOutcome.PARTLY.value: _l("Partly accepted"),
     ResponseOutcome.NOT_ACCEPTED.value: _l("Not accepted"),
@@ -39,8 +42,10 @@ OUTCOME_LABELS: dict[str, Any] = {
 CLAUSE_REF_RE = re.compile(r"[\s,;]+")
 
 
-class ResponseError(DraftingError):
-    """A response that cannot be recorded; the message is safe to show."""
+class ResponseError(InputError):
+    """A response that cannot be recorded; the message is safe to show (and translated)."""
+
+    code = "response-refused"
 
 
 def gist(text: str, limit: int = GIST_CHARS) -> str:
@@ -55,7 +60,7 @@ def resolve_clause_refs(session: Session, version: Version, refs: str) -> list[s
     """Turn “3.2, purpose-1” into clause keys of `version`; unknown references are an error."""
     tokens = [t for t in CLAUSE_REF_RE.split(refs or "") if t]
     if len(tokens) > 50:
-        raise ResponseError("Name at most 50 clauses.")
+        raise ResponseError(_("Name at most 50 clauses."), "clauses")
     rows = session.execute(select(Clause.key, Clause.number).where(Clause.version_id == version.id)).all()
     by_key = {key: key for key, _n in rows}
     by_number = {number: key for key, number in rows}
@@ -67,8 +72,52 @@ def resolve_clause_refs(session: Session, version: Version, refs: str) -> list[s
         elif key not in keys:
             keys.append(key)
     if unknown:
-        raise ResponseError(f"These are not clauses of “{version.label}”: {', '.join(unknown)}.")
+        raise ResponseError(
+            _(
+                "These are not clauses of “%(label)s”: %(refs)s.",
+                label=version.label,
+                refs=", ".join(unknown),
+            ),
+            "clauses",
+        )
     return keys
+
+
+def later_versions(session: Session, version: Version) -> list[Version]:
+    """The versions after `version` in its policy's chain (working ones too): where a change can have been made."""
+    return [
+        v
+        for v in policy_versions(session, version.policy_id, include_working=True)
+        if v.position > version.position
+    ]
+
+
+def find_later_version(session: Session, version: Version, version_id: str) -> Version | None:
+    """The later version a response form names by id ("" for none); any other id is refused (400)."""
+    if not version_id:
+        return None
+    found = next((v for v in later_versions(session, version) if str(v.id) == version_id), None)
+    if found is None:
+        # Only a tampered form names a version that is not in its list.
+        raise ResponseError(_("Choose a later version of this policy."), "changed_in", status=400)
+    return found
+
+
+def record_response(
+    session: Session,
+    actor: User,
+    target: Comment | CampaignGroup,
+    outcome: str,
+    text: str,
+    changed_in_id: str,
+    clause_refs: str,
+) -> Response:
+    """Record the response a drafter sent with the form: `changed_in_id` is the chosen version's id, or ""."""
+    version = session.get(Version, target.version_id)
+    if version is None:  # the foreign key makes this impossible; keep the type checker honest
+        raise ResponseError(_("That comment's version no longer exists."))
+    changed_in = find_later_version(session, version, changed_in_id)
+    return respond(session, actor, target, outcome, text, changed_in, clause_refs)
 
 
 def respond(
@@ -82,23 +131,22 @@ def respond(
 ) -> Response:
     """Record (or update) the drafters' response to a comment or a campaign group."""
     if outcome not in OUTCOME_LABELS:
-        raise ResponseError("Choose what was done: accepted, partly accepted, not accepted or noted.")
-    try:
-        text = clean_text(text, "the response", MAX_RESPONSE)
-    except DraftingError as error:
-        raise ResponseError(error.message) from None
+        raise ResponseError(
+            _("Choose what was done: accepted, partly accepted, not accepted or noted."), "outcome"
+        )
+    text = clean_text(text, _("the response"), MAX_RESPONSE, field="text", required=False)
     if not text:
-        raise ResponseError("Write the response: what was done and why.")
+        raise ResponseError(_("Write the response: what was done and why."), "text")
     version = session.get(Version, target.version_id)
     if version is None:  # the foreign key makes this impossible; keep the type checker honest
-        raise ResponseError("That comment's version no longer exists.")
+        raise ResponseError(_("That comment's version no longer exists."))
     keys: list[str] = []
     if changed_in is not None:
         if changed_in.policy_id != version.policy_id or changed_in.position <= version.position:
-            raise ResponseError("The change must be in a later version of the same policy.")
+            raise ResponseError(_("The change must be in a later version of the same policy."), "changed_in")
         keys = resolve_clause_refs(session, changed_in, clause_refs)
     elif (clause_refs or "").strip():
-        raise ResponseError("Choose the version the clauses are in.")
+        raise ResponseError(_("Choose the version the clauses are in."), "changed_in")
     is_comment = isinstance(target, Comment)
     response = session.scalar(
         select(Response).where(
@@ -353,3 +401,31 @@ def latest_placement(session: Session, comment_id: int) -> CommentPlacement | No
 
 def group_size(session: Session, group_id: int) -> int:
     return session.scalar(select(func.count()).where(Comment.campaign_group_id == group_id)) or 0
+
+
+def existing_response(session: Session, target: Comment | CampaignGroup) -> Response | None:
+    """The response already recorded for a comment or a campaign group, if any."""
+    if isinstance(target, Comment):
+        return session.scalar(select(Response).where(Response.comment_id == target.id))
+    return session.scalar(select(Response).where(Response.campaign_group_id == target.id))
+
+
+def first_member(session: Session, group: CampaignGroup) -> Comment | None:
+    """The first comment of a campaign group: the one its respond page shows."""
+    return session.scalar(
+        select(Comment).where(Comment.campaign_group_id == group.id).order_by(Comment.id).limit(1)
+    )
+
+
+def comment_to_answer(session: Session, version: Version, comment_id: int) -> Comment | None:
+    """A top-level comment on `version` (replies are not answered one by one)."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.version_id != version.id or comment.parent_id is not None:
+        return None
+    return comment
+
+
+def group_to_answer(session: Session, version: Version, group_id: int) -> CampaignGroup | None:
+    """A campaign group of comments on `version`."""
+    group = session.get(CampaignGroup, group_id)
+    return group if group is not None and group.version_id == version.id else None

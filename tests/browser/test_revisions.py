@@ -69,8 +69,8 @@ def test_a_drafter_edits_previews_and_publishes_and_a_visitor_sees_the_redline(
 
 
 def test_a_comment_on_the_first_draft_shows_its_status_on_the_final(page: Page, seed, axe_check) -> None:
-    from app.diffing.services import carry_forward
     from app.models import Clause, Comment, CommentPlacement, Version
+    from app.placements.carrying import carry_forward
 
     def make(session) -> str:
         versions = {v.slug: v for v in session.scalars(select(Version))}

@@ -6,11 +6,12 @@ import pytest
 from flask import render_template
 from sqlalchemy import select
 
-from app.diffing import services
 from app.diffing.anchoring import make_anchor
 from app.drafting.services import start_working_version
 from app.drafts.services import get_policy
 from app.models import Comment, CommentPlacement, Role
+from app.placements.carrying import carry_forward
+from app.placements.history import carried_comments, placement_history
 from tests.factories import login, make_comment, make_user
 from tests.integration.revisions_helpers import (
     POLICY,
@@ -81,10 +82,8 @@ def carried(session, imported):
     reply.parent_id = comments["unchanged"].id
     comments["reply"] = reply
     session.flush()
-    first = services.carry_forward(
-        session, version(session, "consultation-draft"), version(session, "revised-draft")
-    )
-    second = services.carry_forward(session, version(session, "revised-draft"), version(session, "final"))
+    first = carry_forward(session, version(session, "consultation-draft"), version(session, "revised-draft"))
+    second = carry_forward(session, version(session, "revised-draft"), version(session, "final"))
     session.commit()  # a refused request rolls back to here, not past the test's own data
     return comments, first, second
 
@@ -133,14 +132,14 @@ def test_statuses_carry_on_into_the_final(session, carried):
     assert placement(session, comments["split"], "final").clause_key == "transparency-15"
     # Orphaned in the revised draft: not carried further; its history says where the text went.
     assert placement(session, comments["removed"], "final") is None
-    history = services.placement_history(session, comments["removed"])
+    history = placement_history(session, comments["removed"])
     assert [step.status for step in history] == ["original", "orphaned"]
     assert history[1].version.slug == "revised-draft"
 
 
 def test_history_follows_a_comment_through_every_version(session, carried):
     comments, _first, _second = carried
-    history = services.placement_history(session, comments["reworded_clause"])
+    history = placement_history(session, comments["reworded_clause"])
     assert [(s.version.slug, s.status) for s in history] == [
         ("consultation-draft", "original"),
         ("revised-draft", "text_changed"),
@@ -163,7 +162,6 @@ def test_receipt_partial_shows_the_status_and_links_to_the_clause_diff(app, sess
 def test_section_partial_shows_carried_comments_with_status(app, session, carried):
     comments, _first, _second = carried
     final = version(session, "final")
-    from app.diffing.services import carried_comments
 
     with app.test_request_context():
         html = render_template(

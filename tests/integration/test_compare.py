@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from app.diffing import services
+from app.diffing import cache, presenters, services
 from app.diffing.engine import compare
+from app.diffing.listing import stored_document
 from app.models import Version
 from tests.factories import login, make_user, make_version
 from tests.integration.revisions_helpers import no_rate_limits  # noqa: F401 - a fixture, used by name
@@ -31,9 +32,9 @@ def ids_and_fragments(html: str) -> tuple[set[str], set[str]]:
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    services.clear_cache()
+    cache.clear_cache()
     yield
-    services.clear_cache()
+    cache.clear_cache()
 
 
 def test_consultation_to_final_shows_insertions_deletions_and_summary(client, imported):
@@ -59,10 +60,10 @@ def test_compare_counts_match_the_engine(client, session, imported):
     versions = session.query(Version).order_by(Version.position).all()
     first, final = versions[0], versions[-1]
     view = services.compare_versions(session, first, final)
-    changes = compare(services.stored_document(session, first), services.stored_document(session, final))
+    changes = compare(stored_document(session, first), stored_document(session, final))
     assert view.total == len(changes) > 0
     assert sum(count for _kind, count, _anchor in view.by_kind) == view.total
-    assert sum(row.count for row in view.section_rows()) == view.total
+    assert sum(row.count for row in presenters.section_rows(view)) == view.total
 
 
 @pytest.mark.parametrize(
@@ -171,10 +172,8 @@ def test_a_dead_redis_does_not_break_the_page(app, client, imported):
 
 def test_changes_survive_the_shared_cache_format(session, imported):
     versions = session.query(Version).order_by(Version.position).all()
-    changes = compare(
-        services.stored_document(session, versions[0]), services.stored_document(session, versions[1])
-    )
-    assert services._changes_from_json(services._changes_to_json(changes)) == changes
+    changes = compare(stored_document(session, versions[0]), stored_document(session, versions[1]))
+    assert cache.changes_from_json(cache.changes_to_json(changes)) == changes
 
 
 def test_version_page_links_to_what_changed_and_policy_page_leads_with_the_journey(client, session, imported):

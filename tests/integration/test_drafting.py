@@ -574,3 +574,65 @@ def test_a_broken_pdf_queue_does_not_undo_a_publish(app, session, working, as_dr
     assert as_drafter.post(f"{WS}/{POLICY}/{working.slug}/publish").status_code == 303
     session.refresh(working)
     assert working.status == "published"
+
+
+# --- refusals go through the request boundary ------------------------------------------------------
+
+
+def test_saving_a_published_versions_section_stores_nothing_and_says_why(session, working, as_drafter):
+    form = edit_form(as_drafter, working, "glossary")
+    assert as_drafter.post(f"{WS}/{POLICY}/{working.slug}/publish").status_code == 303
+    session.refresh(working)
+    before = (working.source_markdown, working.revision, len(actions(session, "version.edit_section")))
+    form["text"] = form["text"].replace("## Glossary", "## Glossary of new words")
+    response = as_drafter.post(section_url(working, "glossary"), data=form)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "is published and can no longer be changed" in html
+    assert f'href="{WS}/{POLICY}/{working.slug}"' in html  # the way back to the version
+    session.expire_all()
+    assert (
+        working.source_markdown,
+        working.revision,
+        len(actions(session, "version.edit_section")),
+    ) == before
+
+
+def test_a_publish_refused_half_way_is_rolled_back_and_queues_no_pdfs(
+    app, session, working, as_drafter, monkeypatch
+):
+    from app.exceptions import ConflictError
+
+    def refuse(*_args, **_kwargs):
+        raise ConflictError("The comments could not be carried forward.")
+
+    queued: list[str | None] = []
+    monkeypatch.setattr("app.drafting.services.carry_forward", refuse)
+    monkeypatch.setattr("app.pdf.jobs.prerender", lambda _session, slug=None: queued.append(slug) or 1)
+    monkeypatch.setitem(app.config, "PDF_PRERENDER", True)
+    response = as_drafter.post(f"{WS}/{POLICY}/{working.slug}/publish")
+    assert response.status_code == 409
+    assert "could not be carried forward" in response.get_data(as_text=True)
+    session.expire_all()
+    assert working.status == "working"  # the sections it rewrote and its new status were rolled back
+    assert not actions(session, "version.publish")
+    assert queued == []
+
+
+def test_after_commit_runs_only_once_the_transaction_commits(app, session):
+    from app.boundary import after_commit
+
+    ran: list[str] = []
+    with app.test_request_context():
+        session.execute(select(Version.id).limit(1))
+        after_commit(lambda: ran.append("first"))
+        session.rollback()
+        session.commit()
+        assert ran == []  # rolled back: forgotten, even when a later transaction commits
+        session.execute(select(Version.id).limit(1))
+        after_commit(lambda: ran.append(str(session.scalar(select(Version.id).limit(1)))))
+        with session.begin_nested():
+            pass
+        assert ran == []  # a savepoint is not the commit it waits for
+        session.commit()
+    assert len(ran) == 1  # and it may read

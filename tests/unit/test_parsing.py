@@ -231,6 +231,7 @@ PURE_MODULES = [
     "app/drafts/rendering.py",
     "app/diffing/engine.py",
     "app/diffing/anchoring.py",
+    "app/diffing/viewmodel.py",
 ]
 
 
