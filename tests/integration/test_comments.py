@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.comments import services
-from app.comments.forms import sign_shown_at
+from app.comments.antibot import sign_shown_at
+from app.exceptions import InputError
 from app.extensions import db
 from app.models import Clause, Comment, CommentState, Version
 from tests.factories import login, make_user, make_version
@@ -254,7 +255,7 @@ def test_invalid_utf8_in_an_urlencoded_form_is_refused(client, session, version,
 
 def test_lone_surrogate_is_refused_by_the_service(session, version):
     user = make_user(session)
-    with pytest.raises(services.CommentInputError, match="not valid UTF-8"):
+    with pytest.raises(InputError, match="not valid UTF-8"):
         services.post_comment(session, user, clause(session, version), "lone surrogate \ud800 here")
     assert comment_count(session) == 0
 
