@@ -9,7 +9,6 @@ shows the refusal's own page with its status.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -195,9 +194,7 @@ def campaign(policy_slug: str, version_slug: str, group_id: int) -> ResponseRetu
 # --- threads and replies -----------------------------------------------------------------------------
 
 
-def _thread_page(
-    comment: Comment, form: ReplyForm | None, status: int = 200, **extra: Any
-) -> ResponseReturnValue:
+def _thread_page(comment: Comment, form: ReplyForm | None, status: int = 200) -> ResponseReturnValue:
     if form is not None:
         form.stamp()
     session = current_session()
@@ -212,7 +209,6 @@ def _thread_page(
             form=form,
             period=period_status(comment.version),
             login_url=_sign_in_url(url_for("comments.thread", comment_id=comment.id)),
-            **extra,
         ),
         status,
     )
