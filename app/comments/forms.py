@@ -1,48 +1,29 @@
 """Comment forms: a comment on a clause or passage, a reply, an edit, a withdrawal, a receipt lookup.
 
-Each posting form carries a honeypot field and a signed time stamp of when it was shown: a bot that fills
-every field, or posts faster than a person can type, is refused with a clear message and nothing stored.
+Each posting form carries a honeypot field and a signed time stamp of when it was shown; `antibot.check`
+refuses a bot that fills every field, or posts faster than a person can type, with a clear message.
 """
 
 from __future__ import annotations
 
-import time
-
-from flask import current_app
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 
-from app.comments.services import MAX_BODY_CHARS
+from app.comments.antibot import Submission, sign_shown_at
+from app.comments.inputs import MAX_BODY_CHARS
 from app.models import DisplayAs
 
-MIN_FILL_SECONDS = 3
-MAX_FORM_AGE_SECONDS = 24 * 3600
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="comment-form-shown-at")
-
-
-def sign_shown_at(moment: float | None = None) -> str:
-    """A signed stamp of when a form was shown (now unless given)."""
-    return _serializer().dumps(int(moment if moment is not None else time.time()))
-
-
-def shown_long_enough(token: str | None, now: float | None = None) -> bool:
-    """Whether a signed stamp is genuine and at least MIN_FILL_SECONDS (and at most a day) old."""
-    if not token:
-        return False
-    try:
-        shown_at = _serializer().loads(token)
-    except BadSignature:
-        return False
-    if not isinstance(shown_at, int):
-        return False
-    minimum = current_app.config.get("COMMENTS_MIN_FILL_SECONDS", MIN_FILL_SECONDS)
-    age = (now if now is not None else time.time()) - shown_at
-    return bool(minimum <= age <= MAX_FORM_AGE_SECONDS)
+__all__ = [
+    "CommentForm",
+    "EditForm",
+    "ReceiptLookupForm",
+    "ReplyForm",
+    "WithdrawForm",
+    "display_choices",
+    "sign_shown_at",
+]
 
 
 def display_choices() -> list[tuple[str, str]]:
@@ -52,7 +33,8 @@ def display_choices() -> list[tuple[str, str]]:
     ]
 
 
-class _Guarded(FlaskForm):
+# flask_wtf ships no type information, so FlaskForm is `Any` to mypy; the ignores below say so once per form.
+class _Guarded(FlaskForm):  # type: ignore[misc]
     """Honeypot and time stamp, shared by the forms that post new text."""
 
     website = StringField(_l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
@@ -62,9 +44,10 @@ class _Guarded(FlaskForm):
         """Set a fresh time stamp before showing the form."""
         self.shown_at.data = sign_shown_at()
 
-    def looks_automated(self) -> bool:
-        """The honeypot was filled, or the form came back too fast (or with a forged stamp)."""
-        return bool((self.website.data or "").strip()) or not shown_long_enough(self.shown_at.data)
+    def submission(self) -> Submission:
+        """What the anti-bot checks read from this posted form (and whether its body could be read at all)."""
+        unreadable = not request.form and not request.files and (request.content_length or 0) > 0
+        return Submission(honeypot=self.website.data, shown_at=self.shown_at.data, readable=not unreadable)
 
 
 class CommentForm(_Guarded):
@@ -85,16 +68,16 @@ class ReplyForm(_Guarded):
     submit = SubmitField(_l("Send reply"))
 
 
-class EditForm(FlaskForm):
+class EditForm(FlaskForm):  # type: ignore[misc]
     body = TextAreaField(_l("Your comment"), render_kw={"rows": 8, "maxlength": MAX_BODY_CHARS})
     submit = SubmitField(_l("Save changes"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(FlaskForm):  # type: ignore[misc]
     submit = SubmitField(_l("Withdraw my comment"))
 
 
-class ReceiptLookupForm(FlaskForm):
+class ReceiptLookupForm(FlaskForm):  # type: ignore[misc]
     class Meta:
         csrf = False  # a GET search form: nothing changes
 

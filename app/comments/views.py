@@ -1,54 +1,45 @@
-"""Comment pages: the comment form, a clause's comments, threads, edits, withdrawals, receipts, campaigns."""
+"""Comment pages: the comment form, a clause's comments, threads, edits, withdrawals, receipts, campaigns.
+
+Views load through `app.access`, call one use case and return: the request boundary commits, and `app.errors`
+answers every refusal. What was typed wrongly (an `InputError`) shows the form again with the message on its
+field and the text kept (`show_form_again`); anything else (the period closed, a duplicate, not the author)
+shows the refusal's own page with its status.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Callable
+from urllib.parse import urlencode
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import select
+from flask_wtf import FlaskForm
 
-from app.comments import services
-from app.comments.forms import CommentForm, EditForm, ReceiptLookupForm, ReplyForm, WithdrawForm
-from app.comments.services import (
-    CommentError,
-    CommentingClosedError,
-    CommentInputError,
-    CommentStateError,
-    DuplicateCommentError,
-    EditWindowClosedError,
-    NotAuthorError,
-    QuoteInput,
+from app.access import (
+    get_comment_or_404,
+    get_public_clause_or_404,
+    get_version_or_404,
+    int_arg,
+    login_redirect,
+    parse_id,
+    viewer,
 )
-from app.drafts.views import get_version_or_404
-from app.extensions import db, limiter
-from app.models import CampaignGroup, Clause, Comment, CommentState, Version
-from app.models.base import utcnow
+from app.boundary import current_session
+from app.comments import antibot, listing, services
+from app.comments.editing import require_editable, require_withdrawable
+from app.comments.forms import CommentForm, EditForm, ReceiptLookupForm, ReplyForm, WithdrawForm
+from app.comments.inputs import MAX_CONTEXT_CHARS, MAX_QUOTE_CHARS, QuoteInput
+from app.comments.periods import period_status
+from app.comments.tracking import look_up_receipt
+from app.errors import put_on_form, redisplay
+from app.exceptions import DomainError, InputError
+from app.extensions import limiter
+from app.models import Clause, Comment, CommentState, Version
 
 bp = Blueprint("comments", __name__)
-
-# Every domain error a comment action can raise, and the status its page is sent with: the one place.
-ERROR_STATUS: dict[type[CommentError], int] = {
-    CommentInputError: 422,
-    CommentingClosedError: 409,
-    DuplicateCommentError: 409,
-    EditWindowClosedError: 409,
-    CommentStateError: 409,
-    NotAuthorError: 403,
-}
 
 DEFAULT_RATE_LIMIT = "10 per minute;100 per day"
 
@@ -68,155 +59,40 @@ comment_post_limit = limiter.shared_limit(
 )
 
 
-# --- loading and access ------------------------------------------------------------------------------
+def show_form_again(
+    form: FlaskForm,
+    page: Callable[[], ResponseReturnValue],
+    kinds: tuple[type[DomainError], ...] = (InputError,),
+) -> None:
+    """On a refusal of one of `kinds`, put its message on its field of `form` and show `page()` again.
+
+    Other refusals are shown on their own page (`error.template`), as `app.errors` shows them without a form.
+    """
+
+    def show(error: DomainError) -> ResponseReturnValue:
+        if not isinstance(error, kinds):
+            return render_template(error.template, error=error, status=error.status), error.status
+        put_on_form(form, error)
+        return page()
+
+    redisplay(show)
 
 
-def viewer() -> Any:
-    """The signed-in user, or the anonymous user object."""
-    return current_user._get_current_object()
+def _hidden_id(raw: str | None) -> int | None:
+    """An id from a hidden form field: empty is None; anything but an id is 400."""
+    raw = (raw or "").strip()
+    return parse_id(raw) if raw else None
 
 
-def login_url(target: str) -> str:
+def _sign_in_url(target: str) -> str:
     """The sign-in page, coming back to `target` (a path on this site) afterwards."""
     if "auth.login" in current_app.view_functions:
         return url_for("auth.login", next=target)
-    return f"/login?next={quote(target)}"
+    return "/login?" + urlencode({"next": target})
 
 
-def to_login() -> ResponseReturnValue:
-    """Send an anonymous visitor to sign in, then back to the page they wanted."""
-    return redirect(login_url(request.full_path.rstrip("?") if request.method == "GET" else request.path))
-
-
-def get_commentable_clause_or_404(
-    policy_slug: str, version_slug: str, clause_key: str
-) -> tuple[Version, Clause]:
-    """Load a clause of a published version; working versions and unknown keys are 404."""
-    version = get_version_or_404(policy_slug, version_slug)
-    if not version.is_public:
-        abort(404)
-    clause = services.get_clause(db.session, version, clause_key)
-    if clause is None:
-        abort(404)
-    return version, clause
-
-
-def get_comment_or_404(comment_id: int) -> Comment:
-    """Load a comment the viewer may see (body or tombstone); anything else is 404."""
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or not services.can_view_comment(viewer(), comment):
-        abort(404)
-    return comment
-
-
-def cursor(name: str) -> int | None:
-    """A keyset cursor from the query string: a comment id, or 400 for anything else."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        abort(400)
-    return int(raw)
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    if raw is None or raw.strip() == "":
-        return None
-    if not raw.strip().isascii() or not raw.strip().isdigit() or len(raw.strip()) > 18:
-        abort(400)
-    return int(raw.strip())
-
-
-@bp.errorhandler(CommentError)
-def refused(error: CommentError) -> ResponseReturnValue:
-    """Show a domain error as a page with its status; nothing was stored."""
-    db.session.rollback()
-    status = next((code for kind, code in ERROR_STATUS.items() if isinstance(error, kind)), 400)
-    first = error.first if isinstance(error, DuplicateCommentError) else None
-    return render_template("comments/refused.html", error=error, status=status, first=first), status
-
-
-def unreadable_form() -> bool:
-    """A body was sent but no field could be read from it: werkzeug drops urlencoded forms that are not UTF-8."""
-    return not request.form and not request.files and (request.content_length or 0) > 0
-
-
-UNREADABLE_MESSAGE = (
-    "Your comment could not be read: it was not sent as valid UTF-8 text. Retype or paste it again."
-)
-
-AUTOMATED_MESSAGE = (
-    "We could not send this yet: it came back faster than a person can type, or a field meant to stay "
-    "empty was filled. Check it and press the button again."
-)
-
-
-# --- commenting --------------------------------------------------------------------------------------
-
-
-def _form_page(
-    version: Version, clause: Clause, form: CommentForm, status: int = 200, **extra: Any
-) -> ResponseReturnValue:
-    period = services.period_status(version)
-    first_time = not services.has_commented(db.session, viewer())
-    return (
-        render_template(
-            "comments/form.html",
-            version=version,
-            clause=clause,
-            section=clause.section,
-            form=form,
-            period=period,
-            first_time=first_time,
-            **extra,
-        ),
-        status,
-    )
-
-
-@bp.route(
-    "/policies/<policy_slug>/versions/<version_slug>/clauses/<clause_key>/comment", methods=["GET", "POST"]
-)
-@comment_post_limit
-def comment_form(policy_slug: str, version_slug: str, clause_key: str) -> ResponseReturnValue:
-    version, clause = get_commentable_clause_or_404(policy_slug, version_slug, clause_key)
-    if not current_user.is_authenticated:
-        return to_login()
-    form = CommentForm()
-    if request.method == "POST":
-        services.require_open(version, utcnow())
-        if unreadable_form():
-            form.stamp()
-            return _form_page(version, clause, form, 422, form_error=_(UNREADABLE_MESSAGE))
-        if not form.validate():
-            form.stamp()
-            return _form_page(version, clause, form, 422)
-        if form.looks_automated():
-            form.stamp()
-            return _form_page(version, clause, form, 422, form_error=_(AUTOMATED_MESSAGE))
-        quote = QuoteInput.from_form(
-            form.quote_exact.data, form.quote_prefix.data, form.quote_suffix.data, form.quote_start.data
-        )
-        try:
-            comment = services.post_comment(
-                db.session, viewer(), clause, form.body.data, form.display_as.data, quote
-            )
-        except CommentInputError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
-            form.stamp()
-            return _form_page(version, clause, form, 422)
-        db.session.commit()
-        _flash_posted(comment)
-        return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number), 303)
-    # Prefill a passage chosen on the section page (comments.js sends it in the query string).
-    if request.args.get("quote"):
-        form.quote_exact.data = request.args.get("quote", "")[: services.MAX_QUOTE_CHARS]
-        form.quote_prefix.data = request.args.get("prefix", "")[-services.MAX_CONTEXT_CHARS :]
-        form.quote_suffix.data = request.args.get("suffix", "")[: services.MAX_CONTEXT_CHARS]
-        form.quote_start.data = request.args.get("start", "")[:9]
-    form.stamp()
-    return _form_page(version, clause, form)
+def _to_receipt(comment: Comment) -> ResponseReturnValue:
+    return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number), 303)
 
 
 def _flash_posted(comment: Comment) -> None:
@@ -228,43 +104,89 @@ def _flash_posted(comment: Comment) -> None:
         flash(_("Thank you. Your comment has been published."), "success")
 
 
+# --- commenting --------------------------------------------------------------------------------------
+
+
+def _form_page(version: Version, clause: Clause, form: CommentForm, status: int = 200) -> ResponseReturnValue:
+    form.stamp()
+    return (
+        render_template(
+            "comments/form.html",
+            version=version,
+            clause=clause,
+            section=clause.section,
+            form=form,
+            period=period_status(version),
+            first_time=not listing.has_commented(current_session(), viewer()),
+        ),
+        status,
+    )
+
+
+def _prefill_quote(form: CommentForm) -> None:
+    """Prefill a passage chosen on the section page (comments.js sends it in the query string)."""
+    if request.args.get("quote"):
+        form.quote_exact.data = request.args.get("quote", "")[:MAX_QUOTE_CHARS]
+        form.quote_prefix.data = request.args.get("prefix", "")[-MAX_CONTEXT_CHARS:]
+        form.quote_suffix.data = request.args.get("suffix", "")[:MAX_CONTEXT_CHARS]
+        form.quote_start.data = request.args.get("start", "")[:9]
+
+
+@bp.route(
+    "/policies/<policy_slug>/versions/<version_slug>/clauses/<clause_key>/comment", methods=["GET", "POST"]
+)
+@comment_post_limit
+def comment_form(policy_slug: str, version_slug: str, clause_key: str) -> ResponseReturnValue:
+    version, clause = get_public_clause_or_404(policy_slug, version_slug, clause_key)
+    if not current_user.is_authenticated:
+        return login_redirect()
+    form = CommentForm()
+    if request.method == "GET":
+        _prefill_quote(form)
+        return _form_page(version, clause, form)
+    show_form_again(form, lambda: _form_page(version, clause, form, 422))
+    antibot.check(form.submission())
+    if not form.validate():
+        return _form_page(version, clause, form, 422)
+    quote = QuoteInput.from_form(
+        form.quote_exact.data, form.quote_prefix.data, form.quote_suffix.data, form.quote_start.data
+    )
+    comment = services.post_comment(
+        current_session(), viewer(), clause, form.body.data, form.display_as.data, quote
+    )
+    _flash_posted(comment)
+    return _to_receipt(comment)
+
+
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/clauses/<clause_key>/comments")
 def clause_comments(policy_slug: str, version_slug: str, clause_key: str) -> ResponseReturnValue:
-    version, clause = get_commentable_clause_or_404(policy_slug, version_slug, clause_key)
-    before = cursor("before")
-    listing = services.clause_comments(db.session, viewer(), clause, before)
+    version, clause = get_public_clause_or_404(policy_slug, version_slug, clause_key)
+    before = int_arg("before")
     return render_template(
         "comments/clause.html",
         version=version,
         clause=clause,
         section=clause.section,
-        listing=listing,
+        listing=listing.clause_comments(current_session(), viewer(), clause, before),
         before=before,
-        period=services.period_status(version),
+        period=period_status(version),
     )
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/campaigns/<int:group_id>")
 def campaign(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
-    group = db.session.get(CampaignGroup, group_id)
-    if group is None or group.version_id != version.id or not version.is_public:
+    after = int_arg("after")
+    page = listing.campaign_page(current_session(), viewer(), version, group_id, after)
+    if page is None:
         abort(404)
-    representative = services.representative_of(db.session, group)
-    if representative is None and not services.visible_states(viewer()) - services.PUBLIC_STATES:
-        abort(404)
-    after = cursor("after")
-    listing = services.campaign_members(db.session, viewer(), group, after)
-    clause = db.session.get_one(Clause, group.clause_id)
     return render_template(
         "comments/campaign.html",
         version=version,
-        clause=clause,
-        group=group,
-        representative=(
-            services.comment_view(viewer(), representative, False) if representative is not None else None
-        ),
-        listing=listing,
+        clause=page.clause,
+        group=page.group,
+        representative=page.representative,
+        listing=page.members,
         after=after,
     )
 
@@ -272,22 +194,21 @@ def campaign(policy_slug: str, version_slug: str, group_id: int) -> ResponseRetu
 # --- threads and replies -----------------------------------------------------------------------------
 
 
-def _thread_page(
-    comment: Comment, form: ReplyForm | None, status: int = 200, **extra: Any
-) -> ResponseReturnValue:
-    head, replies = services.thread(db.session, viewer(), comment, cursor("after"))
-    clause = services.clause_of(db.session, comment)
+def _thread_page(comment: Comment, form: ReplyForm | None, status: int = 200) -> ResponseReturnValue:
+    if form is not None:
+        form.stamp()
+    session = current_session()
+    head, replies = listing.thread(session, viewer(), comment, int_arg("after"))
     return (
         render_template(
             "comments/thread.html",
             version=comment.version,
-            clause=clause,
+            clause=listing.clause_of(session, comment),
             head=head,
             replies=replies,
             form=form,
-            period=services.period_status(comment.version),
-            login_url=login_url(url_for("comments.thread", comment_id=comment.id)),
-            **extra,
+            period=period_status(comment.version),
+            login_url=_sign_in_url(url_for("comments.thread", comment_id=comment.id)),
         ),
         status,
     )
@@ -303,7 +224,6 @@ def thread(comment_id: int) -> ResponseReturnValue:
     form = None
     if current_user.is_authenticated:
         form = ReplyForm(version_id=str(comment.version_id), clause_id=str(comment.clause_id))
-        form.stamp()
     return _thread_page(comment, form)
 
 
@@ -312,39 +232,30 @@ def thread(comment_id: int) -> ResponseReturnValue:
 def reply(comment_id: int) -> ResponseReturnValue:
     parent = get_comment_or_404(comment_id)
     if not current_user.is_authenticated:
-        return to_login()
+        return login_redirect()
     form = ReplyForm()
-    services.require_open(parent.version, utcnow())
-    if unreadable_form():
-        form.stamp()
-        return _thread_page(parent, form, 422, form_error=_(UNREADABLE_MESSAGE))
+    show_form_again(form, lambda: _thread_page(parent, form, 422))
+    antibot.check(form.submission())
     if not form.validate():
-        form.stamp()
         return _thread_page(parent, form, 422)
-    if form.looks_automated():
-        form.stamp()
-        return _thread_page(parent, form, 422, form_error=_(AUTOMATED_MESSAGE))
-    try:
-        comment = services.post_reply(
-            db.session,
-            viewer(),
-            parent,
-            form.body.data,
-            form.display_as.data,
-            version_id=_int_or_none(form.version_id.data),
-            clause_id=_int_or_none(form.clause_id.data),
-        )
-    except CommentInputError as error:
-        db.session.rollback()
-        getattr(form, error.field).errors = [error.message]
-        form.stamp()
-        return _thread_page(parent, form, 422)
-    db.session.commit()
+    comment = services.post_reply(
+        current_session(),
+        viewer(),
+        parent,
+        form.body.data,
+        form.display_as.data,
+        version_id=_hidden_id(form.version_id.data),
+        clause_id=_hidden_id(form.clause_id.data),
+    )
     _flash_posted(comment)
-    return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number), 303)
+    return _to_receipt(comment)
 
 
 # --- editing and withdrawing -------------------------------------------------------------------------
+
+
+def _edit_page(comment: Comment, form: EditForm, status: int = 200) -> ResponseReturnValue:
+    return render_template("comments/edit.html", comment=comment, form=form), status
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -352,46 +263,32 @@ def reply(comment_id: int) -> ResponseReturnValue:
 def edit(comment_id: int) -> ResponseReturnValue:
     comment = get_comment_or_404(comment_id)
     if not current_user.is_authenticated:
-        return to_login()
+        return login_redirect()
     form = EditForm()
-    if request.method == "POST" and form.validate():
-        try:
-            services.edit_comment(db.session, viewer(), comment, form.body.data)
-        except CommentInputError as error:
-            db.session.rollback()
-            form.body.errors = [error.message]
-            return render_template("comments/edit.html", comment=comment, form=form), 422
-        db.session.commit()
-        flash(_("Your changes have been saved."), "success")
-        return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number), 303)
     if request.method == "GET":
-        # Refuse early with the same errors the service would raise on saving.
-        if comment.user_id != current_user.id:
-            raise NotAuthorError(_("Only the person who wrote this comment can change it."))
-        if not services.can_edit(viewer(), comment):
-            raise EditWindowClosedError(
-                _("You can edit a comment for 15 minutes after sending it. You can still withdraw it.")
-            )
+        require_editable(viewer(), comment)  # refuse early, as saving would
         form.body.data = comment.body
-    return render_template(
-        "comments/edit.html", comment=comment, form=form
-    ), 200 if request.method == "GET" else 422
+        return _edit_page(comment, form)
+    show_form_again(form, lambda: _edit_page(comment, form, 422))
+    if not form.validate():
+        return _edit_page(comment, form, 422)
+    services.edit_comment(current_session(), viewer(), comment, form.body.data)
+    flash(_("Your changes have been saved."), "success")
+    return _to_receipt(comment)
 
 
 @bp.route("/comments/<int:comment_id>/withdraw", methods=["GET", "POST"])
 def withdraw(comment_id: int) -> ResponseReturnValue:
     comment = get_comment_or_404(comment_id)
     if not current_user.is_authenticated:
-        return to_login()
-    if comment.user_id != current_user.id:
-        raise NotAuthorError(_("Only the person who wrote this comment can withdraw it."))
+        return login_redirect()
+    require_withdrawable(viewer(), comment)
     form = WithdrawForm()
-    if form.validate_on_submit():
-        services.withdraw_comment(db.session, viewer(), comment)
-        db.session.commit()
-        flash(_("Your comment has been withdrawn. Its replies stay; a note says you withdrew it."), "success")
-        return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number), 303)
-    return render_template("comments/withdraw.html", comment=comment, form=form)
+    if not form.validate_on_submit():
+        return render_template("comments/withdraw.html", comment=comment, form=form)
+    services.withdraw_comment(current_session(), viewer(), comment)
+    flash(_("Your comment has been withdrawn. Its replies stay; a note says you withdrew it."), "success")
+    return _to_receipt(comment)
 
 
 # --- receipts ----------------------------------------------------------------------------------------
@@ -403,38 +300,24 @@ def receipts() -> ResponseReturnValue:
     number = request.args.get("number")
     if number is None:
         return render_template("comments/receipts.html", form=form)
-    comment = services.find_by_tracking_number(db.session, number)
-    if comment is not None and services.can_view_receipt(viewer(), comment):
-        return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number))
-    if services.normalise_tracking_number(number) is None:
-        form.number.errors = [
-            _("Enter a tracking number like KR-7HQ4-MX3C: the letters and digits on your receipt.")
-        ]
-    else:
-        form.number.errors = [_("We could not find a receipt with that tracking number.")]
-    return render_template("comments/receipts.html", form=form), 404
+    show_form_again(form, lambda: render_template("comments/receipts.html", form=form), kinds=(DomainError,))
+    comment = look_up_receipt(current_session(), viewer(), number)
+    return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number))
 
 
 @bp.get("/receipts/<tracking_number>")
 def receipt(tracking_number: str) -> ResponseReturnValue:
-    comment = services.find_by_tracking_number(db.session, tracking_number)
-    if comment is None or not services.can_view_receipt(viewer(), comment):
+    found = listing.receipt(current_session(), viewer(), tracking_number)
+    if found is None:
         abort(404)
-    if comment.tracking_number != tracking_number:
-        return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number))
-    clause = services.clause_of(db.session, comment)
-    view = services.comment_view(viewer(), comment, comment.version.accepts_comments_at(utcnow()))
-    parent = (
-        db.session.scalar(select(Comment).where(Comment.id == comment.parent_id))
-        if comment.parent_id
-        else None
-    )
+    if found.comment.tracking_number != tracking_number:
+        return redirect(url_for("comments.receipt", tracking_number=found.comment.tracking_number))
     return render_template(
         "comments/receipt.html",
-        comment=comment,
-        view=view,
-        clause=clause,
-        version=comment.version,
-        parent=parent,
-        spoken=services.spell_tracking_number(comment.tracking_number),
+        comment=found.comment,
+        view=found.view,
+        clause=found.clause,
+        version=found.version,
+        parent=found.parent,
+        spoken=found.spoken,
     )

@@ -6,9 +6,7 @@ moderators also see held comments and the words of hidden ones; authors always s
 
 from __future__ import annotations
 
-from typing import Any
-
-from app.models import Comment, CommentState
+from app.models import Comment, CommentState, Viewer
 
 ALL_STATES = frozenset(s.value for s in CommentState)
 PUBLIC_STATES = frozenset(
@@ -16,17 +14,19 @@ PUBLIC_STATES = frozenset(
 )
 
 
-def _is_staff(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.sees_everything)
+def _is_staff(user: Viewer | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.sees_everything)
 
 
-def _user_id(user: Any) -> int | None:
-    if user is None or not getattr(user, "is_authenticated", False):
+def _user_id(user: Viewer | None) -> int | None:
+    """The signed-in account's id, or None for a visitor (`Viewer` promises no id: visitors have none)."""
+    if user is None or not user.is_authenticated:
         return None
-    return int(user.id)
+    user_id = getattr(user, "id", None)
+    return int(user_id) if user_id is not None else None
 
 
-def visible_states(user: Any) -> set[str]:
+def visible_states(user: Viewer | None) -> set[str]:
     """The comment states whose rows `user` is shown: bodies or tombstones.
 
     The public sees published comments and the tombstones of withdrawn and hidden ones; drafters,
@@ -35,7 +35,7 @@ def visible_states(user: Any) -> set[str]:
     return set(ALL_STATES) if _is_staff(user) else set(PUBLIC_STATES)
 
 
-def can_view_comment(user: Any, comment: Comment) -> bool:
+def can_view_comment(user: Viewer | None, comment: Comment) -> bool:
     """Whether `user` may see `comment` at all (its body or its tombstone)."""
     if not comment.version.is_public and not _is_staff(user):
         return False
@@ -44,7 +44,7 @@ def can_view_comment(user: Any, comment: Comment) -> bool:
     return comment.user_id is not None and comment.user_id == _user_id(user)
 
 
-def shows_body(user: Any, comment: Comment) -> bool:
+def shows_body(user: Viewer | None, comment: Comment) -> bool:
     """Whether `user` is shown the comment's words (not just a tombstone)."""
     if comment.state == CommentState.WITHDRAWN.value:
         return False
@@ -53,7 +53,7 @@ def shows_body(user: Any, comment: Comment) -> bool:
     return comment.user_id is not None and comment.user_id == _user_id(user)
 
 
-def can_view_receipt(user: Any, comment: Comment) -> bool:
+def can_view_receipt(user: Viewer | None, comment: Comment) -> bool:
     """Receipts are public for published comments; the others only their author and staff may see."""
     if comment.state == CommentState.PUBLISHED.value and comment.version.is_public:
         return True

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, defer, selectinload
 
+from app.comments.presenters import author_label
 from app.models import (
     Comment,
     CommentPlacement,
@@ -376,16 +377,14 @@ class CommentsReport:
 
 def _author(comment: Comment, staff: bool) -> tuple[str, str | None]:
     user: User | None = comment.user
+    if not staff:
+        return author_label(comment), None  # the same label as on the site
     if user is None:
         return _("Anonymous (account deleted)"), None
-    if staff:
-        name = user.display_name
-        if comment.display_as != DisplayAs.NAME.value:
-            name = _("%(name)s (shown publicly as anonymous)", name=name)
-        return name, user.email
-    if comment.display_as == DisplayAs.NAME.value:
-        return user.display_name, None
-    return _("Anonymous"), None
+    name = user.display_name
+    if comment.display_as != DisplayAs.NAME.value:
+        name = _("%(name)s (shown publicly as anonymous)", name=name)
+    return name, user.email
 
 
 def _visible(comment: Comment, staff: bool) -> bool:

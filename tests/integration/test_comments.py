@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.comments import services
-from app.comments.forms import sign_shown_at
+from app.comments.antibot import sign_shown_at
+from app.comments.errors import CommentInputError
+from app.exceptions import InputError
 from app.extensions import db
 from app.models import Clause, Comment, CommentState, Version
 from tests.factories import login, make_user, make_version
@@ -254,7 +256,7 @@ def test_invalid_utf8_in_an_urlencoded_form_is_refused(client, session, version,
 
 def test_lone_surrogate_is_refused_by_the_service(session, version):
     user = make_user(session)
-    with pytest.raises(services.CommentInputError, match="not valid UTF-8"):
+    with pytest.raises(InputError, match="not valid UTF-8"):
         services.post_comment(session, user, clause(session, version), "lone surrogate \ud800 here")
     assert comment_count(session) == 0
 
@@ -618,3 +620,100 @@ def test_section_page_queries_do_not_grow_with_comments(client, session, version
     session.flush()
     many = count_queries()
     assert many == few
+
+
+# --- the request boundary and the one error handler ---------------------------------------------------
+
+
+def test_a_refusal_after_the_comment_was_written_leaves_nothing_and_shows_the_form(
+    client, session, version, author, monkeypatch
+):
+    """The view neither commits nor rolls back: the boundary undoes the flushed row, the form comes back."""
+    from app.comments import services as use_cases
+
+    def refuse(session, comment, normalised):
+        assert comment.id is not None  # the comment row was written (flushed) before the refusal
+        raise CommentInputError("Refused after the comment was written.", field="body")
+
+    monkeypatch.setattr(use_cases, "assign_campaign", refuse)
+    response = send(client, version, "A comment that will be undone.")
+    assert response.status_code == 422
+    assert "Refused after the comment was written." in response.text
+    assert "There is a problem" in response.text
+    assert "A comment that will be undone.</textarea>" in response.text  # the text is kept to send again
+    assert 'name="shown_at"' in response.text  # with a fresh time stamp
+    assert comment_count(session) == 0
+    assert clause(session, version).comment_count == 0
+
+
+def test_a_refusal_that_is_not_about_the_text_gets_its_own_page(client, session, version, author):
+    _set_period(
+        session, version, dt.datetime(2018, 1, 1, tzinfo=dt.UTC), dt.datetime(2018, 2, 1, tzinfo=dt.UTC)
+    )
+    response = send(client, version, "Too late for this one.")
+    assert response.status_code == 409
+    assert "That could not be done" in response.text
+    assert "<textarea" not in response.text
+    assert comment_count(session) == 0
+
+
+def test_comment_refusals_are_problem_json_for_json_clients(client, session, version, author):
+    response = client.post(
+        form_url(version),
+        data={"body": "", "display_as": "name", "shown_at": stamp(), "website": ""},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert response.json["field"] == "body"
+    assert response.json["title"] == "Enter your comment."
+    assert comment_count(session) == 0
+
+
+def test_comment_errors_share_the_one_error_root():
+    from app.comments import antibot, errors, tracking
+    from app.exceptions import ConflictError, NotFoundError, PermissionDeniedError
+
+    assert issubclass(errors.CommentInputError, InputError)
+    assert issubclass(antibot.AutomatedPostError, InputError)
+    assert issubclass(antibot.UnreadableFormError, InputError)
+    for conflict in (
+        errors.CommentingClosedError,
+        errors.DuplicateCommentError,
+        errors.EditWindowClosedError,
+        errors.CommentStateError,
+    ):
+        assert issubclass(conflict, ConflictError)
+    assert issubclass(errors.NotAuthorError, PermissionDeniedError)
+    assert issubclass(tracking.ReceiptNotFoundError, NotFoundError)
+    assert errors.DuplicateCommentError.template == "comments/refused.html"
+
+
+def test_anti_bot_checks_refuse_with_input_errors(app):
+    from app.comments import antibot
+
+    with app.test_request_context():
+        with pytest.raises(antibot.AutomatedPostError, match="faster than a person can type"):
+            antibot.check(antibot.Submission(honeypot="http://spam.example", shown_at=stamp()))
+        with pytest.raises(antibot.AutomatedPostError):
+            antibot.check(antibot.Submission(honeypot="", shown_at=sign_shown_at()))
+        with pytest.raises(antibot.UnreadableFormError, match="not sent as valid UTF-8"):
+            antibot.check(antibot.Submission(honeypot="", shown_at=stamp(), readable=False))
+        antibot.check(antibot.Submission(honeypot="", shown_at=stamp()))
+
+
+# --- one author label --------------------------------------------------------------------------------
+
+
+def test_the_site_and_the_pdfs_label_an_anonymous_author_the_same(client, session, version, author):
+    from app.comments.presenters import author_label
+    from app.pdf.services import _author
+
+    assert send(client, version, "Keep my name off this.", display_as="anonymous").status_code == 303
+    assert send(client, version, "This one has my name.", clause_key="purpose-2").status_code == 303
+    anonymous, named = session.scalars(select(Comment).order_by(Comment.id)).all()
+    assert author_label(anonymous) == "Anonymous member of the public"
+    assert author_label(named) == "Aroha Ngata"
+    for comment in (anonymous, named):
+        assert _author(comment, staff=False) == (author_label(comment), None)
+    assert _author(anonymous, staff=True) == ("Aroha Ngata (shown publicly as anonymous)", author.email)

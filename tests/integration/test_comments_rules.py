@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.comments import services
-from app.comments.forms import sign_shown_at
+from app.comments import services, visibility
+from app.comments.antibot import sign_shown_at
+from app.comments.counts import refresh_counts
+from app.comments.inputs import QuoteInput
+from app.exceptions import InputError
 from app.extensions import db, limiter
 from app.models import CampaignGroup, Clause, Comment, CommentState
 from tests.conftest import test_config as base_settings
@@ -122,7 +125,7 @@ def mixed(session, version):
         )
     session.add_all(rows.values())
     session.flush()
-    services.refresh_counts(session, [target.id])
+    refresh_counts(session, [target.id])
     session.commit()
     return user, rows
 
@@ -164,18 +167,18 @@ def test_authors_see_their_own_held_comment_but_not_others(client, session, mixe
 
 def test_visibility_helpers(session, mixed):
     author, rows = mixed
-    public = services.visible_states(None)
+    public = visibility.visible_states(None)
     assert public == {"published", "withdrawn", "hidden"}
     moderator = make_user(session, role="moderator")
-    assert services.visible_states(moderator) == {"published", "held", "hidden", "withdrawn"}
+    assert visibility.visible_states(moderator) == {"published", "held", "hidden", "withdrawn"}
     commenter = make_user(session)
-    assert services.can_view_comment(commenter, rows["published"])
-    assert not services.can_view_comment(commenter, rows["held"])
-    assert services.can_view_comment(author, rows["held"])
-    assert services.can_view_comment(moderator, rows["held"])
-    assert not services.shows_body(commenter, rows["hidden"])
-    assert services.shows_body(moderator, rows["hidden"])
-    assert not services.shows_body(moderator, rows["withdrawn"])
+    assert visibility.can_view_comment(commenter, rows["published"])
+    assert not visibility.can_view_comment(commenter, rows["held"])
+    assert visibility.can_view_comment(author, rows["held"])
+    assert visibility.can_view_comment(moderator, rows["held"])
+    assert not visibility.shows_body(commenter, rows["hidden"])
+    assert visibility.shows_body(moderator, rows["hidden"])
+    assert not visibility.shows_body(moderator, rows["withdrawn"])
 
 
 def test_refresh_counts_follows_state_changes(session, mixed):
@@ -195,7 +198,7 @@ def test_refresh_counts_follows_state_changes(session, mixed):
     )
     session.add(reply)
     session.flush()
-    services.refresh_counts(session, [target.id])
+    refresh_counts(session, [target.id])
     assert session.get(Clause, target.id).comment_count == 2
     assert session.get(Comment, rows["held"].id).reply_count == 1
 
@@ -267,7 +270,7 @@ def test_campaign_pages_keyset_paginate(client, session, version):
         for n in range(25)
     )
     session.flush()
-    services.refresh_counts(session, [target.id])
+    refresh_counts(session, [target.id])
     page = client.get(f"/policies/test-policy/versions/first-draft/campaigns/{group.id}")
     assert "25 people submitted this text" in page.text
     link = re.search(r'href="([^"]+after=\d+)"', page.text).group(1).replace("&amp;", "&")
@@ -412,15 +415,13 @@ def test_emoji_and_te_reo_are_stored_and_shown_exactly(client, session, version)
 
 def test_postgres_and_sqlite_agree_on_nul_refusal(session, version):
     user = make_user(session)
-    with pytest.raises(services.CommentInputError):
+    with pytest.raises(InputError):
         services.post_comment(session, user, clause_of(session, version), "NUL\x00byte")
     assert session.scalar(select(func.count(Comment.id))) == 0
 
 
 def test_passage_context_sent_with_browser_line_breaks_is_accepted():
     """Browsers send form values' line breaks as CRLF; the quote's context must not be refused for it."""
-    from app.comments.services import QuoteInput
-
     quote = QuoteInput.from_form("exact words", "before the line\r\n", "\r\nafter the line", "12")
     assert quote is not None
     assert "\r" not in quote.prefix
