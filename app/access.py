@@ -29,6 +29,8 @@ F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 # The largest id any table holds: PostgreSQL's `integer`. Larger numbers in a URL can name nothing.
 MAX_ID = 2**31 - 1
+# Tracking numbers are short ("KR-7Q4M-2XHD"); anything longer names no comment and is not looked up.
+TRACKING_NUMBER_MAX = 16
 
 
 class IdConverter(IntegerConverter):
@@ -156,6 +158,27 @@ def get_comment_or_404(comment_id: int) -> Comment:
     from app.comments.visibility import can_view_comment
 
     comment = current_session().get(Comment, comment_id)
+    if comment is None or not can_view_comment(viewer(), comment):
+        abort(404)
+    return comment
+
+
+def signed_in_user() -> User:
+    """The signed-in account, in views behind `signed_in_required`, a role decorator or `login_required`."""
+    user = viewer()
+    if not isinstance(user, User):
+        abort(401)  # only reached if a view forgot its decorator
+    return user
+
+
+def get_tracked_comment_or_404(tracking_number: str) -> Comment:
+    """A comment by its tracking number (any case), if the viewer may see it; anything else is 404."""
+    number = (tracking_number or "").strip().upper()
+    if not number or len(number) > TRACKING_NUMBER_MAX:
+        abort(404)
+    from app.comments.visibility import can_view_comment
+
+    comment = current_session().scalar(select(Comment).where(Comment.tracking_number == number))
     if comment is None or not can_view_comment(viewer(), comment):
         abort(404)
     return comment

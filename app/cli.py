@@ -9,9 +9,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from app.boundary import unit_of_work
 from app.drafts import services as draft_services
 from app.drafts.parsing import DraftParseError
-from app.extensions import db
 
 drafts_cli = click.Group("drafts", help="Import and check policy drafts.")
 
@@ -23,12 +23,11 @@ def import_command(path: Path | None) -> None:
     """Import every draft under PATH (default: policy_drafts/) in one transaction."""
     root = path or Path(current_app.config["DRAFTS_PATH"])
     try:
-        files = draft_services.find_draft_files(root)
-        with click.progressbar(length=len(files), label="Importing drafts", show_pos=True) as bar:
-            report = draft_services.import_drafts(db.session, root, progress=lambda *_: bar.update(1))
-        db.session.commit()
-    except DraftParseError as error:
-        db.session.rollback()
+        with unit_of_work() as session:
+            files = draft_services.find_draft_files(root)
+            with click.progressbar(length=len(files), label="Importing drafts", show_pos=True) as bar:
+                report = draft_services.import_drafts(session, root, progress=lambda *_: bar.update(1))
+    except DraftParseError as error:  # the unit of work rolled back
         raise click.ClickException(f"{error} (nothing was imported)") from None
     click.echo(f"{len(report.created)} version(s) imported, {len(report.unchanged)} already up to date.")
 
@@ -64,20 +63,22 @@ def prepare_database(demo: bool) -> None:
     upgrade()
     root = Path(current_app.config["DRAFTS_PATH"])
     files = draft_services.find_draft_files(root)
-    with click.progressbar(length=len(files), label="Importing drafts", show_pos=True) as bar:
-        report = draft_services.import_drafts(db.session, root, progress=lambda *_: bar.update(1))
-    db.session.commit()
+    with (
+        unit_of_work() as session,
+        click.progressbar(length=len(files), label="Importing drafts", show_pos=True) as bar,
+    ):
+        report = draft_services.import_drafts(session, root, progress=lambda *_: bar.update(1))
     click.echo(f"Drafts: {len(report.created)} imported, {len(report.unchanged)} already there.")
     from app.pdf import prerender_after_commit
 
-    queued = prerender_after_commit(db.session)
+    queued = prerender_after_commit(session)
     if queued:
         click.echo(f"PDFs: {queued} rendition(s) are being prepared in the background.")
     if demo and current_app.config["ENV"] != "production":
         from app.auth.services import ensure_demo_accounts
 
-        accounts = ensure_demo_accounts(db.session)
-        db.session.commit()
+        with unit_of_work() as session:
+            accounts = ensure_demo_accounts(session)
         click.echo("\nDemo accounts (development only — never created in production):")
         for role, email, password in accounts:
             click.echo(f"  {role:<10} {email:<28} password: {password}")
@@ -90,8 +91,7 @@ def setup_command(demo: bool) -> None:
     """Apply migrations, import policy_drafts/ and create demo accounts."""
     try:
         prepare_database(demo)
-    except DraftParseError as error:
-        db.session.rollback()
+    except DraftParseError as error:  # its unit of work rolled back
         raise click.ClickException(str(error)) from None
 
 
@@ -104,8 +104,7 @@ def serve_command(host: str, port: int, demo: bool) -> None:
     """Set up the database, then serve the app (development server; use gunicorn in production)."""
     try:
         prepare_database(demo)
-    except DraftParseError as error:
-        db.session.rollback()
+    except DraftParseError as error:  # its unit of work rolled back
         raise click.ClickException(str(error)) from None
     from werkzeug.serving import run_simple
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, get_locale, ngettext, refresh
+from flask_babel import format_date, get_locale, ngettext
 
 
 def select_locale() -> str | None:
@@ -27,10 +27,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Choose the locale afresh for each request; expose the locale helpers to templates."""
-    # Flask-Babel caches the locale on `g`; a request that reuses an outer app context (the test client inside
-    # a test's app context) would otherwise keep the previous request's language.
-    app.before_request(refresh)
+    """Expose the locale helpers to templates (Flask-Babel asks `select_locale` once per request)."""
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "en"),
         format_date=format_date,

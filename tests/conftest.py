@@ -10,9 +10,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import flask_babel
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
@@ -124,11 +125,15 @@ class BoundaryClient(FlaskClient):
 
     Tests share one session with the requests they make (one app context); the request boundary rolls that
     session back on any error, so the test's own pending rows are committed (a savepoint released inside the
-    outer, rolled-back transaction) before each request.
+    outer, rolled-back transaction) before each request. The shared app context also keeps `g` from one request
+    to the next, where a real server starts each request afresh: so the signed-in user Flask-Login cached and
+    the locale Flask-Babel chose are forgotten before each request, as they would be.
     """
 
     def open(self, *args: object, **kwargs: object) -> TestResponse:  # type: ignore[override]
         db.session.commit()
+        g.pop("_login_user", None)
+        flask_babel.refresh()
         return super().open(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -1,7 +1,7 @@
 """`flask users ...`: manage accounts from the command line.
 
-Each command calls one service and commits once; a problem prints one line (`Error: ...`), exits non-zero and
-writes nothing.
+Each command calls one service in one unit of work, which commits once; a refusal prints one line
+(`Error: ...`), exits non-zero and writes nothing (the unit of work rolls back).
 """
 
 from __future__ import annotations
@@ -10,25 +10,24 @@ from collections.abc import Callable
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from app.auth import services
-from app.auth.services import AccountError
-from app.extensions import db
+from app.boundary import unit_of_work
+from app.exceptions import DomainError
 from app.models import Role, User
 
 users_cli = click.Group("users", help="Manage user accounts.")
 ROLES = ", ".join(r.value for r in Role)
 
 
-def run_service(work: Callable[[], User]) -> User:
-    """Run one service call and commit; on AccountError roll back and fail with its message."""
+def run_service(work: Callable[[Session], User]) -> User:
+    """Run one service call in a unit of work; on a refusal fail with its message, having written nothing."""
     try:
-        user = work()
-        db.session.commit()
-    except AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    return user
+        with unit_of_work() as session:
+            return work(session)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
 
 
 @users_cli.command("create")
@@ -40,7 +39,7 @@ def run_service(work: Callable[[], User]) -> User:
 def create_command(email: str, display_name: str, role: str, password: str) -> None:
     """Create a verified account with a role."""
     user = run_service(
-        lambda: services.create_user(db.session, email, display_name, password, role, verified=True)
+        lambda session: services.create_user(session, email, display_name, password, role, verified=True)
     )
     click.echo(f"Created {user.role} account {user.email}.")
 
@@ -50,7 +49,7 @@ def create_command(email: str, display_name: str, role: str, password: str) -> N
 @click.argument("role", metavar="ROLE")
 @with_appcontext
 def set_role_command(email: str, role: str) -> None:
-    user = run_service(lambda: services.set_role(db.session, email, role))
+    user = run_service(lambda session: services.set_role(session, email, role))
     click.echo(f"{user.email} is now a {user.role}.")
 
 
@@ -60,7 +59,7 @@ def set_role_command(email: str, role: str) -> None:
 @with_appcontext
 def suspend_command(email: str, reason: str) -> None:
     """Suspend the account EMAIL: it is signed out everywhere and cannot sign in."""
-    user = run_service(lambda: services.suspend(db.session, email, reason))
+    user = run_service(lambda session: services.suspend(session, email, reason))
     click.echo(f"Suspended {user.email}; every session of it has ended.")
 
 
@@ -69,5 +68,5 @@ def suspend_command(email: str, reason: str) -> None:
 @with_appcontext
 def unsuspend_command(email: str) -> None:
     """Lift the suspension of the account EMAIL."""
-    user = run_service(lambda: services.unsuspend(db.session, email))
+    user = run_service(lambda session: services.unsuspend(session, email))
     click.echo(f"{user.email} can sign in again.")

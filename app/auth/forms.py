@@ -1,5 +1,5 @@
 """Account forms. Fields check presence and size; registration also runs the services' own rules, so every
-problem shows at once. The services still decide: the views call them and map their errors to fields."""
+problem shows at once. The services still decide: the views call them, and a refusal is put on its field."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from app.auth import services
 from app.auth.services import MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
+from app.exceptions import InputError
 
 # Generous caps in the form, so an oversize paste gets a clear message before any work is done; the services
 # hold the real limits.
@@ -30,8 +31,8 @@ def service_rule(check: Callable[[str], Any]) -> Callable[[Any, Field], None]:
     def validate(_form: Any, field: Field) -> None:
         try:
             check(field.data or "")
-        except services.AccountError as error:
-            raise ValidationError(str(error)) from None
+        except InputError as error:
+            raise ValidationError(error.message) from None
 
     return validate
 

@@ -1,7 +1,9 @@
 """Account use cases: register, sign in, confirm an email, reset or change a password, roles, demo accounts.
 
-Each function takes the session first, flushes and never commits; problems are raised as AccountError (or a
-subclass) whose message is safe to show and whose `field` names the form field it belongs to, if any.
+Each function takes the session first, flushes and never commits; problems are raised as domain errors
+(`app.exceptions`) whose message is translated and safe to show and whose `field` names the form field it belongs
+to, if any. A wrong password is refused with `LoginFailed`, which keeps its changes: the failed attempt is still
+counted when the request boundary answers the refusal.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import tokens
+from app.exceptions import InputError, NotFoundError, PermissionDeniedError
 from app.models import Role, User, audit
 from app.models.base import utcnow
 from app.models.users import new_session_token
+from app.text import clean_text
 
 # ASCII addresses only: SMTP without SMTPUTF8 cannot carry others, and a narrow alphabet keeps markup, control
 # characters and header tricks out. At most 254 characters (RFC 5321's path limit), so it fits the column.
@@ -36,38 +41,49 @@ MAX_PASSWORD_LENGTH = 256
 MAX_FAILED_LOGINS = 5
 LOCK_PERIOD = dt.timedelta(minutes=15)
 DEMO_PASSWORD = "korero-demo-2019"  # noqa: S105 - demo accounts exist only in development
-# Characters that can disguise a name next to a comment: direction overrides and isolates.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-# Unicode categories never wanted in a name: controls (NUL, newlines), lone surrogates, private use, unassigned.
-REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 password_hasher = PasswordHasher()
 
 
-class AccountError(ValueError):
-    """An account operation that cannot be done; the message is safe to show."""
+class AccountError(InputError):
+    """An address, name, password or role that cannot be used; `field` names the form field."""
 
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+    code = "invalid-account-input"
 
 
 class LoginFailed(AccountError):
-    """Unknown email, wrong password or a locked account: one answer for all three, so none is revealed."""
+    """Unknown email, wrong password or a locked account: one answer for all three, so none is revealed.
+
+    The refusal keeps what the attempt wrote: a wrong password is counted towards locking the account.
+    """
+
+    code = "login-failed"
+    keeps_changes = True
 
 
-class AccountSuspended(AccountError):
+class AccountSuspended(PermissionDeniedError):
     """The right password for a suspended account."""
 
+    code = "account-suspended"
 
-class LinkError(AccountError):
-    """A confirmation or reset link that cannot be used (expired, altered, already used)."""
 
-    def __init__(self, message: object, expired: bool = False) -> None:
+class NoSuchAccountError(NotFoundError):
+    """No account has the address an administrator named."""
+
+    code = "no-such-account"
+
+
+class LinkError(tokens.TokenError):
+    """A confirmation or reset link that cannot be used (expired, altered, already used), said in words.
+
+    Shown on its own page, which offers a new link for the link's `purpose` ("confirm" or "reset").
+    """
+
+    template: ClassVar[str] = "auth/link_problem.html"
+
+    def __init__(self, message: str, purpose: str, expired: bool = False) -> None:
         super().__init__(message)
+        self.purpose = purpose
         self.expired = expired
 
 
@@ -112,12 +128,12 @@ def verify_password(user: User | None, password: str) -> bool:
 def validate_password(password: str, field: str = "password") -> None:
     """Refuse passwords too short, too long or holding characters that cannot be stored."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_l("Use a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field)
+        raise AccountError(_("Use a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(_l("Use a password of at most %(n)d characters.", n=MAX_PASSWORD_LENGTH), field)
+        raise AccountError(_("Use a password of at most %(n)d characters.", n=MAX_PASSWORD_LENGTH), field)
     if not _encodable(password) or "\x00" in password:
         raise AccountError(
-            _l("Your password holds a character we cannot store. Please choose another."), field
+            _("Your password holds a character we cannot store. Please choose another."), field
         )
 
 
@@ -132,34 +148,33 @@ def clean_email(email: str) -> str:
     """Return the normalised address, or raise AccountError for one we cannot use."""
     email = normalise_email(email)
     if not email:
-        raise AccountError(_l("Enter your email address."), "email")
+        raise AccountError(_("Enter your email address."), "email")
     if len(email) > MAX_EMAIL_LENGTH or not EMAIL_RE.match(email):
-        raise AccountError(_l("Enter an email address like name@example.org."), "email")
+        raise AccountError(_("Enter an email address like name@example.org."), "email")
     return email
 
 
 def clean_display_name(display_name: str) -> str:
-    """Return the name in NFC with runs of spaces collapsed, or raise AccountError."""
-    if not _encodable(display_name):
-        raise AccountError(_l("Your display name holds a character we cannot store."), "display_name")
-    name = " ".join(unicodedata.normalize("NFC", display_name).split())
-    if not name or len(name) > MAX_DISPLAY_NAME_LENGTH:
-        raise AccountError(
-            _l("Enter a display name of 1 to %(n)d characters.", n=MAX_DISPLAY_NAME_LENGTH), "display_name"
-        )
-    if any(ch in BIDI_CONTROLS or unicodedata.category(ch) in REFUSED_CATEGORIES for ch in name):
-        raise AccountError(
-            _l("Your display name holds invisible control characters. Please type it again."), "display_name"
-        )
-    return name
+    """Return the name in NFC on one line with runs of spaces collapsed, or raise `app.text.TextError`.
+
+    Names are shown beside people's words, so besides control characters they may hold no direction overrides,
+    private-use or unassigned characters, which could disguise what is written.
+    """
+    return clean_text(
+        unicodedata.normalize("NFC", display_name),
+        _("a display name"),
+        MAX_DISPLAY_NAME_LENGTH,
+        field="display_name",
+        multiline=False,
+        name=True,
+    )
 
 
 def clean_role(role: str) -> str:
     roles = [r.value for r in Role]
     if role not in roles:
         raise AccountError(
-            _l("Unknown role '%(role)s'. Choose one of: %(roles)s.", role=role, roles=", ".join(roles)),
-            "role",
+            _("Unknown role '%(role)s'. Choose one of: %(roles)s.", role=role, roles=", ".join(roles)), "role"
         )
     return role
 
@@ -187,13 +202,13 @@ def create_user(
     role: str = Role.COMMENTER.value,
     verified: bool = False,
 ) -> User:
-    """Create an account; raise AccountError for a bad email, name, password, role or a taken email."""
+    """Create an account; raise an InputError for a bad email, name, password, role or a taken email."""
     email = clean_email(email)
     display_name = clean_display_name(display_name)
     role = clean_role(role)
     validate_password(password)
     if get_user_by_email(session, email) is not None:
-        raise AccountError(_l("An account with that email address already exists."), "email")
+        raise AccountError(_("An account with that email address already exists."), "email")
     user = User(
         email=email,
         display_name=display_name,
@@ -248,7 +263,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
     now = utcnow()
     user = get_user_by_email(session, email)
     correct = verify_password(user, password)  # always hash, so every path takes about as long
-    failed = LoginFailed(_l("Email or password is not right."))
+    failed = LoginFailed(_("Email or password is not right."))
     if user is None:
         raise failed
     if is_locked(user, now):
@@ -257,7 +272,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
         _record_failure(session, user, now)
         raise failed
     if user.suspended_at is not None:
-        raise AccountSuspended(_l("This account has been suspended, so it cannot sign in."))
+        raise AccountSuspended(_("This account has been suspended, so it cannot sign in."))
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
@@ -298,10 +313,12 @@ def reset_token(secret_key: str, user: User) -> str:
     return tokens.make_reset_token(secret_key, user.id, fingerprint)
 
 
-def _link_error(error: tokens.TokenError) -> LinkError:
+def _link_error(error: tokens.TokenError, purpose: str) -> LinkError:
     if isinstance(error, tokens.TokenExpired):
-        return LinkError(_l("This link has expired."), expired=True)
-    return LinkError(_l("This link is not valid. It may have been used already or copied only in part."))
+        return LinkError(_("This link has expired."), purpose, expired=True)
+    return LinkError(
+        _("This link is not valid. It may have been used already or copied only in part."), purpose
+    )
 
 
 def confirm_email(session: Session, secret_key: str, token: str) -> User:
@@ -309,10 +326,10 @@ def confirm_email(session: Session, secret_key: str, token: str) -> User:
     try:
         claim = tokens.read_email_token(secret_key, token)
     except tokens.TokenError as error:
-        raise _link_error(error) from None
+        raise _link_error(error, "confirm") from None
     user = get_user_by_id(session, claim.user_id)
     if user is None or user.email != claim.email:
-        raise _link_error(tokens.TokenInvalid("outdated"))
+        raise _link_error(tokens.TokenInvalid("outdated"), "confirm")
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         session.flush()
@@ -324,10 +341,10 @@ def user_for_reset(session: Session, secret_key: str, token: str) -> User:
     try:
         claim = tokens.read_reset_token(secret_key, token)
     except tokens.TokenError as error:
-        raise _link_error(error) from None
+        raise _link_error(error, "reset") from None
     user = get_user_by_id(session, claim.user_id)
     if user is None or not tokens.fingerprint_matches(claim, user.password_hash, user.session_token):
-        raise _link_error(tokens.TokenInvalid("used"))
+        raise _link_error(tokens.TokenInvalid("used"), "reset")
     return user
 
 
@@ -351,7 +368,7 @@ def reset_password(session: Session, secret_key: str, token: str, new_password: 
 def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
     """Change a password, given the current one; end every other session (the caller signs this one in again)."""
     if not verify_password(user, current_password):
-        raise AccountError(_l("Your current password is not right."), "current_password")
+        raise AccountError(_("Your current password is not right."), "current_password")
     validate_password(new_password, "new_password")
     user.password_hash = hash_password(new_password)
     end_all_sessions(session, user)
@@ -370,7 +387,7 @@ def change_display_name(session: Session, user: User, display_name: str) -> None
 def _require_user(session: Session, email: str) -> User:
     user = get_user_by_email(session, email)
     if user is None:
-        raise AccountError(_l("No account has the email address '%(email)s'.", email=email), "email")
+        raise NoSuchAccountError(_("No account has the email address '%(email)s'.", email=email), "email")
     return user
 
 

@@ -1,6 +1,6 @@
 """Signed, expiring tokens for links sent by mail: confirm an email address, reset a password.
 
-Pure: itsdangerous and the standard library only, so the rules are tested without Flask. Each purpose has its
+Pure: itsdangerous, the standard library and `app.exceptions` only, so the rules are tested without Flask. Each purpose has its
 own salt, so a token made for one can never be used for the other. A reset token carries a fingerprint of the
 account's password hash and session token: using it changes both, so it works once, and signing out everywhere or
 changing the password cancels every reset link already sent.
@@ -16,14 +16,24 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from app.exceptions import InputError
+
 VERIFY_EMAIL_SALT = "korero.auth.verify-email"
 RESET_PASSWORD_SALT = "korero.auth.reset-password"  # noqa: S105 - a salt (public by design), not a secret
 VERIFY_EMAIL_MAX_AGE = 3 * 24 * 3600  # three days
 RESET_PASSWORD_MAX_AGE = 3600  # one hour
 
 
-class TokenError(ValueError):
-    """A link token that cannot be used."""
+class TokenError(InputError):
+    """A link token that cannot be used.
+
+    Its own messages are for logs and tests (this module cannot translate); `app.auth.services` raises the
+    `LinkError` subclass, whose message is translated, for people to read.
+    """
+
+    # A bad link is a bad request (400), not a form to correct and send again (InputError's 422).
+    status = 400
+    code = "invalid-link"
 
 
 class TokenExpired(TokenError):

@@ -1,12 +1,21 @@
-"""Accounts: register, confirm an email, sign in and out, reset a password, the account page."""
+"""Accounts: register, confirm an email, sign in and out, reset a password, the account page.
+
+Views call one service each and never commit: the request boundary (`app.boundary.Korero`) does, once the view
+has returned. A refused use case is shown by `app.errors` as this view's form again (`redisplay`), or as the
+error's own page (a link that cannot be used). A wrong password is counted although the sign-in is refused: the
+service raises `LoginFailed`, which keeps its changes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
+    after_this_request,
     current_app,
     flash,
     redirect,
@@ -22,9 +31,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
+from app.access import signed_in_user
 from app.auth import forms, services
-from app.auth.services import LOCK_PERIOD, MAX_FAILED_LOGINS, AccountError, LinkError
-from app.extensions import db, limiter, login_manager
+from app.auth.services import LOCK_PERIOD, MAX_FAILED_LOGINS
+from app.boundary import current_session
+from app.errors import put_on_form, redisplay
+from app.exceptions import DomainError
+from app.extensions import limiter, login_manager
 from app.i18n import safe_next
 from app.mail import send_mail
 from app.models import Role, User
@@ -97,21 +110,28 @@ def secret_key() -> str:
     return str(current_app.config["SECRET_KEY"])
 
 
-def this_user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def form_failed(form: FlaskForm, error: AccountError) -> None:
-    """Put a service's error on the field it belongs to (or the form, if none)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
-
-
 def invalid(template: str, **context: Any) -> ResponseReturnValue:
     return render_template(template, **context), 422
+
+
+def redisplay_on(form: FlaskForm, page: Callable[[], ResponseReturnValue]) -> None:
+    """On a refusal, put its message on the field it names in `form` and show `page()` again."""
+
+    def show(error: DomainError) -> ResponseReturnValue:
+        put_on_form(form, error)
+        return page()
+
+    redisplay(show)
+
+
+def after_commit(send: Callable[[], None]) -> None:
+    """Send mail once the request's writes are durable: after the boundary's commit, and only if it succeeded."""
+
+    @after_this_request
+    def _send(response: Response) -> Response:
+        if response.status_code < 400:  # a failed commit is answered with 409 or 503, and nothing is sent
+            send()
+        return response
 
 
 # --- mail -----------------------------------------------------------------------------------------------------
@@ -154,21 +174,15 @@ def register() -> ResponseReturnValue:
         if form.is_submitted():
             return invalid("auth/register.html", form=form)
         return render_template("auth/register.html", form=form)
-    try:
-        registration = services.register(
-            db.session, form.email.data, form.display_name.data, form.password.data
-        )
-    except AccountError as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return invalid("auth/register.html", form=form)
-    db.session.commit()
+    redisplay_on(form, lambda: render_template("auth/register.html", form=form))
+    registration = services.register(
+        current_session(), form.email.data, form.display_name.data, form.password.data
+    )
     # The same answer whether or not the address already had an account; only the mail differs.
-    if registration.created:
-        send_confirmation(registration.user)
-    else:
-        send_already_registered(registration.user)
-    session[PENDING_EMAIL_KEY] = registration.user.email
+    user = registration.user
+    mail = send_confirmation if registration.created else send_already_registered
+    after_commit(lambda: mail(user))
+    session[PENDING_EMAIL_KEY] = user.email
     return redirect(url_for("auth.check_email"))
 
 
@@ -179,12 +193,7 @@ def check_email() -> ResponseReturnValue:
 
 @bp.get("/verify-email/<token>")
 def verify_email(token: str) -> ResponseReturnValue:
-    try:
-        services.confirm_email(db.session, secret_key(), token)
-    except LinkError as error:
-        db.session.rollback()
-        return render_template("auth/link_problem.html", error=error, purpose="confirm"), 400
-    db.session.commit()
+    services.confirm_email(current_session(), secret_key(), token)  # a bad link: LinkError's own page
     session.pop(PENDING_EMAIL_KEY, None)
     flash(_("Thank you: your email address is confirmed."), "success")
     return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))
@@ -194,7 +203,7 @@ def verify_email(token: str) -> ResponseReturnValue:
 @login_required
 @limiter.limit(MAIL_LIMIT, methods=["POST"])
 def resend_confirmation() -> ResponseReturnValue:
-    user = this_user()
+    user = signed_in_user()
     if user.is_verified:
         flash(_("Your email address is already confirmed."), "info")
     else:
@@ -213,23 +222,18 @@ def login() -> ResponseReturnValue:
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(next_url or url_for("auth.account"))
     form = forms.LoginForm()
-    context: dict[str, Any] = {"form": form, "next_url": next_url, "lock_note": None}
     if not form.validate_on_submit():
-        if form.is_submitted():
-            return invalid("auth/login.html", **context)
-        return render_template("auth/login.html", **context)
-    try:
-        user = services.authenticate(db.session, form.email.data, form.password.data)
-    except services.AccountSuspended as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return render_template("auth/login.html", **context), 403
-    except AccountError as error:
-        db.session.commit()  # keep the count of failed sign-ins
-        form.form_errors.append(str(error))
-        context["lock_note"] = lock_note()
-        return invalid("auth/login.html", **context)
-    db.session.commit()
+        page = render_template("auth/login.html", form=form, next_url=next_url, lock_note=None)
+        return (page, 422) if form.is_submitted() else page
+
+    def refused(error: DomainError) -> ResponseReturnValue:
+        put_on_form(form, error)
+        # The note shows with every wrong password, known account or not; a suspension is said plainly.
+        note = lock_note() if isinstance(error, services.LoginFailed) else None
+        return render_template("auth/login.html", form=form, next_url=next_url, lock_note=note)
+
+    redisplay(refused)
+    user = services.authenticate(current_session(), form.email.data, form.password.data)
     login_user(user, remember=bool(form.remember.data), duration=REMEMBER_FOR)
     flash(_("You are signed in as %(name)s.", name=user.display_name), "success")
     return redirect(next_url or url_for("drafts.home"))
@@ -239,8 +243,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Sign out everywhere: rotating the session token ends every session and remember-me cookie."""
     if current_user.is_authenticated:
-        services.end_all_sessions(db.session, this_user())
-        db.session.commit()
+        services.end_all_sessions(current_session(), signed_in_user())
     logout_user()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("drafts.home"))
@@ -257,7 +260,7 @@ def forgot_password() -> ResponseReturnValue:
         if form.is_submitted():
             return invalid("auth/forgot_password.html", form=form)
         return render_template("auth/forgot_password.html", form=form)
-    user = services.get_user_by_email(db.session, form.email.data)
+    user = services.get_user_by_email(current_session(), form.email.data)
     if user is not None and user.is_active:
         send_reset(user)
     # The same page whether or not there is an account, so the form cannot be used to find out.
@@ -267,25 +270,14 @@ def forgot_password() -> ResponseReturnValue:
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def reset_password(token: str) -> ResponseReturnValue:
-    try:
-        services.user_for_reset(db.session, secret_key(), token)
-    except LinkError as error:
-        return render_template("auth/link_problem.html", error=error, purpose="reset"), 400
+    services.user_for_reset(current_session(), secret_key(), token)  # a bad link: LinkError's own page
     form = forms.ResetPasswordForm()
     if not form.validate_on_submit():
         if form.is_submitted():
             return invalid("auth/reset_password.html", form=form, token=token)
         return render_template("auth/reset_password.html", form=form, token=token)
-    try:
-        services.reset_password(db.session, secret_key(), token, form.password.data)
-    except LinkError as error:
-        db.session.rollback()
-        return render_template("auth/link_problem.html", error=error, purpose="reset"), 400
-    except AccountError as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return invalid("auth/reset_password.html", form=form, token=token)
-    db.session.commit()
+    redisplay_on(form, lambda: render_template("auth/reset_password.html", form=form, token=token))
+    services.reset_password(current_session(), secret_key(), token, form.password.data)
     logout_user()
     flash(
         _(
@@ -302,7 +294,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 def account_page(
     name_form: forms.DisplayNameForm | None = None, password_form: forms.ChangePasswordForm | None = None
 ) -> str:
-    user = this_user()
+    user = signed_in_user()
     return render_template(
         "auth/account.html",
         user=user,
@@ -323,17 +315,12 @@ def account() -> ResponseReturnValue:
 @login_required
 def change_display_name() -> ResponseReturnValue:
     form = forms.DisplayNameForm()
-    if form.validate_on_submit():
-        try:
-            services.change_display_name(db.session, this_user(), form.display_name.data)
-        except AccountError as error:
-            db.session.rollback()
-            form_failed(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your display name is saved."), "success")
-            return redirect(url_for("auth.account"))
-    return account_page(name_form=form), 422
+    if not form.validate_on_submit():
+        return account_page(name_form=form), 422
+    redisplay_on(form, lambda: account_page(name_form=form))
+    services.change_display_name(current_session(), signed_in_user(), form.display_name.data)
+    flash(_("Your display name is saved."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/password")
@@ -341,23 +328,16 @@ def change_display_name() -> ResponseReturnValue:
 @limiter.limit(PASSWORD_CHANGE_LIMIT, methods=["POST"])
 def change_password() -> ResponseReturnValue:
     form = forms.ChangePasswordForm()
-    if form.validate_on_submit():
-        user = this_user()
-        try:
-            services.change_password(db.session, user, form.current_password.data, form.new_password.data)
-        except AccountError as error:
-            db.session.rollback()
-            form_failed(form, error)
-        else:
-            db.session.commit()
-            # The new session token ended every session, this one too: sign this one in again.
-            remembered = bool(
-                request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
-            )
-            login_user(user, remember=remembered, duration=REMEMBER_FOR)
-            flash(_("Your password is changed. Every other device has been signed out."), "success")
-            return redirect(url_for("auth.account"))
-    return account_page(password_form=form), 422
+    if not form.validate_on_submit():
+        return account_page(password_form=form), 422
+    redisplay_on(form, lambda: account_page(password_form=form))
+    user = signed_in_user()
+    services.change_password(current_session(), user, form.current_password.data, form.new_password.data)
+    # The new session token ended every session, this one too: sign this one in again.
+    remembered = bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+    login_user(user, remember=remembered, duration=REMEMBER_FOR)
+    flash(_("Your password is changed. Every other device has been signed out."), "success")
+    return redirect(url_for("auth.account"))
 
 
 def lock_note() -> str:

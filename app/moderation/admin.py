@@ -1,29 +1,26 @@
-"""Administrators' pages: each policy's moderation mode, and accounts' roles."""
+"""Administrators' pages: each policy's moderation mode, and accounts' roles.
+
+As in the moderation views, the request boundary commits and a refusal is shown on the form it came from.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from app.access import roles_required
-from app.extensions import db, limiter
-from app.models import Policy, Role, User
+from app.access import get_policy_or_404, get_user_or_404, int_arg, roles_required, signed_in_user
+from app.boundary import current_session
+from app.errors import put_on_form, redisplay
+from app.exceptions import DomainError
+from app.extensions import limiter
+from app.models import Role
 from app.moderation import services
 from app.moderation.forms import ROLE_LABELS, PolicyModerationForm, RoleForm
-from app.moderation.views import error_status, get_user_or_404, int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 admins_only = roles_required(Role.ADMIN)
-
-
-def get_policy_or_404(slug: str) -> Policy:
-    policy = services.get_policy(db.session, slug)
-    if policy is None:
-        abort(404)
-    return policy
 
 
 @bp.get("")
@@ -32,11 +29,10 @@ def index() -> ResponseReturnValue:
     return render_template("moderation/admin_index.html")
 
 
-def _policies(
-    status: int = 200, failed: tuple[int, PolicyModerationForm] | None = None
-) -> ResponseReturnValue:
+def _policies(failed: tuple[int, PolicyModerationForm] | None = None) -> str:
+    """Every policy with its mode form; `failed` is a policy's form sent back with its errors."""
     rows = []
-    for policy in services.list_policies(db.session):
+    for policy in services.list_policies(current_session()):
         if failed is not None and failed[0] == policy.id:
             form = failed[1]
         else:
@@ -44,7 +40,7 @@ def _policies(
                 prefix=f"p{policy.id}", formdata=None, data={"mode": policy.moderation}
             )
         rows.append((policy, form))
-    return render_template("moderation/admin_policies.html", rows=rows), status
+    return render_template("moderation/admin_policies.html", rows=rows)
 
 
 @bp.get("/policies")
@@ -58,16 +54,17 @@ def policies() -> ResponseReturnValue:
 @limiter.limit("30 per minute")
 def policy_moderation(policy_slug: str) -> ResponseReturnValue:
     policy = get_policy_or_404(policy_slug)
-    form = PolicyModerationForm(prefix=f"p{policy.id}")
+    policy_id = policy.id
+    form = PolicyModerationForm(prefix=f"p{policy_id}")
     if not form.validate_on_submit():
-        return _policies(400, (policy.id, form))
-    try:
-        services.set_policy_moderation(db.session, current_user, policy, form.mode.data or "")
-    except services.ModerationError as error:
-        db.session.rollback()
-        form.mode.errors = [str(error)]
-        return _policies(error_status(error), (policy.id, form))
-    db.session.commit()
+        return _policies((policy_id, form)), 400
+
+    def refused(error: DomainError) -> str:
+        put_on_form(form, error)
+        return _policies((policy_id, form))
+
+    redisplay(refused)
+    services.set_policy_moderation(current_session(), signed_in_user(), policy, form.mode.data or "")
     if policy.moderation == "pre":
         flash(_("%(title)s now uses pre-moderation: new comments wait for a moderator.", title=policy.title))
     else:
@@ -75,8 +72,9 @@ def policy_moderation(policy_slug: str) -> ResponseReturnValue:
     return redirect(url_for("admin.policies"))
 
 
-def _users(status: int = 200, failed: tuple[int, RoleForm] | None = None) -> ResponseReturnValue:
-    page = services.users_page(db.session, int_arg("after"))
+def _users(failed: tuple[int, RoleForm] | None = None) -> str:
+    """A page of accounts with their role forms; `failed` is an account's form sent back with its errors."""
+    page = services.users_page(current_session(), int_arg("after"))
     rows = []
     for user in page.users:
         if failed is not None and failed[0] == user.id:
@@ -84,9 +82,7 @@ def _users(status: int = 200, failed: tuple[int, RoleForm] | None = None) -> Res
         else:
             form = RoleForm(prefix=f"u{user.id}", formdata=None, data={"role": user.role})
         rows.append((user, form))
-    return render_template(
-        "moderation/admin_users.html", rows=rows, page=page, role_labels=ROLE_LABELS
-    ), status
+    return render_template("moderation/admin_users.html", rows=rows, page=page, role_labels=ROLE_LABELS)
 
 
 @bp.get("/users")
@@ -99,16 +95,16 @@ def users() -> ResponseReturnValue:
 @admins_only
 @limiter.limit("30 per minute")
 def user_role(user_id: int) -> ResponseReturnValue:
-    user: User = get_user_or_404(user_id)
-    form = RoleForm(prefix=f"u{user.id}")
+    user = get_user_or_404(user_id)
+    form = RoleForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
-        return _users(400, (user.id, form))
-    try:
-        services.set_user_role(db.session, current_user, user, form.role.data or "")
-    except services.ModerationError as error:
-        db.session.rollback()
-        form.role.errors = [str(error)]
-        return _users(error_status(error), (user.id, form))
-    db.session.commit()
+        return _users((user_id, form)), 400
+
+    def refused(error: DomainError) -> str:
+        put_on_form(form, error)
+        return _users((user_id, form))
+
+    redisplay(refused)
+    services.set_user_role(current_session(), signed_in_user(), user, form.role.data or "")
     flash(_("Role changed to %(role)s. The account's sessions were ended.", role=ROLE_LABELS[user.role]))
     return redirect(url_for("admin.users"))

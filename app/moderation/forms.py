@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from app.models import ModerationMode, Role
-from app.moderation.text import REASON_MAX_LENGTH
+from app.moderation.services import REASON_MAX_LENGTH
 
 
 class ReportForm(FlaskForm):

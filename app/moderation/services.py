@@ -1,6 +1,9 @@
 """Moderation use cases: report, hold, approve, hide, restore, suspend; the queue and the public log.
 
 Every function takes the session first, flushes, never commits, and records an audit event with the change.
+Which action may be taken on a comment in which state is written once, in `TRANSITIONS`; every action on a
+comment asks `next_state` before it changes anything. Refusals are domain errors (`app.exceptions`): a step
+not allowed to this person is 403, a comment or account in the wrong state 409, an unusable reason 422.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.services import end_all_sessions
 from app.comments.services import refresh_counts
+from app.exceptions import ConflictError, DomainError, InputError, PermissionDeniedError
 from app.models import (
     AuditEvent,
     Clause,
@@ -30,28 +35,86 @@ from app.models import (
     audit,
 )
 from app.models.base import utcnow
-from app.moderation.text import REASON_MAX_LENGTH, TextError, clean_text
+from app.text import clean_text
 
 QUEUE_PAGE_SIZE = 50
 LOG_PAGE_SIZE = 50
 USERS_PAGE_SIZE = 50
-TRACKING_NUMBER_MAX = 16
+REASON_MAX_LENGTH = 1000
 
 
-class ModerationError(ValueError):
-    """A moderation step that cannot be taken; the message is safe to show."""
+class ModerationError(DomainError):
+    """A moderation step that cannot be taken; raised as one of the subclasses below, which carry the status."""
+
+    code = "moderation-refused"
 
 
-class InvalidStateError(ModerationError):
+class ModerationInputError(ModerationError, InputError):
+    """What the moderator or administrator chose cannot be used (an unknown role, the mode already in use)."""
+
+
+class InvalidStateError(ModerationError, ConflictError):
     """The comment or account is not in a state where this step makes sense."""
+
+    code = "moderation-invalid-state"
 
 
 class AlreadyReportedError(InvalidStateError):
     """This person has already reported this comment."""
 
 
-class NotPermittedError(ModerationError):
-    """The acting account may not do this to that account."""
+class NotPermittedError(ModerationError, PermissionDeniedError):
+    """The acting account may not do this to that comment or account."""
+
+
+# --- which action is allowed from which comment state --------------------------------------------------
+
+PUBLISHED = CommentState.PUBLISHED.value
+HELD = CommentState.HELD.value
+HIDDEN = CommentState.HIDDEN.value
+WITHDRAWN = CommentState.WITHDRAWN.value
+
+REPORT = "report"  # someone reports a comment; it stays shown...
+HOLD = "hold"  # ...until enough people have reported it
+APPROVE = "approve"
+HIDE = "hide"
+RESTORE = "restore"
+DISMISS = "dismiss"
+
+#: (state, action) -> the state after it. A pair that is not here is refused: a withdrawn comment belongs to its
+#: author, and nothing moderates it.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (PUBLISHED, REPORT): PUBLISHED,
+    (PUBLISHED, HOLD): HELD,
+    (HELD, APPROVE): PUBLISHED,
+    (PUBLISHED, HIDE): HIDDEN,
+    (HELD, HIDE): HIDDEN,
+    (HIDDEN, RESTORE): PUBLISHED,
+    (PUBLISHED, DISMISS): PUBLISHED,
+}
+
+# Why an action is refused: the message for (state, action) if there is one, else the action's own (None, action).
+REFUSALS = {
+    (None, REPORT): _l("This comment is not shown publicly, so it cannot be reported."),
+    (None, HOLD): _l("Comment %(number)s is %(state)s, so reports cannot hold it."),
+    (PUBLISHED, APPROVE): _l("Comment %(number)s is already published; nothing to approve."),
+    (None, APPROVE): _l("Only held comments can be approved; %(number)s is %(state)s."),
+    (HIDDEN, HIDE): _l("Comment %(number)s is already hidden."),
+    (WITHDRAWN, HIDE): _l("Comment %(number)s was withdrawn by its author."),
+    (None, HIDE): _l("Comment %(number)s is %(state)s, so it cannot be hidden."),
+    (None, RESTORE): _l("Only hidden comments can be restored; %(number)s is %(state)s."),
+    (None, DISMISS): _l("Comment %(number)s is %(state)s; approve or hide it instead."),
+}
+
+
+def next_state(comment: Comment, action: str) -> str:
+    """The state `action` takes `comment` to, per TRANSITIONS; InvalidStateError if it may not be taken."""
+    state = comment.state
+    new_state = TRANSITIONS.get((state, action))
+    if new_state is None:
+        message = REFUSALS.get((state, action)) or REFUSALS[(None, action)]
+        raise InvalidStateError(str(message) % {"number": comment.tracking_number, "state": state})
+    return new_state
 
 
 # Audit actions on comments that the public moderation log shows, with their public labels (translated in the
@@ -74,30 +137,14 @@ PUBLIC_LOG_ACTIONS = (
 )
 
 
-def _reason(value: str | None, what: str = "reason") -> str:
-    """Check a reason or note; refuse it with a translated message."""
-    try:
-        return clean_text(value, REASON_MAX_LENGTH)
-    except TextError as error:
-        label = {"reason": _("a reason"), "public": _("a public reason"), "note": _("a note")}[what]
-        if error.kind == "empty":
-            message = _("Enter %(what)s.", what=label)
-        elif error.kind == "too_long":
-            message = _(
-                "Keep %(what)s to %(max)s characters or fewer (it has %(length)s).",
-                what=label,
-                max=f"{REASON_MAX_LENGTH:,}",
-                length=f"{error.length:,}",
-            )
-        elif error.kind == "control":
-            message = _("The text contains a control character; remove it and try again.")
-        else:
-            message = _("The text contains a character that is not valid text.")
-        raise ModerationError(message) from None
+def _reason(value: str | None, what: str) -> str:
+    """Check a required reason (`what` names it, translated); a refusal belongs to the form's `reason` field."""
+    return clean_text(value, what, REASON_MAX_LENGTH, field="reason")
 
 
-def _optional_reason(value: str | None) -> str:
-    return "" if not (value or "").strip() else _reason(value, "note")
+def _optional_note(value: str | None) -> str:
+    """Check a note for the audit log, which may be left empty; a refusal belongs to the `note` field."""
+    return clean_text(value, _("a note"), REASON_MAX_LENGTH, field="note", required=False)
 
 
 # --- keeping Clause.comment_count right --------------------------------------------------------------------
@@ -110,18 +157,6 @@ def refresh_clause_counts(session: Session, clause_ids: Iterable[int]) -> None:
 
 
 # --- finding things ----------------------------------------------------------------------------------------
-
-
-def get_comment(session: Session, tracking_number: str) -> Comment | None:
-    """Find a comment by its tracking number (case-insensitive; anything malformed finds nothing)."""
-    number = (tracking_number or "").strip().upper()
-    if not number or len(number) > TRACKING_NUMBER_MAX:
-        return None
-    return session.scalar(select(Comment).where(Comment.tracking_number == number))
-
-
-def get_user(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
 
 
 def open_reports(session: Session, comment_ids: Iterable[int]) -> dict[int, list[CommentReport]]:
@@ -168,12 +203,11 @@ def report_comment(
 ) -> CommentReport:
     """Record that `reporter` thinks `comment` breaks the rules; hold it once `threshold` people agree."""
     if not reporter.is_active:
-        raise ModerationError(_("Suspended accounts cannot report comments."))
-    if comment.state != CommentState.PUBLISHED.value:
-        raise InvalidStateError(_("This comment is not shown publicly, so it cannot be reported."))
+        raise NotPermittedError(_("Suspended accounts cannot report comments."))
+    next_state(comment, REPORT)
     if comment.user_id is not None and comment.user_id == reporter.id:
-        raise ModerationError(_("You cannot report your own comment. You can withdraw it instead."))
-    text = _reason(reason)
+        raise NotPermittedError(_("You cannot report your own comment. You can withdraw it instead."))
+    text = _reason(reason, _("a reason"))
     already = session.scalar(
         select(CommentReport.id).where(
             CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id
@@ -186,7 +220,7 @@ def report_comment(
     count = _count_open_reports(session, comment)
     comment.report_count = count
     if count >= max(1, threshold):
-        comment.state = CommentState.HELD.value
+        comment.state = next_state(comment, HOLD)
         comment.moderated_at = utcnow()
         comment.moderated_by_id = None
         audit(
@@ -210,22 +244,26 @@ def _moderate(
     session: Session,
     moderator: User,
     comment: Comment,
-    new_state: str,
     action: str,
-    reason: str,
-    public_reason: str | None,
+    audit_action: str,
+    note: str | None,
+    public: bool = False,
 ) -> Comment:
+    """Take `action` on `comment`: check who and which state, then the note (a public reason when `public`)."""
+    _require_moderator(moderator)
+    new_state = next_state(comment, action)
+    reason = _reason(note, _("a public reason")) if public else _optional_note(note)
     moment = utcnow()
     previous = comment.state
     resolved = _resolve_reports(session, comment, moment)
     comment.state = new_state
-    comment.moderation_reason = public_reason
+    comment.moderation_reason = reason if public else None
     comment.moderated_at = moment
     comment.moderated_by_id = moderator.id
     audit(
         session,
         moderator,
-        action,
+        audit_action,
         "comment",
         comment.id,
         reason,
@@ -245,87 +283,26 @@ def _require_moderator(user: User) -> None:
 
 def approve_comment(session: Session, moderator: User, comment: Comment, note: str | None = None) -> Comment:
     """Publish a held comment and close its reports."""
-    _require_moderator(moderator)
-    if comment.state == CommentState.PUBLISHED.value:
-        raise InvalidStateError(
-            _("Comment %(number)s is already published; nothing to approve.", number=comment.tracking_number)
-        )
-    if comment.state != CommentState.HELD.value:
-        raise InvalidStateError(
-            _(
-                "Only held comments can be approved; %(number)s is %(state)s.",
-                number=comment.tracking_number,
-                state=comment.state,
-            )
-        )
-    return _moderate(
-        session,
-        moderator,
-        comment,
-        CommentState.PUBLISHED.value,
-        ACTION_APPROVE,
-        _optional_reason(note),
-        None,
-    )
+    return _moderate(session, moderator, comment, APPROVE, ACTION_APPROVE, note)
 
 
 def hide_comment(session: Session, moderator: User, comment: Comment, reason: str | None) -> Comment:
     """Remove a comment from public view; the public sees a tombstone with `reason`."""
-    _require_moderator(moderator)
-    text = _reason(reason, "public")
-    if comment.state == CommentState.HIDDEN.value:
-        raise InvalidStateError(_("Comment %(number)s is already hidden.", number=comment.tracking_number))
-    if comment.state == CommentState.WITHDRAWN.value:
-        raise InvalidStateError(
-            _("Comment %(number)s was withdrawn by its author.", number=comment.tracking_number)
-        )
-    return _moderate(session, moderator, comment, CommentState.HIDDEN.value, ACTION_HIDE, text, text)
+    return _moderate(session, moderator, comment, HIDE, ACTION_HIDE, reason, public=True)
 
 
 def restore_comment(session: Session, moderator: User, comment: Comment, note: str | None = None) -> Comment:
     """Show a hidden comment again."""
-    _require_moderator(moderator)
-    if comment.state != CommentState.HIDDEN.value:
-        raise InvalidStateError(
-            _(
-                "Only hidden comments can be restored; %(number)s is %(state)s.",
-                number=comment.tracking_number,
-                state=comment.state,
-            )
-        )
-    return _moderate(
-        session,
-        moderator,
-        comment,
-        CommentState.PUBLISHED.value,
-        ACTION_RESTORE,
-        _optional_reason(note),
-        None,
-    )
+    return _moderate(session, moderator, comment, RESTORE, ACTION_RESTORE, note)
 
 
 def dismiss_reports(session: Session, moderator: User, comment: Comment, note: str | None = None) -> Comment:
     """Keep a reported comment published and close its reports."""
     _require_moderator(moderator)
-    if comment.state != CommentState.PUBLISHED.value:
-        raise InvalidStateError(
-            _(
-                "Comment %(number)s is %(state)s; approve or hide it instead.",
-                number=comment.tracking_number,
-                state=comment.state,
-            )
-        )
+    next_state(comment, DISMISS)
     if _count_open_reports(session, comment) == 0:
         raise InvalidStateError(_("Comment %(number)s has no open reports.", number=comment.tracking_number))
-    return _moderate(
-        session,
-        moderator,
-        comment,
-        CommentState.PUBLISHED.value,
-        ACTION_DISMISS,
-        _optional_reason(note),
-        None,
-    )
+    return _moderate(session, moderator, comment, DISMISS, ACTION_DISMISS, note)
 
 
 def _may_act_on_account(actor: User, target: User) -> None:
@@ -339,7 +316,7 @@ def _may_act_on_account(actor: User, target: User) -> None:
 def suspend_user(session: Session, moderator: User, user: User, reason: str | None) -> User:
     """Suspend an account: it cannot sign in or comment, and its sessions end now."""
     _require_moderator(moderator)
-    text = _reason(reason)
+    text = _reason(reason, _("a reason"))
     _may_act_on_account(moderator, user)
     if user.suspended_at is not None:
         raise InvalidStateError(_("This account is already suspended."))
@@ -359,7 +336,7 @@ def unsuspend_user(session: Session, moderator: User, user: User, note: str | No
         raise InvalidStateError(_("This account is not suspended."))
     user.suspended_at = None
     user.suspended_reason = None
-    audit(session, moderator, ACTION_UNSUSPEND, "user", user.id, _optional_reason(note))
+    audit(session, moderator, ACTION_UNSUSPEND, "user", user.id, _optional_note(note))
     session.flush()
     return user
 
@@ -537,11 +514,13 @@ def public_log(session: Session, before: int | None = None) -> LogPage:
 def set_policy_moderation(session: Session, admin: User, policy: Policy, mode: str) -> Policy:
     """Switch a policy between post-moderation and pre-moderation (new comments held)."""
     if not (admin.is_active and admin.role == Role.ADMIN.value):
-        raise NotPermittedError(_("Only administrators can change a policy's moderation."))
+        raise NotPermittedError(_("Only administrators can change a policy's moderation."), "mode")
     if mode not in {m.value for m in ModerationMode}:
-        raise ModerationError(_("Choose pre-moderation or post-moderation."))
+        raise ModerationInputError(_("Choose pre-moderation or post-moderation."), "mode")
     if policy.moderation == mode:
-        raise ModerationError(_("%(title)s already uses that moderation mode.", title=policy.title))
+        raise ModerationInputError(
+            _("%(title)s already uses that moderation mode.", title=policy.title), "mode"
+        )
     previous = policy.moderation
     policy.moderation = mode
     audit(session, admin, ACTION_POLICY_MODE, "policy", policy.id, "", previous=previous, new=mode)
@@ -552,13 +531,13 @@ def set_policy_moderation(session: Session, admin: User, policy: Policy, mode: s
 def set_user_role(session: Session, admin: User, user: User, role: str) -> User:
     """Give an account a role."""
     if not (admin.is_active and admin.role == Role.ADMIN.value):
-        raise NotPermittedError(_("Only administrators can change roles."))
+        raise NotPermittedError(_("Only administrators can change roles."), "role")
     if role not in {r.value for r in Role}:
-        raise ModerationError(_("Choose one of the roles listed."))
+        raise ModerationInputError(_("Choose one of the roles listed."), "role")
     if admin.id == user.id:
-        raise NotPermittedError(_("You cannot change your own role; ask another administrator."))
+        raise NotPermittedError(_("You cannot change your own role; ask another administrator."), "role")
     if user.role == role:
-        raise ModerationError(_("The account already has that role."))
+        raise ModerationInputError(_("The account already has that role."), "role")
     previous = user.role
     user.role = role
     # A change of powers ends the account's sessions, so no page stays open with the old ones.
@@ -587,7 +566,3 @@ def users_page(session: Session, after: int | None = None) -> UsersPage:
 
 def list_policies(session: Session) -> list[Policy]:
     return list(session.scalars(select(Policy).order_by(Policy.title)))
-
-
-def get_policy(session: Session, slug: str) -> Policy | None:
-    return session.scalar(select(Policy).where(Policy.slug == slug))

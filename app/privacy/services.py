@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.auth.services import MAX_PASSWORD_LENGTH, verify_password
 from app.comments.campaigns import fingerprint
+from app.exceptions import InputError
 from app.models import (
     AuditEvent,
     Comment,
@@ -39,12 +40,13 @@ DELETED_ACCOUNT = "[deleted account]"
 EMPTY_FINGERPRINT = fingerprint("")  # what a withdrawn comment's fingerprint is (see comments.services)
 
 
-class PrivacyError(ValueError):
-    """A privacy request that cannot be done as asked; the message is safe to show."""
+class PrivacyError(InputError):
+    """A privacy request that cannot be done as asked; `field` names the form field the message belongs to."""
+
+    code = "privacy-refused"
 
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field  # the form field the message belongs to
+        super().__init__(message, field)
 
 
 class CommentChoice(enum.StrEnum):

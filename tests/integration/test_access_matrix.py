@@ -128,11 +128,11 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("privacy.notice", "GET", "/privacy", PUBLIC),
     ("privacy.export", "GET", "/account/export", SIGNED_IN),
     ("privacy.delete", "GET", "/account/delete", SIGNED_IN),
-    ("privacy.delete", "POST", "/account/delete", row(LOGIN, 400, 400, 400, 400, 400)),
+    ("privacy.delete", "POST", "/account/delete", row(LOGIN, 422, 422, 422, 422, 422)),
     # moderation
     ("moderation.report", "GET", "/comments/{tracking}/report", SIGNED_IN),
     ("moderation.report", "GET", "/comments/{held_tracking}/report", row(LOGIN, 404, 200, 200, 200, 200)),
-    ("moderation.report", "POST", "/comments/{tracking}/report", row(LOGIN, 400, 400, 400, 400, 400)),
+    ("moderation.report", "POST", "/comments/{tracking}/report", row(LOGIN, 422, 422, 422, 422, 422)),
     ("moderation.queue", "GET", "/moderation", MODERATORS),
     ("moderation.comment", "GET", "/moderation/comments/{tracking}", MODERATORS),
     ("moderation.act", "POST", "/moderation/comments/{tracking}/hide", MODERATORS_POST),

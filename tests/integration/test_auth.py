@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app.auth import services, tokens
 from app.auth import views as auth_views
 from app.mail import send_mail
-from app.models import Role, User
+from app.models import AuditEvent, Role, User
 from app.models.users import new_session_token
 from tests.factories import PASSWORD, login
 from tests.factories import make_user as build_user
@@ -141,10 +141,13 @@ def test_register_with_a_taken_address_answers_the_same_and_warns_the_owner(clie
     [
         ({"email": "not-an-address", "display_name": "A", "password": PASSWORD}, "like name@example.org"),
         ({"email": "a@example.org", "display_name": "A", "password": "short"}, "at least 10 characters"),
-        ({"email": "a@example.org", "display_name": "   ", "password": PASSWORD}, "display name of 1 to 80"),
+        ({"email": "a@example.org", "display_name": "   ", "password": PASSWORD}, "Enter a display name."),
         ({"email": "", "display_name": "A", "password": PASSWORD}, "Enter your email address"),
         ({"email": "a@example.org", "display_name": "A", "password": ""}, "Enter a password"),
-        ({"email": "a@example.org", "display_name": "x" * 81, "password": PASSWORD}, "1 to 80"),
+        (
+            {"email": "a@example.org", "display_name": "x" * 81, "password": PASSWORD},
+            "80 characters or fewer",
+        ),
         ({"email": "a@example.org", "display_name": "A", "password": "p" * 257}, "at most 256"),
     ],
 )
@@ -372,6 +375,31 @@ def test_five_failures_lock_sign_in_for_fifteen_minutes(client, session, monkeyp
     assert user.locked_until is None
 
 
+def test_failed_sign_ins_are_committed_although_the_sign_in_is_refused(client, session):
+    """The request boundary rolls back a refused request, except for LoginFailed, which keeps its changes."""
+    assert services.LoginFailed.keeps_changes
+    assert not services.AccountSuspended.keeps_changes
+    user = make_user(session)
+    fail(client, user, 5)
+    session.rollback()  # whatever was only pending is gone now; the count and the lock were committed
+    session.expire_all()
+    locked = session.get(User, user.id)
+    assert locked.locked_until is not None
+    assert locked.failed_logins == 0  # counting starts afresh after the lock
+    locks = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "user.lock")
+    assert session.scalar(locks) == 1
+
+
+def test_a_suspended_account_signing_in_writes_nothing(client, session):
+    user = make_user(session)
+    fail(client, user, 2)
+    services.suspend(session, user.email)
+    session.commit()
+    assert login(client, user).status_code == 403
+    session.expire_all()
+    assert session.get(User, user.id).failed_logins == 2  # the right password neither counts nor resets
+
+
 def test_the_lock_note_shows_for_unknown_addresses_too(client):
     response = client.post("/login", data={"email": "nobody@example.org", "password": "whatever it is"})
     assert "paused for 15 minutes" in response.text
@@ -594,7 +622,7 @@ def test_account_rename_refuses_a_blank_name(client, session):
     login(client, user)
     response = client.post("/account/display-name", data={"display_name": " \t "})
     assert response.status_code == 422
-    assert "1 to 80 characters" in response.text
+    assert "Enter a display name." in response.text
     session.refresh(user)
     assert user.display_name == "Kept"
 

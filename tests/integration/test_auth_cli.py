@@ -53,7 +53,7 @@ def test_create_makes_a_verified_account_with_a_role(runner, session):
         ({"email": "not-an-address"}, "like name@example.org"),
         ({"email": "nul\x00@example.org"}, "like name@example.org"),
         ({"password": "short"}, "at least 10 characters"),
-        ({"name": "   "}, "display name of 1 to 80"),
+        ({"name": "   "}, "Enter a display name."),
         ({"name": "bidi \u202eevil"}, "invisible control characters"),
         ({"role": "overlord"}, "Unknown role 'overlord'. Choose one of: commenter, drafter"),
     ],

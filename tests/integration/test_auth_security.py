@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.auth import services
+from app.exceptions import InputError
 from app.extensions import db, limiter
 from app.models import User
 from tests.conftest import test_config as config_for_tests
@@ -250,8 +251,8 @@ def test_service_refuses_or_stores_hostile_strings_without_crashing(session, pay
         with session.begin_nested() as nested:
             try:
                 user = services.create_user(session, **kwargs)
-            except services.AccountError as error:
-                refusal = str(error)
+            except InputError as error:
+                refusal = error.message
             else:
                 refusal = None
             if refusal is not None:
@@ -298,7 +299,7 @@ def test_display_name_change_takes_hostile_input_safely(client, session, payload
     ["\u202eevil\u202c", "a\x00b", "line\nbreak\x07", "tab\u2066isolate\u2069"],
 )
 def test_display_names_with_control_or_direction_characters_are_refused(session, name):
-    with pytest.raises(services.AccountError) as error:
+    with pytest.raises(InputError) as error:
         services.clean_display_name(name)
     assert error.value.field == "display_name"
 

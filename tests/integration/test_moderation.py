@@ -11,9 +11,10 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from app.comments.services import refresh_counts
-from app.models import AuditEvent, Clause, Comment, CommentReport, User
+from app.exceptions import InputError, PermissionDeniedError
+from app.models import AuditEvent, Clause, Comment, CommentReport, CommentState, User
 from app.moderation import services
-from app.moderation.text import TextError, clean_text
+from app.text import TextError, clean_text
 from tests.factories import login, make_comment, make_user, make_version
 from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
 
@@ -154,7 +155,7 @@ def test_held_comments_are_not_reportable_and_hidden_from_others(client, session
 def test_you_cannot_report_your_own_comment(client, session, world):
     login(client, world.author)
     response = client.post(report_url(world.comment), data={"reason": "Oops"})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "your own comment" in response.text
     assert session.scalar(select(func.count()).select_from(CommentReport)) == 0
 
@@ -171,7 +172,7 @@ def test_you_cannot_report_your_own_comment(client, session, world):
 def test_bad_report_reasons_are_refused_and_nothing_is_stored(client, session, world, reason, message):
     login(client, world.reporters[0])
     response = client.post(report_url(world.comment), data={"reason": reason})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.text
     assert 'aria-invalid="true"' in response.text
     assert session.scalar(select(func.count()).select_from(CommentReport)) == 0
@@ -183,8 +184,8 @@ def test_a_reason_of_exactly_the_limit_is_accepted(client, session, world):
 
 
 def test_clean_text_refuses_lone_surrogates():
-    with pytest.raises(TextError, match="not valid text"):
-        clean_text("lone surrogate \ud800 here")
+    with pytest.raises(TextError, match="could not be read"):
+        clean_text("lone surrogate \ud800 here", "a reason", services.REASON_MAX_LENGTH)
 
 
 def _inert(html: str, payload: str) -> None:
@@ -202,9 +203,9 @@ def test_hostile_report_reasons_are_refused_or_shown_inert(client, session, worl
     text = payload["payload"]
     login(client, world.reporters[0])
     response = form_post(client, report_url(world.comment), {"reason": text})
-    assert response.status_code in (302, 400)
+    assert response.status_code in (302, 422)
     stored = session.scalars(select(CommentReport)).all()
-    if response.status_code == 400:
+    if response.status_code == 422:
         assert stored == []
         assert "There is a problem" in response.text
         return
@@ -313,9 +314,9 @@ def test_hide_needs_a_public_reason_and_shows_a_tombstone(client, session, world
     login(client, world.moderator)
     for empty in ("", "   "):
         refused = client.post(act_url(world.comment, "hide"), data={"hide-reason": empty})
-        assert refused.status_code == 400
+        assert refused.status_code == 422
         assert "Enter a public reason." in refused.text
-    assert client.post(act_url(world.comment, "hide"), data={"hide-reason": "z" * 1001}).status_code == 400
+    assert client.post(act_url(world.comment, "hide"), data={"hide-reason": "z" * 1001}).status_code == 422
     session.expire_all()
     assert session.get(Comment, world.comment.id).state == "published"
 
@@ -377,6 +378,79 @@ def test_withdrawn_comments_cannot_be_moderated(client, session, world):
         assert client.post(act_url(gone, action), data=data).status_code == 409
 
 
+STATES = [state.value for state in CommentState]
+MODERATOR_ACTIONS = {
+    services.APPROVE: services.approve_comment,
+    services.HIDE: lambda session, moderator, comment: services.hide_comment(
+        session, moderator, comment, "Spam"
+    ),
+    services.RESTORE: services.restore_comment,
+    services.DISMISS: services.dismiss_reports,
+}
+
+
+def test_the_transition_table_names_real_states_and_explains_every_refusal():
+    actions = {action for _, action in services.TRANSITIONS}
+    assert actions == {*MODERATOR_ACTIONS, services.REPORT, services.HOLD}
+    assert {state for state, _ in services.TRANSITIONS} | set(services.TRANSITIONS.values()) <= set(STATES)
+    # Nothing moderates a withdrawn comment, and nothing makes one: it belongs to its author.
+    assert all(services.WITHDRAWN not in (state, new) for (state, _), new in services.TRANSITIONS.items())
+    assert all((None, action) in services.REFUSALS for action in actions)
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", list(MODERATOR_ACTIONS))
+def test_every_moderator_action_follows_the_transition_table(session, world, state, action):
+    comment = make_comment(session, world.author, world.version, body="Under review.", state=state)
+    session.add(CommentReport(comment_id=comment.id, reporter_id=world.reporters[0].id, reason="Spam"))
+    session.flush()
+    allowed = services.TRANSITIONS.get((state, action))
+    if allowed is None:
+        with pytest.raises(services.InvalidStateError) as refused:
+            MODERATOR_ACTIONS[action](session, world.moderator, comment)
+        assert refused.value.status == 409
+        assert comment.tracking_number in refused.value.message
+        assert comment.state == state
+    else:
+        MODERATOR_ACTIONS[action](session, world.moderator, comment)
+        assert comment.state == allowed
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_reporting_follows_the_transition_table(session, world, state):
+    comment = make_comment(session, world.author, world.version, body="Reported.", state=state)
+    if (state, services.REPORT) in services.TRANSITIONS:
+        services.report_comment(session, world.reporters[0], comment, "Abusive", threshold=1)
+        assert comment.state == services.TRANSITIONS[(state, services.HOLD)]
+    else:
+        with pytest.raises(services.InvalidStateError):
+            services.report_comment(session, world.reporters[0], comment, "Abusive", threshold=1)
+        assert comment.state == state
+
+
+def test_refusals_carry_the_status_of_what_went_wrong(session, world):
+    with pytest.raises(services.NotPermittedError) as own:
+        services.report_comment(session, world.author, world.comment, "Mine", threshold=3)
+    with pytest.raises(TextError) as empty:
+        services.hide_comment(session, world.moderator, world.comment, "  ")
+    with pytest.raises(services.NotPermittedError) as not_moderator:
+        services.hide_comment(session, world.drafter, world.comment, "Spam")
+    assert (own.value.status, empty.value.status, not_moderator.value.status) == (403, 422, 403)
+    assert empty.value.field == "reason"
+    assert isinstance(own.value, PermissionDeniedError)
+    assert isinstance(empty.value, InputError)
+
+
+def test_a_refused_moderation_step_answers_api_clients_with_problem_json(client, session, world):
+    login(client, world.moderator)
+    response = client.post(
+        act_url(world.comment, "approve"), data={}, headers={"Accept": "application/problem+json"}
+    )
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert "already published" in response.json["title"]
+
+
 @pytest.mark.parametrize("action", ["approve", "hide", "restore", "dismiss"])
 def test_acting_on_an_unknown_comment_is_404(client, world, action):
     login(client, world.moderator)
@@ -409,10 +483,10 @@ def test_hostile_hide_reasons_are_refused_or_inert_everywhere(client, session, w
     text = payload["payload"]
     login(client, world.moderator)
     response = form_post(client, act_url(world.comment, "hide"), {"hide-reason": text})
-    assert response.status_code in (302, 400)
+    assert response.status_code in (302, 422)
     session.expire_all()
     comment = session.get(Comment, world.comment.id)
-    if response.status_code == 400:
+    if response.status_code == 422:
         assert comment.state == "published"
         return
     assert comment.state == "hidden"
@@ -448,7 +522,7 @@ def test_suspending_ends_sessions_and_blocks_sign_in(app, client, session, world
     login(client, world.moderator)
     assert (
         client.post(f"/moderation/users/{world.author.id}/suspend", data={"suspend-reason": ""}).status_code
-        == 400
+        == 422
     )
     response = client.post(
         f"/moderation/users/{world.author.id}/suspend", data={"suspend-reason": "Repeated abuse"}

@@ -175,7 +175,7 @@ def test_delete_needs_sign_in_and_shows_a_form(client, person):
 def test_delete_refuses_bad_input_and_keeps_everything(client, session, person, password, choice, message):
     login(client, person.user)
     response = delete(client, password, choice)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.text
     session.expire_all()
     assert session.get(User, person.user.id) is not None
