@@ -1,22 +1,29 @@
-"""Test data builders bound to the test session: small functions, explicit arguments."""
+"""Test data made the way production makes it: factory_boy factories that call the services.
+
+`UserFactory` creates accounts through `app.auth.services.create_user` (clean email and name, hashed password);
+`CommentFactory` posts through `app.comments.services.post_comment`, so fingerprints, campaign groups and the
+clauses' kept counts are what a real post leaves. Each takes the session as its first argument
+(`UserFactory(session=session, role="drafter")`). The small functions below (`make_user`, `make_comment`, …) are the
+names the tests call; they are thin wrappers over the factories.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import itertools
+from typing import Any
 
+import factory
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.services import create_user
+from app.comments.services import QuoteInput, post_comment
 from app.drafts.parsing import parse_draft
-from app.drafts.rendering import render_comment
 from app.drafts.services import store_version
-from app.models import Clause, Comment, Policy, Role, User, Version
+from app.models import Clause, Comment, CommentState, Policy, Role, User, Version
+from app.moderation.services import refresh_clause_counts
 
 PASSWORD = "correct horse battery"
-_counter = itertools.count(1)
 
 SMALL_DRAFT = """---
 title: {title}
@@ -38,17 +45,68 @@ date: 2019-01-10
 """
 
 
+class UserFactory(factory.Factory):
+    """An account, created by the auth service: `UserFactory(session=session, role=...)`."""
+
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+    password = PASSWORD
+    role = Role.COMMENTER.value
+    verified = True
+
+    @classmethod
+    def _create(cls, model_class: type[User], session: Session, **fields: Any) -> User:
+        return create_user(session, **fields)
+
+
+class CommentFactory(factory.Factory):
+    """A comment, posted by the comments service: `CommentFactory(session=session, user=..., clause=...)`."""
+
+    class Meta:
+        model = Comment
+
+    body = factory.Sequence(lambda n: f"I think this clause should say more about consent ({n}).")
+    display_as = "name"
+    quote: QuoteInput | None = None
+    state = CommentState.PUBLISHED.value
+
+    @classmethod
+    def _create(
+        cls,
+        model_class: type[Comment],
+        session: Session,
+        user: User,
+        clause: Clause,
+        body: str,
+        display_as: str,
+        quote: QuoteInput | None,
+        state: str,
+    ) -> Comment:
+        version = session.get_one(Version, clause.version_id)
+        comment = post_comment(session, user, clause, body, display_as, quote, now=_moment_open(version))
+        if comment.state != state:
+            # No service takes a comment straight to any state; set it and recount as the repair command does.
+            comment.state = state
+            session.flush()
+            refresh_clause_counts(session, [clause.id])
+        return comment
+
+
+def _moment_open(version: Version) -> dt.datetime:
+    """Now, or a moment inside the version's comment period when that has closed or not yet opened."""
+    now = dt.datetime.now(dt.UTC)
+    opens, closes = version.comments_open_at, version.comments_close_at
+    if opens is not None and closes is not None and not (opens <= now < closes):
+        return opens + (closes - opens) / 2
+    return now
+
+
 def make_user(session: Session, role: str = Role.COMMENTER.value, verified: bool = True, **kw: str) -> User:
     """Create an account with PASSWORD; unique email unless given."""
-    n = next(_counter)
-    return create_user(
-        session,
-        kw.get("email", f"user{n}@example.org"),
-        kw.get("display_name", f"Person {n}"),
-        PASSWORD,
-        role,
-        verified=verified,
-    )
+    return UserFactory(session=session, role=role, verified=verified, **kw)
 
 
 def make_version(
@@ -89,27 +147,15 @@ def login(client, user: User, password: str = PASSWORD):
 
 def make_comment(
     session: Session,
-    user: User | None,
+    user: User,
     version: Version,
     clause_key: str | None = None,
     body: str = "I think this clause should say more about consent.",
-    state: str = "published",
-    **kw: object,
+    state: str = CommentState.PUBLISHED.value,
+    **kw: Any,
 ) -> Comment:
-    """Store a comment directly (no service): on `clause_key`, or the version's first clause."""
+    """Post a comment through the service: on `clause_key`, or the version's first clause."""
     query = select(Clause).where(Clause.version_id == version.id)
     query = query.where(Clause.key == clause_key) if clause_key else query.order_by(Clause.id)
     clause = session.scalars(query.limit(1)).one()
-    comment = Comment(
-        user_id=user.id if user is not None else None,
-        version_id=version.id,
-        clause_id=clause.id,
-        body=body,
-        body_html=render_comment(body),
-        fingerprint_hash=hashlib.sha256(body.encode()).hexdigest(),
-        state=state,
-        **kw,
-    )
-    session.add(comment)
-    session.flush()
-    return comment
+    return CommentFactory(session=session, user=user, clause=clause, body=body, state=state, **kw)

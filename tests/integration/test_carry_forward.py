@@ -12,7 +12,7 @@ from app.drafting.services import start_working_version
 from app.drafts.services import get_policy
 from app.models import Comment, CommentPlacement, Role
 from tests.factories import login, make_comment, make_user
-from tests.integration.revisions_helpers import (
+from tests.support.revisions import (
     POLICY,
     clause,
     no_rate_limits,  # noqa: F401 - a fixture, used by name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from html.parser import HTMLParser
@@ -17,9 +16,8 @@ from app.extensions import db, limiter
 from app.models import CampaignGroup, Clause, Comment, CommentState
 from tests.conftest import test_config as base_settings
 from tests.factories import login, make_user, make_version
-from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
+from tests.hostile import load_payloads
 
-PAYLOADS = HOSTILE_PAYLOADS_FILE
 SECTION = "/policies/test-policy/versions/first-draft/sections/purpose"
 FORM = "/policies/test-policy/versions/first-draft/clauses/purpose-1/comment"
 
@@ -31,7 +29,7 @@ LETTER = (
 
 
 def hostile_payloads() -> list[pytest.param]:
-    rows = [json.loads(line) for line in PAYLOADS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_payloads()
     return [pytest.param(row["payload"], id=f"{row['category']}-{n}") for n, row in enumerate(rows)]
 
 

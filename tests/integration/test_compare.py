@@ -10,7 +10,7 @@ from app.diffing import services
 from app.diffing.engine import compare
 from app.models import Version
 from tests.factories import login, make_user, make_version
-from tests.integration.revisions_helpers import no_rate_limits  # noqa: F401 - a fixture, used by name
+from tests.support.revisions import no_rate_limits  # noqa: F401 - a fixture, used by name
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 

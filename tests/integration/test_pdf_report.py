@@ -8,7 +8,7 @@ import pytest
 
 from app.models import CampaignGroup, CommentPlacement, Response
 from tests.factories import login, make_comment, make_user, make_version
-from tests.integration.test_pdf_support import draft, fresh_cache, pdf_text
+from tests.support.pdf import draft, fresh_cache, pdf_text
 
 STAFF = "/policies/test-policy/versions/revised-draft/comments/report.pdf"
 PUBLIC = "/policies/test-policy/versions/revised-draft/comments/public-report.pdf"
