@@ -16,6 +16,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
 from app import create_app
+from app.caching import page_cache
 from app.extensions import db
 from tests.support.database import app_config as test_config
 from tests.support.database import database_url, reset_schema
@@ -101,6 +102,9 @@ def app(base_app: Flask) -> Iterator[Flask]:
         engines[None] = connection  # a Connection binds sessions as an Engine would
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
+        # The page cache is on (as in production) and outlives the test; the last test's pages showed rows
+        # that were rolled back, so start from an empty cache.
+        page_cache().bump()
         try:
             yield base_app
         finally:

@@ -10,6 +10,8 @@ names the tests call; they are thin wrappers over the factories.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import factory
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.services import create_user
-from app.comments.services import QuoteInput, post_comment
+from app.comments.services import QuoteInput, post_comment, post_reply, withdraw_comment
 from app.drafts.parsing import parse_draft
 from app.drafts.services import store_version
 from app.models import Clause, Comment, CommentState, Policy, Role, User, Version
@@ -63,7 +65,11 @@ class UserFactory(factory.Factory):
 
 
 class CommentFactory(factory.Factory):
-    """A comment, posted by the comments service: `CommentFactory(session=session, user=..., clause=...)`."""
+    """A comment, posted by the comments service: `CommentFactory(session=session, user=..., clause=...)`.
+
+    `parent` makes a reply (`post_reply`); `state` other than published is reached the way production reaches
+    it where a service does (`withdraw_comment`), else set and recounted as the repair command does.
+    """
 
     class Meta:
         model = Comment
@@ -71,37 +77,73 @@ class CommentFactory(factory.Factory):
     body = factory.Sequence(lambda n: f"I think this clause should say more about consent ({n}).")
     display_as = "name"
     quote: QuoteInput | None = None
+    parent: Comment | None = None
     state = CommentState.PUBLISHED.value
+    moderation_reason: str | None = None
 
     @classmethod
     def _create(
         cls,
         model_class: type[Comment],
         session: Session,
-        user: User,
+        user: User | None,
         clause: Clause,
         body: str,
         display_as: str,
         quote: QuoteInput | None,
+        parent: Comment | None,
         state: str,
+        moderation_reason: str | None,
     ) -> Comment:
+        author = user if user is not None else UserFactory(session=session)
+        text = (
+            body or "These words are withdrawn straight away."
+        )  # a post needs words; withdrawing drops them
+        # Each post is a request of its own in production, with nothing loaded from an earlier one: in one
+        # long session, _assign_campaign reads a stale `campaign_group` of the matched comment and splits a
+        # campaign in two (reported to the comments branch).
+        session.expire_all()
         version = session.get_one(Version, clause.version_id)
-        comment = post_comment(session, user, clause, body, display_as, quote, now=_moment_open(version))
-        if comment.state != state:
+        with _taking_comments(session, version) as now:
+            if parent is not None:
+                comment = post_reply(session, author, parent, text, display_as, now=now)
+            else:
+                comment = post_comment(session, author, clause, text, display_as, quote, now=now)
+        if state == CommentState.WITHDRAWN.value:
+            withdraw_comment(session, author, comment)
+        elif comment.state != state:
             # No service takes a comment straight to any state; set it and recount as the repair command does.
             comment.state = state
+            comment.moderation_reason = moderation_reason
             session.flush()
             refresh_clause_counts(session, [clause.id])
+        if user is None:
+            comment.user_id = None  # as an account deleted with its comments kept
+            session.flush()
         return comment
 
 
-def _moment_open(version: Version) -> dt.datetime:
-    """Now, or a moment inside the version's comment period when that has closed or not yet opened."""
+@contextmanager
+def _taking_comments(session: Session, version: Version) -> Iterator[dt.datetime]:
+    """Yield a moment the version takes comments at: now, inside its past period, or in a period lent for it.
+
+    A version with no comment period takes no comments, so it is lent one for the post and put back after.
+    """
     now = dt.datetime.now(dt.UTC)
     opens, closes = version.comments_open_at, version.comments_close_at
-    if opens is not None and closes is not None and not (opens <= now < closes):
-        return opens + (closes - opens) / 2
-    return now
+    if opens is not None and closes is not None:
+        yield now if opens <= now < closes else opens + (closes - opens) / 2
+        return
+    version.comments_open_at, version.comments_close_at = (
+        now - dt.timedelta(days=1),
+        now + dt.timedelta(days=1),
+    )
+    session.flush()
+    try:
+        yield now
+    finally:
+        version.comments_open_at, version.comments_close_at = opens, closes
+        session.flush()
 
 
 def make_user(session: Session, role: str = Role.COMMENTER.value, verified: bool = True, **kw: str) -> User:
@@ -147,15 +189,34 @@ def login(client, user: User, password: str = PASSWORD):
 
 def make_comment(
     session: Session,
-    user: User,
+    user: User | None,
     version: Version,
     clause_key: str | None = None,
     body: str = "I think this clause should say more about consent.",
     state: str = CommentState.PUBLISHED.value,
-    **kw: Any,
+    *,
+    display_as: str = "name",
+    parent_id: int | None = None,
+    quote_exact: str | None = None,
+    quote_prefix: str = "",
+    quote_suffix: str = "",
+    quote_start: int | None = None,
+    moderation_reason: str | None = None,
+    quote_end: int | None = None,
 ) -> Comment:
     """Post a comment through the service: on `clause_key`, or the version's first clause."""
     query = select(Clause).where(Clause.version_id == version.id)
     query = query.where(Clause.key == clause_key) if clause_key else query.order_by(Clause.id)
     clause = session.scalars(query.limit(1)).one()
-    return CommentFactory(session=session, user=user, clause=clause, body=body, state=state, **kw)
+    start = None if quote_start is None else str(quote_start)
+    return CommentFactory(
+        session=session,
+        user=user,
+        clause=clause,
+        body=body,
+        state=state,
+        display_as=display_as,
+        parent=session.get_one(Comment, parent_id) if parent_id is not None else None,
+        quote=QuoteInput.from_form(quote_exact, quote_prefix, quote_suffix, start),
+        moderation_reason=moderation_reason,
+    )

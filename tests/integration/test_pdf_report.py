@@ -50,18 +50,19 @@ def commented(session):
         state="hidden",
         moderation_reason="Personal attack",
     )
-    group = CampaignGroup(version_id=revised.id, clause_id=parent.clause_id, fingerprint="x")
-    session.add(group)
-    session.flush()
-    for member in (named, shy, None):  # the same text from several people (one account since deleted)
+    # The same text from several people (one account since deleted): the comments service groups them.
+    members = [
         make_comment(
             session,
             member,
             revised,
             "guidelines-1",
             body="Campaign text: keep it short.",
-            campaign_group_id=group.id,
+            display_as="anonymous" if member is shy else "name",
         )
+        for member in (named, shy, None)
+    ]
+    group = session.get_one(CampaignGroup, members[0].campaign_group_id)
     session.add(
         Response(
             campaign_group_id=group.id, version_id=revised.id, outcome="accepted", text="We shortened it."
