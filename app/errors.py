@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -85,6 +85,16 @@ def _rollback() -> None:
         db.session.remove()
 
 
+def _page_without_database(message: str, code: int = 503) -> str:
+    """The "please try again" page, rendered without context processors.
+
+    Flask-Login's context processor loads the signed-in user for every `render_template`, which is a query;
+    when the database is what failed, that query raises inside the handler and the visitor gets no page.
+    """
+    template = current_app.jinja_env.get_template("errors/unavailable.html")
+    return template.render(message=message, code=code, request=request)
+
+
 def _page(code: int, message: str) -> ResponseReturnValue:
     if request_ctx.url_adapter is None:
         # The request named a host this site does not answer to: no link can be built, so no layout.
@@ -141,8 +151,7 @@ def init_app(app: Flask) -> None:
         if wants_problem_json():
             response = problem(503, str(MESSAGES[503]))
         else:
-            body = render_template("errors/unavailable.html", message=str(MESSAGES[503]))
-            response = app.make_response((body, 503))
+            response = app.make_response((_page_without_database(str(MESSAGES[503])), 503))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
@@ -156,4 +165,4 @@ def init_app(app: Flask) -> None:
         app.logger.error("Unhandled error on %s", request.path, exc_info=error.original_exception)
         if wants_problem_json():
             return problem(500, str(MESSAGES[500]))
-        return render_template("errors/unavailable.html", message=str(MESSAGES[500]), code=500), 500
+        return _page_without_database(str(MESSAGES[500]), code=500), 500

@@ -6,7 +6,6 @@ rolled back, so tests never see each other's rows. Services' commits become save
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,53 +17,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
 from app import create_app
+from app.caching import page_cache
 from app.extensions import db
+from tests.support.database import app_config as test_config
+from tests.support.database import database_url, reset_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAFTS = ROOT / "policy_drafts"
-
-
-def database_url(tmp_dir: Path) -> str:
-    """TEST_DATABASE_URL (PostgreSQL in CI), else a fresh SQLite file for this run."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        for prefix in ("postgres://", "postgresql://"):
-            if url.startswith(prefix):
-                url = "postgresql+psycopg://" + url.removeprefix(prefix)
-        return url
-    return f"sqlite:///{tmp_dir / 'test.db'}"
-
-
-def reset_schema(url: str) -> None:
-    """Drop everything in the test database, so `upgrade head` builds it from nothing."""
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        else:
-            existing = sa.MetaData()
-            existing.reflect(connection)
-            existing.drop_all(connection)
-    engine.dispose()
-
-
-def test_config(tmp_dir: Path, url: str) -> dict[str, object]:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": str(tmp_dir),
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "REDIS_URL": None,
-        # Tests flush without committing, which the page cache (bumped on commit) cannot see; tested on its own.
-        "PAGE_CACHE_SECONDS": 0,
-        "PDF_PRERENDER": False,  # tests render the PDFs they check, in the foreground
-        "SERVER_NAME": "korero.test",
-        "PREFERRED_URL_SCHEME": "http",
-    }
 
 
 @pytest.fixture(autouse=True)
@@ -148,6 +107,9 @@ def app(base_app: Flask) -> Iterator[Flask]:
         engines[None] = connection  # a Connection binds sessions as an Engine would
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
+        # The page cache is on (as in production) and outlives the test; the last test's pages showed rows
+        # that were rolled back, so start from an empty cache.
+        page_cache().bump()
         try:
             yield base_app
         finally:

@@ -16,7 +16,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
 
     id: Mapped[intpk]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(60))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None]

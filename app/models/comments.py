@@ -100,7 +100,9 @@ class Comment(Base):
     state: Mapped[str] = mapped_column(String(12), default=CommentState.PUBLISHED.value)
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     report_count: Mapped[int] = mapped_column(default=0, server_default="0")
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created_at]
@@ -126,7 +128,7 @@ class CommentReport(Base):
 
     id: Mapped[intpk]
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at]
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -154,7 +156,9 @@ class CommentPlacement(Base):
     quote_suffix: Mapped[str | None] = mapped_column(String(64))
     quote_start: Mapped[int | None]
     quote_end: Mapped[int | None]
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]
 
     comment: Mapped[Comment] = relationship()
@@ -177,9 +181,11 @@ class Response(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    changed_in_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
+    changed_in_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", ondelete="SET NULL"), index=True
+    )
     changed_clause_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

@@ -47,7 +47,7 @@ class Version(Base):
 
     id: Mapped[intpk]
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), index=True)
     slug: Mapped[str] = mapped_column(String(100))
     label: Mapped[str] = mapped_column(String(200))
     position: Mapped[int]

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import db
+from tests.support.database import app_config, sqlalchemy_url
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -95,13 +96,6 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 # --- the browser database --------------------------------------------------------------------------------------
 
 
-def _sqlalchemy_url(url: str) -> str:
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    return url
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -139,23 +133,19 @@ def _drop_postgres_database(server_url: str, url: str) -> None:
 
 
 def live_config(instance: Path, url: str) -> dict[str, Any]:
-    """The live server's settings: like tests/conftest.py's test_config, but CSRF on and TESTING off."""
-    return {
+    """The live server's settings: tests/conftest.py's (tests/support/database.py), with CSRF on and TESTING off."""
+    config: dict[str, Any] = {
+        **app_config(instance, url),
         "TESTING": False,
         "SECRET_KEY": SECRET_KEY,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": str(instance),
         "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "REDIS_URL": None,
-        "PREFERRED_URL_SCHEME": "http",
         # Tests seed rows from this process, which the server's in-process page cache cannot hear about.
         "PAGE_CACHE_SECONDS": 0,
-        "PDF_PRERENDER": False,
         # The comment forms refuse posts sooner than this after showing; a person takes longer, tests wait 1 s.
         "COMMENTS_MIN_FILL_SECONDS": 1,
     }
+    del config["SERVER_NAME"]  # the server answers on 127.0.0.1:<port>, not korero.test
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +159,7 @@ def browser_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     instance = tmp_path_factory.mktemp("browser-instance")
     server_url = os.environ.get("TEST_DATABASE_URL")
     if server_url:
-        server_url = _sqlalchemy_url(server_url)
+        server_url = sqlalchemy_url(server_url)
         url = _create_postgres_database(server_url)
     else:
         url = f"sqlite:///{instance / 'browser.db'}"

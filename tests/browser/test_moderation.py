@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Comment, User
 from app.moderation.services import report_comment
-from tests.browser.test_commenting import (
+from tests.factories import PASSWORD
+from tests.support.browser import (
     CLAUSE_KEY,
     PASSAGE,
     Seed,
@@ -24,7 +25,6 @@ from tests.browser.test_commenting import (
     seed_comment,
     unique,
 )
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -19,13 +18,10 @@ from app.models import User
 from tests.conftest import test_config as config_for_tests
 from tests.factories import PASSWORD, login
 from tests.factories import make_user as build_user
-from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
+from tests.hostile import load_payloads
 
 HOST = "korero.test"
-PAYLOAD_FILE = HOSTILE_PAYLOADS_FILE
-PAYLOADS = [
-    json.loads(line) for line in PAYLOAD_FILE.read_text(encoding="utf-8").splitlines() if line.strip()
-]
+PAYLOADS = load_payloads()
 PAYLOAD_IDS = [f"{p['category']}-{i}" for i, p in enumerate(PAYLOADS)]
 REDIRECTS = [p["payload"] for p in PAYLOADS if p["category"] == "redirect"] + [
     "https://evil.example/",

@@ -13,7 +13,7 @@ from app.models import Comment, CommentPlacement, Role
 from app.placements.carrying import carry_forward
 from app.placements.history import carried_comments, placement_history
 from tests.factories import login, make_comment, make_user
-from tests.integration.revisions_helpers import (
+from tests.support.revisions import (
     POLICY,
     clause,
     no_rate_limits,  # noqa: F401 - a fixture, used by name

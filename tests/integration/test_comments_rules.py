@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from html.parser import HTMLParser
@@ -20,9 +19,8 @@ from app.extensions import db, limiter
 from app.models import CampaignGroup, Clause, Comment, CommentState
 from tests.conftest import test_config as base_settings
 from tests.factories import login, make_user, make_version
-from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
+from tests.hostile import load_payloads
 
-PAYLOADS = HOSTILE_PAYLOADS_FILE
 SECTION = "/policies/test-policy/versions/first-draft/sections/purpose"
 FORM = "/policies/test-policy/versions/first-draft/clauses/purpose-1/comment"
 
@@ -34,7 +32,7 @@ LETTER = (
 
 
 def hostile_payloads() -> list[pytest.param]:
-    rows = [json.loads(line) for line in PAYLOADS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_payloads()
     return [pytest.param(row["payload"], id=f"{row['category']}-{n}") for n, row in enumerate(rows)]
 
 
@@ -377,7 +375,25 @@ def test_hostile_payloads_as_comment_bodies_are_refused_or_inert(client, session
         assert_inert(page.text)
 
 
-@pytest.mark.parametrize("payload", hostile_payloads())
+# Bugs the hostile corpus found in code another branch owns; strict, so the fix makes the test fail until the
+# entry is deleted here.
+KNOWN_PASSAGE_BUGS = {
+    "\u00b2": "QuoteInput.from_form: '²'.isdigit() is True but int('²') raises, a 500 (app/comments/services.py)",
+}
+
+
+def passage_payloads() -> list[pytest.param]:
+    return [
+        pytest.param(
+            *p.values, id=p.id, marks=pytest.mark.xfail(strict=True, reason=KNOWN_PASSAGE_BUGS[p.values[0]])
+        )
+        if p.values[0] in KNOWN_PASSAGE_BUGS
+        else p
+        for p in hostile_payloads()
+    ]
+
+
+@pytest.mark.parametrize("payload", passage_payloads())
 def test_hostile_payloads_as_passages_and_lookups_never_fail(client, session, version, payload):
     login(client, make_user(session))
     response = post_multipart(

@@ -11,7 +11,7 @@ from app.diffing.engine import compare
 from app.diffing.listing import stored_document
 from app.models import Version
 from tests.factories import login, make_user, make_version
-from tests.integration.revisions_helpers import no_rate_limits  # noqa: F401 - a fixture, used by name
+from tests.support.revisions import no_rate_limits  # noqa: F401 - a fixture, used by name
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 

@@ -13,7 +13,7 @@ from app.drafting import services
 from app.drafts.services import get_policy
 from app.models import AuditEvent, Role, Version
 from tests.factories import login, make_user, make_version
-from tests.integration.revisions_helpers import (
+from tests.support.revisions import (
     FORM,
     POLICY,
     assert_inert,

@@ -11,9 +11,10 @@ from tests.factories import login, make_comment, make_user, make_version
 
 @pytest.fixture
 def cached(app):
+    before = app.config["PAGE_CACHE_SECONDS"]
     app.config["PAGE_CACHE_SECONDS"] = 60
     yield app
-    app.config["PAGE_CACHE_SECONDS"] = 0
+    app.config["PAGE_CACHE_SECONDS"] = before
 
 
 def section_url(version):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
@@ -19,12 +18,11 @@ from app.pdf import services
 from app.pdf.jobs import get_renditions
 from app.pdf.render import RenderError
 from tests.factories import make_version
-from tests.hostile import PAYLOADS_FILE as HOSTILE_PAYLOADS_FILE
-from tests.integration.test_pdf_support import cache_files, draft, fresh_cache, pdf_text, read_pdf
+from tests.hostile import payloads as hostile_payloads
+from tests.support.pdf import cache_files, draft, fresh_cache, pdf_text, read_pdf
 
 BASE = "/policies/test-policy/versions"
 DPUP = "/policies/data-protection-and-use-policy"
-PAYLOADS = HOSTILE_PAYLOADS_FILE
 
 
 @pytest.fixture
@@ -251,10 +249,7 @@ def test_working_versions_have_no_pdf(session, client, cache):
 
 
 def test_hostile_path_segments_are_404_not_500(client, cache, draft_version):
-    payloads = [
-        json.loads(line)["payload"] for line in PAYLOADS.read_text(encoding="utf-8").splitlines() if line
-    ]
-    for payload in payloads:
+    for payload in hostile_payloads():
         segment = quote(payload.encode("utf-8", "surrogatepass"), safe="")
         for url in (
             f"{BASE}/{segment}/pdf",

@@ -8,7 +8,7 @@ import pytest
 
 from app.models import CampaignGroup, CommentPlacement, Response
 from tests.factories import login, make_comment, make_user, make_version
-from tests.integration.test_pdf_support import draft, fresh_cache, pdf_text
+from tests.support.pdf import draft, fresh_cache, pdf_text
 
 STAFF = "/policies/test-policy/versions/revised-draft/comments/report.pdf"
 PUBLIC = "/policies/test-policy/versions/revised-draft/comments/public-report.pdf"
@@ -50,18 +50,19 @@ def commented(session):
         state="hidden",
         moderation_reason="Personal attack",
     )
-    group = CampaignGroup(version_id=revised.id, clause_id=parent.clause_id, fingerprint="x")
-    session.add(group)
-    session.flush()
-    for member in (named, shy, None):  # the same text from several people (one account since deleted)
+    # The same text from several people (one account since deleted): the comments service groups them.
+    members = [
         make_comment(
             session,
             member,
             revised,
             "guidelines-1",
             body="Campaign text: keep it short.",
-            campaign_group_id=group.id,
+            display_as="anonymous" if member is shy else "name",
         )
+        for member in (named, shy, None)
+    ]
+    group = session.get_one(CampaignGroup, members[0].campaign_group_id)
     session.add(
         Response(
             campaign_group_id=group.id, version_id=revised.id, outcome="accepted", text="We shortened it."

@@ -14,7 +14,7 @@ import pytest
 from app.pdf.fetcher import ASSET_BASE, AssetFetcher, RefusedURL
 from app.pdf.render import RenderLimits, RenderPool, RenderTimeout, RenditionCache, render_pdf
 from tests.factories import make_comment, make_user, make_version
-from tests.integration.test_pdf_support import Canary, cache_files, fresh_cache, pdf_text, read_pdf
+from tests.support.pdf import Canary, cache_files, fresh_cache, pdf_text, read_pdf
 
 PASSWD_MARK = "root:x:0:0"
 

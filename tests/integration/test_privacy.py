@@ -116,13 +116,15 @@ def test_export_downloads_everything_but_secrets(client, session, person):
         person.reply.tracking_number,
     }
     second = by_number[person.second.tracking_number]
+    stored = person.second  # anchored by the comments service, as a real post is
     assert second["anchor"] == {
         "exact": "every agency",
-        "prefix": "applies to ",
-        "suffix": " that",
-        "start": 12,
-        "end": 24,
+        "prefix": stored.quote_prefix,
+        "suffix": stored.quote_suffix,
+        "start": stored.quote_start,
+        "end": stored.quote_end,
     }
+    assert stored.quote_prefix.endswith("applies to ")
     assert (second["clause_key"], second["shown_as"], second["state"]) == (
         "purpose-2",
         "anonymous",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.diffing.cache import clear_cache
 from app.models import AuditEvent, CampaignGroup, Comment, Response, Role
 from tests.factories import login, make_comment, make_user
-from tests.integration.revisions_helpers import (
+from tests.support.revisions import (
     FORM,
     POLICY,
     assert_inert,

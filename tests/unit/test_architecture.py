@@ -16,16 +16,7 @@ APP = ROOT / "app"
 # Views and commands not yet moved onto the boundary, as paths from the repository root. This list only
 # shrinks: convert a package, then delete its lines here (the test fails on a line that no longer offends, so
 # a converted file cannot quietly start committing again).
-NOT_YET_CONVERTED: set[str] = {
-    "app/auth/cli.py",
-    "app/auth/views.py",
-    "app/cli.py",
-    "app/drafting/views.py",
-    "app/moderation/admin.py",
-    "app/moderation/views.py",
-    "app/privacy/views.py",
-    "app/responses/views.py",
-}
+NOT_YET_CONVERTED: set[str] = set()
 
 
 def edge_modules() -> list[Path]:

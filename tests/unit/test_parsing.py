@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -224,30 +223,3 @@ def test_any_text_parses_or_raises_a_draft_error(text):
 def test_plain_text_drops_emphasis_but_keeps_every_word(parts):
     markdown = " ".join(f"*{w}*" if i % 2 else f"**{w}**" for i, w in enumerate(parts))
     assert plain_text(markdown) == " ".join(parts)
-
-
-PURE_MODULES = [
-    "app/drafts/parsing.py",
-    "app/drafts/rendering.py",
-    "app/diffing/engine.py",
-    "app/diffing/anchoring.py",
-    "app/diffing/viewmodel.py",
-]
-
-
-@pytest.mark.parametrize("module", PURE_MODULES)
-def test_pure_domain_imports_no_flask_or_database(module):
-    path = ROOT / module
-    assert path.exists(), module
-    tree = ast.parse(path.read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-    forbidden = {
-        name for name in imported if name.split(".")[0] in {"flask", "flask_sqlalchemy", "sqlalchemy"}
-    }
-    forbidden |= {name for name in imported if name.startswith(("app.extensions", "app.models"))}
-    assert not forbidden, f"{module} imports {sorted(forbidden)}"
