@@ -109,7 +109,7 @@ def app(base_app: Flask) -> Iterator[Flask]:
         db.session.configure(join_transaction_mode="create_savepoint")
         # The page cache is on (as in production) and outlives the test; the last test's pages showed rows
         # that were rolled back, so start from an empty cache.
-        page_cache().bump()
+        page_cache().bump([], hard=["site"])
         try:
             yield base_app
         finally:

@@ -24,9 +24,11 @@ pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 
 def comment_on(
-    session, user, version_slug: str, key: str, passage: str | None = None, body: str = "A comment."
+    session, user, version_slug: str, key: str, passage: str | None = None, body: str | None = None
 ) -> Comment:
     """A published comment on a clause of a version, about `passage` of it if given."""
+    # One person's comments differ in their words, as the duplicate rule requires.
+    body = body or f"A comment on {key}" + (f" about “{passage}”." if passage else ".")
     quote = {}
     if passage is not None:
         text = clause(session, version_slug, key).text

@@ -236,7 +236,6 @@ def test_a_failed_invalidation_bypasses_the_cache_until_it_recovers(cached, clie
 def test_redis_backs_the_cache_when_configured():
     import redis  # a runtime dependency: no skip
 
-
     client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
     client.flushdb()
     first = PageCache("redis://127.0.0.1:6379/15", ttl=60)
