@@ -47,11 +47,11 @@ SECRET = "load-harness-secret-not-for-production"  # noqa: S105 - a throwaway lo
 PASSWORD = "load harness password 2019"  # noqa: S105
 COMMENTER = "poster@load.korero.test"
 MODERATOR = "moderator@load.korero.test"
-WORDS = (
+WORDS = (  # noqa: SIM905 - one line of words reads better than a column of 33
     "data people agencies trust consent share collect purpose value whanau iwi community records privacy "
     "retention access safe fair open clear reasons choice government health education benefit tikanga "
     "manaakitanga transparency oversight algorithm identity protection"
-).split()  # noqa: SIM905 - one line of words reads better than a column of 33
+).split()
 CAMPAIGN_LETTER = (
     "I oppose sharing my data without my consent. Agencies must ask first, explain the purpose, and let "
     "people see and correct what is held about them. Please strengthen the principles before this is final."
@@ -113,9 +113,24 @@ def make_people(url: str, instance: Path) -> None:
     """The harness's commenter and moderator, through the app's own command (real password hashes)."""
     korero = str(Path(sys.executable).with_name("korero"))
     env = {**app_environment(url, instance), "KORERO_USER_PASSWORD": PASSWORD}
-    for email, name, role in ((COMMENTER, "Load Poster", "commenter"), (MODERATOR, "Load Moderator", "moderator")):
+    for email, name, role in (
+        (COMMENTER, "Load Poster", "commenter"),
+        (MODERATOR, "Load Moderator", "moderator"),
+    ):
         subprocess.run(  # noqa: S603
-            [korero, "users", "create", "--email", email, "--name", name, "--role", role, "--password", PASSWORD],
+            [
+                korero,
+                "users",
+                "create",
+                "--email",
+                email,
+                "--name",
+                name,
+                "--role",
+                role,
+                "--password",
+                PASSWORD,
+            ],
             env=env,
             check=True,
             cwd=ROOT,
@@ -155,7 +170,10 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         hot_clause_id, hot_clause_key = connection.execute(
             "SELECT id, key FROM clauses WHERE section_id = %s ORDER BY position LIMIT 1", (section_id,)
         ).fetchone()
-        clause_ids = [row[0] for row in connection.execute("SELECT id FROM clauses WHERE version_id = %s", (version_id,))]
+        clause_ids = [
+            row[0]
+            for row in connection.execute("SELECT id FROM clauses WHERE version_id = %s", (version_id,))
+        ]
         first_user = int(connection.execute("SELECT coalesce(max(id), 0) + 1 FROM users").fetchone()[0])
         first_comment = int(connection.execute("SELECT coalesce(max(id), 0) + 1 FROM comments").fetchone()[0])
 
@@ -216,7 +234,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                     state = "withdrawn"
                 parent_id = group = None
                 targets = recent_top.setdefault(clause_id, [])
-                is_campaign = on_hot and campaign_left > 0 and rng.random() < campaign_left / max(hot_left + 1, 1)
+                is_campaign = (
+                    on_hot and campaign_left > 0 and rng.random() < campaign_left / max(hot_left + 1, 1)
+                )
                 if is_campaign:
                     campaign_left -= 1
                     body, digest, group = CAMPAIGN_LETTER, campaign_hash, group_id
@@ -266,7 +286,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     with psycopg.connect(url, autocommit=True) as connection:
         click.echo("ANALYZE")
         connection.execute("VACUUM ANALYZE")
-        hot_count = connection.execute("SELECT comment_count FROM clauses WHERE id = %s", (hot_clause_id,)).fetchone()[0]
+        hot_count = connection.execute(
+            "SELECT comment_count FROM clauses WHERE id = %s", (hot_clause_id,)
+        ).fetchone()[0]
         total = connection.execute("SELECT count(*) FROM comments").fetchone()[0]
         size = connection.execute("SELECT pg_total_relation_size('comments')").fetchone()[0]
     base = f"/policies/{policy_slug}/versions/{version_slug}"
@@ -317,11 +339,16 @@ def check(url: str) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", "postgresql://127.0.0.1:5432/korero_load"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LOAD_DATABASE_URL", "postgresql://127.0.0.1:5432/korero_load"),
+    )
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--campaign", type=int, default=30_000, help="letters in the campaign group")
-    parser.add_argument("--hot-share", type=float, default=0.23, help="share of comments on the busiest clause")
+    parser.add_argument(
+        "--hot-share", type=float, default=0.23, help="share of comments on the busiest clause"
+    )
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--check", action="store_true", help="recount the kept counts afterwards")
     args = parser.parse_args()
