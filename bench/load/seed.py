@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -206,6 +207,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         # --- comments
         others = [cid for cid in clause_ids if cid != hot_clause_id]
         weights = [1 / (rank + 1) ** 0.8 for rank in range(len(others))]  # a long tail over the other clauses
+        cumulative = list(
+            itertools.accumulate(weights)
+        )  # once, not per row: choices() would redo it each call
         rng.shuffle(others)
         hot_total = round(args.comments * args.hot_share)
         campaign_left = min(args.campaign, hot_total)
@@ -221,7 +225,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                 comment_id = first_comment + n
                 remaining = args.comments - n
                 on_hot = rng.random() < hot_left / remaining
-                clause_id = hot_clause_id if on_hot else rng.choices(others, weights)[0]
+                clause_id = hot_clause_id if on_hot else rng.choices(others, cum_weights=cumulative)[0]
                 hot_left -= on_hot
                 created = now - span + span * (n / args.comments)  # ids and times rise together
                 state = "published"
