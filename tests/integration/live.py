@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -108,8 +109,7 @@ def _build(base: str, name: str) -> None:
         "        create_user(db.session, f'person{n}@live.test', f'Person {n}', sys.argv[3], verified=True)\n"
         "    db.session.commit()\n"
     )
-    instance = ROOT / "instance" / f"live-{name}"
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     subprocess.run(  # noqa: S603 - our own interpreter and script
         [
             sys.executable,
