@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -42,9 +41,24 @@ def redis_reachable(url: str = "redis://127.0.0.1:6379/0") -> bool:
         return False
 
 
-@pytest.fixture
-def broken_app(tmp_path: Path):
+@pytest.fixture(autouse=True)
+def keep_page_caches():
+    """Forget the page caches of the apps built here.
+
+    app.caching bumps only the newest 8 apps' caches after a commit; apps built here would push the session's
+    test app out of that list, and the page-cache tests that run after these would see stale pages.
+    """
+    from app import caching
+
+    saved = list(caching._caches)
+    yield
+    caching._caches[:] = saved
+
+
+@pytest.fixture(scope="module")
+def broken_app(tmp_path_factory: pytest.TempPathFactory):
     """An app whose database and Redis are both at closed ports."""
+    tmp_path = tmp_path_factory.mktemp("broken")
     settings = base_settings(tmp_path, f"postgresql+psycopg://korero@127.0.0.1:{closed_port()}/korero")
     settings["REDIS_URL"] = f"redis://127.0.0.1:{closed_port()}/0"
     return create_app(settings)
