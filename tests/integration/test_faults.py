@@ -52,12 +52,14 @@ def test_kill_9_of_a_worker_loses_no_acknowledged_comment_and_makes_none_twice(s
     acknowledged: set[str] = set()
     retried: set[str] = set()
     lock = threading.Lock()
-    stop = time.monotonic() + 5
+    # Signed in first: a sign-in cut by the kill is not what this test is about.
+    clients = [sign_in(server, f"person{n}@live.test") for n in range(4)]
+    stop = [time.monotonic() + 30]  # moved to 3 s after the kill
 
     def poster(n: int) -> None:
-        client = sign_in(server, f"person{n}@live.test")
-        for index in range(200):  # bounded; stops at `stop` first
-            if time.monotonic() > stop:
+        client = clients[n]
+        for index in range(300):  # bounded; stops at `stop` first
+            if time.monotonic() > stop[0]:
                 return
             tag = f"{marker}-{n}-{index}"
             for _attempt in range(3):  # a browser resends the same form after a cut connection or a 5xx
@@ -78,9 +80,12 @@ def test_kill_9_of_a_worker_loses_no_acknowledged_comment_and_makes_none_twice(s
     threads = [threading.Thread(target=poster, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(1.5)
+    deadline = time.monotonic() + 20
+    while len(acknowledged) < 4 and time.monotonic() < deadline:  # comments are streaming in
+        time.sleep(0.05)
     victim = server.worker_pids()[0]
     os.kill(victim, signal.SIGKILL)
+    stop[0] = time.monotonic() + 3
     for thread in threads:
         thread.join(timeout=60)
     assert victim not in server.worker_pids()  # the master replaced it
