@@ -147,6 +147,11 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("admin.policy_moderation", "POST", "/admin/policies/{policy}/moderation", ADMINS_POST),
     ("admin.users", "GET", "/admin/users", ADMINS),
     ("admin.user_role", "POST", "/admin/users/{author_id}/role", ADMINS_POST),
+    # operations: probes for the load balancer, and metrics (the test client connects from loopback, which
+    # may read them; from elsewhere they need METRICS_TOKEN — see test_observability.py)
+    ("observability.healthz", "GET", "/healthz", PUBLIC),
+    ("observability.readyz", "GET", "/readyz", PUBLIC),
+    ("observability.metrics", "GET", "/metrics", PUBLIC),
 ]
 
 

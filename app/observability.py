@@ -1,0 +1,300 @@
+"""Watching the site run: health checks, JSON logs with a request id, and Prometheus metrics.
+
+- `/healthz` answers 200 while the process can serve a request; it touches neither the database nor Redis, so
+  a load balancer never restarts a healthy process because PostgreSQL is briefly away.
+- `/readyz` answers 200 only when the database answers `SELECT 1` and Redis (when `REDIS_URL` is set) answers
+  PING; otherwise 503 with JSON naming what failed, so the balancer stops sending traffic to this instance.
+- Every request gets an id: the caller's `X-Request-ID` when it is a safe token (a proxy's or a load balancer's,
+  so one id follows a request through every log), else a new one. It is echoed in the response header and put
+  on every log record, which is written as one JSON object a line.
+- `/metrics` is the Prometheus text format: request latency by endpoint, the RQ queue depths and the page cache
+  hits and misses (`record_cache_hit()` / `record_cache_miss()`). Under gunicorn with several workers, each
+  worker writes its figures to files in `PROMETHEUS_MULTIPROC_DIR` and the scrape adds them up (prometheus_client's
+  multiprocess mode; gunicorn.conf.py sets it up and removes a dead worker's live gauges).
+  It is not public: only a direct connection from loopback (not one relayed by a proxy) or a request with
+  `Authorization: Bearer <METRICS_TOKEN>` may read it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import text
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Letters, digits and a few separators, as load balancers and proxies generate them (UUIDs, AWS trace ids);
+# anything else (spaces, quotes, newlines that would forge log lines, very long values) is replaced.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=-]{7,127}")
+_EXTENSION = "korero_observability"
+# Paths that are never timed: the scrape itself and the probes would drown the figures that matter.
+_UNTIMED = frozenset({"observability.metrics", "observability.healthz", "observability.readyz"})
+
+# Created once per process (metrics register themselves in the default registry, and tests build many apps).
+REQUEST_LATENCY = Histogram(
+    "korero_request_duration_seconds",
+    "Time from the start of a request to its response, by endpoint.",
+    ("method", "endpoint", "status"),
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+PAGE_CACHE_HITS = Counter("korero_page_cache_hits", "Pages served from the page cache.")
+PAGE_CACHE_MISSES = Counter("korero_page_cache_misses", "Cacheable pages that had to be rendered.")
+
+
+def record_cache_hit() -> None:
+    """Count one page served from the page cache."""
+    PAGE_CACHE_HITS.inc()
+
+
+def record_cache_miss() -> None:
+    """Count one cacheable page that had to be rendered."""
+    PAGE_CACHE_MISSES.inc()
+
+
+# --- request ids and JSON logs -------------------------------------------------------------------------
+
+
+def request_id() -> str | None:
+    """The id of the current request, or None outside one."""
+    if not has_request_context():
+        return None
+    value = g.get("request_id")
+    return str(value) if value is not None else None
+
+
+def _incoming_request_id() -> str:
+    offered = request.headers.get(REQUEST_ID_HEADER, "")
+    if _SAFE_REQUEST_ID.fullmatch(offered):
+        return offered
+    return uuid.uuid4().hex
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the current request's id (or null) on every record, for the JSON formatter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id()
+        return True
+
+
+class _JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The one JSON handler; its class tells a second `create_app` in the same process it is already there."""
+
+
+def json_formatter() -> logging.Formatter:
+    """The JSON formatter for the app's log lines (also used by gunicorn.conf.py for gunicorn's own)."""
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        json_ensure_ascii=False,
+    )
+
+
+def _install_json_logging(app: Flask) -> None:
+    from flask.logging import default_handler
+
+    logger = app.logger
+    logger.removeHandler(default_handler)
+    if not any(isinstance(handler, _JsonHandler) for handler in logger.handlers):
+        handler = _JsonHandler(sys.stderr)
+        handler.setFormatter(json_formatter())
+        handler.addFilter(RequestIdFilter())
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.DEBUG if app.debug else logging.INFO)
+
+
+# --- metrics -------------------------------------------------------------------------------------------
+
+
+class QueueDepthCollector(Collector):
+    """`korero_queue_depth{queue=...}`: each RQ queue's length, read from Redis at scrape time."""
+
+    def __init__(self, redis_url: str | None) -> None:
+        self.redis_url = redis_url
+        self._connection: Any = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("korero_queue_depth", "Jobs waiting in each RQ queue.", labels=["queue"])
+        if self.redis_url:
+            try:
+                for name, depth in self._depths():
+                    family.add_metric([name], depth)
+            except Exception as error:  # Redis away: the scrape still answers, without the figure
+                logging.getLogger(__name__).warning("queue depth unavailable: %s", error)
+        yield family
+
+    def _depths(self) -> Iterable[tuple[str, int]]:
+        from rq import Queue
+
+        if self._connection is None:
+            from redis import Redis
+
+            self._connection = Redis.from_url(
+                self.redis_url or "", socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+        return [(queue.name, queue.count) for queue in Queue.all(connection=self._connection)]
+
+
+def multiprocess_dir() -> str | None:
+    """The folder prometheus_client's multiprocess mode writes to, when it is on."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def _metrics_registry(queue_depth: QueueDepthCollector) -> CollectorRegistry:
+    if multiprocess_dir():
+        # Each worker wrote its own files; add them up into a fresh registry for this scrape.
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
+    else:
+        registry = CollectorRegistry()
+        registry.register(_DefaultRegistryView())
+    registry.register(queue_depth)
+    return registry
+
+
+class _DefaultRegistryView(Collector):
+    """The process's default registry (the metrics above) as one collector of a per-scrape registry."""
+
+    def collect(self) -> Iterator[Any]:
+        yield from REGISTRY.collect()
+
+
+def _is_direct_loopback() -> bool:
+    # A proxy on the same machine also connects from loopback: a request it relayed carries forwarding
+    # headers, and is treated as coming from outside.
+    if any(header in request.headers for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP")):
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _has_metrics_token() -> bool:
+    token = current_app.config.get("METRICS_TOKEN") or os.environ.get("METRICS_TOKEN")
+    offered = request.headers.get("Authorization", "")
+    if not token or not offered.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(offered.removeprefix("Bearer ").strip().encode(), str(token).encode())
+
+
+# --- health --------------------------------------------------------------------------------------------
+
+
+def _check_database() -> None:
+    from app.extensions import db
+
+    # Through the request's session (so it goes where every query goes), ended at once: a probe holds nothing.
+    try:
+        db.session.execute(text("SELECT 1"))
+    finally:
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be what failed
+            db.session.remove()
+
+
+def _check_redis(state: dict[str, Any]) -> None:
+    if state.get("redis") is None:
+        from redis import Redis
+
+        state["redis"] = Redis.from_url(
+            current_app.config["REDIS_URL"], socket_timeout=1.0, socket_connect_timeout=1.0
+        )
+    state["redis"].ping()
+
+
+def init_app(app: Flask) -> None:
+    """Add /healthz, /readyz and /metrics, request ids, JSON logs and request timing to the app."""
+    from flask import Blueprint
+
+    _install_json_logging(app)
+    state: dict[str, Any] = {"queue_depth": QueueDepthCollector(app.config.get("REDIS_URL"))}
+    app.extensions[_EXTENSION] = state
+    bp = Blueprint("observability", __name__)
+
+    @bp.get("/healthz")
+    def healthz() -> Response:
+        response = jsonify(status="ok")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @bp.get("/readyz")
+    def readyz() -> Response:
+        checks: dict[str, str] = {}
+        try:
+            _check_database()
+            checks["database"] = "ok"
+        except Exception as error:  # any failure means "not ready"; the class name says which kind
+            app.logger.warning("readiness: database failed: %s", error)
+            checks["database"] = f"failed: {type(error).__name__}"
+        if app.config.get("REDIS_URL"):
+            try:
+                _check_redis(state)
+                checks["redis"] = "ok"
+            except Exception as error:
+                app.logger.warning("readiness: redis failed: %s", error)
+                checks["redis"] = f"failed: {type(error).__name__}"
+        failed = sorted(name for name, result in checks.items() if result != "ok")
+        response = jsonify(status="unavailable" if failed else "ok", checks=checks, failed=failed)
+        response.status_code = 503 if failed else 200
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @bp.get("/metrics")
+    def metrics() -> Response:
+        if not (_is_direct_loopback() or _has_metrics_token()):
+            response = Response("metrics need a bearer token\n", status=401, mimetype="text/plain")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+        body = generate_latest(_metrics_registry(state["queue_depth"]))
+        response = Response(body, status=200)
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def start_request() -> None:
+        g.request_id = _incoming_request_id()
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def finish_request(response: Response) -> Response:
+        rid = g.get("request_id")
+        if rid:
+            response.headers[REQUEST_ID_HEADER] = rid
+        started = g.get("request_started")
+        endpoint = request.url_rule.endpoint if request.url_rule is not None else "<unmatched>"
+        if started is not None and endpoint not in _UNTIMED:
+            REQUEST_LATENCY.labels(request.method, endpoint, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+        return response
+
+    # Runs first, so the id exists even when an earlier hook (another extension's) refuses the request.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, hooks.pop(hooks.index(start_request)))
