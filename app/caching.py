@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, has_app_context, request, session
 from flask_babel import get_locale
 from flask_caching.backends import RedisCache, SimpleCache
 from flask_caching.backends.base import BaseCache
@@ -361,12 +361,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_SECONDS", 30.0)
     cache = PageCache(app.config.get("REDIS_URL"), float(app.config["PAGE_CACHE_SECONDS"]))
     app.extensions["korero_page_cache"] = cache
-    _caches.append(cache)
-    del _caches[:-8]  # tests build many apps; keep the newest few
 
 
-# Session events are global to SQLAlchemy, so they are registered once, here, and reach every live cache.
-_caches: list[PageCache] = []
+# Session events are global to SQLAlchemy, so they are registered once, here; each bumps its own app's cache.
 
 
 def _pending(db_session: Session) -> tuple[set[str], set[str]]:
@@ -406,8 +403,9 @@ def _bump_after_commit(db_session: Session) -> None:
     soft, hard = db_session.info.pop(_PENDING, (set(), set()))
     if db_session.info.pop("korero_cache_bulk", False) and not (soft or hard):
         hard = {SITE}  # a bulk change we cannot place: drop every page
-    if soft or hard:
-        for cache in list(_caches):
+    if (soft or hard) and has_app_context():
+        cache = current_app.extensions.get("korero_page_cache")
+        if cache is not None:  # the cache of the app this session serves: one per process in production
             cache.bump(soft, hard)
 
 

@@ -41,20 +41,6 @@ def redis_reachable(url: str = "redis://127.0.0.1:6379/0") -> bool:
         return False
 
 
-@pytest.fixture(autouse=True)
-def keep_page_caches():
-    """Forget the page caches of the apps built here.
-
-    app.caching bumps only the newest 8 apps' caches after a commit; apps built here would push the session's
-    test app out of that list, and the page-cache tests that run after these would see stale pages.
-    """
-    from app import caching
-
-    saved = list(caching._caches)
-    yield
-    caching._caches[:] = saved
-
-
 @pytest.fixture(scope="module")
 def broken_app(tmp_path_factory: pytest.TempPathFactory):
     """An app whose database and Redis are both at closed ports."""
