@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import abort, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.routing import IntegerConverter
 
 from app.boundary import current_session
@@ -26,6 +26,7 @@ from app.i18n import safe_next
 from app.models import Clause, Comment, Policy, Role, Section, User, Version, Viewer
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+T = TypeVar("T")
 
 # The largest id any table holds: PostgreSQL's `integer`. Larger numbers in a URL can name nothing.
 MAX_ID = 2**31 - 1
@@ -108,11 +109,15 @@ def parse_id(raw: str) -> int:
 # --- policies, versions, sections, clauses ---------------------------------------------------------------
 
 
-def get_policy_or_404(policy_slug: str) -> Policy:
-    policy = current_session().scalar(select(Policy).where(Policy.slug == policy_slug))
-    if policy is None:
+def _one_or_404(statement: Select[T]) -> T:
+    found = current_session().scalar(statement)
+    if found is None:
         abort(404)
-    return policy
+    return found
+
+
+def get_policy_or_404(policy_slug: str) -> Policy:
+    return _one_or_404(select(Policy).where(Policy.slug == policy_slug))
 
 
 def get_version_or_404(policy_slug: str, version_slug: str, include_working: bool = False) -> Version:
@@ -127,21 +132,11 @@ def get_version_or_404(policy_slug: str, version_slug: str, include_working: boo
 
 
 def get_section_or_404(version: Version, section_key: str) -> Section:
-    section = current_session().scalar(
-        select(Section).where(Section.version_id == version.id, Section.key == section_key)
-    )
-    if section is None:
-        abort(404)
-    return section
+    return _one_or_404(select(Section).where(Section.version_id == version.id, Section.key == section_key))
 
 
 def get_clause_or_404(version: Version, clause_key: str) -> Clause:
-    clause = current_session().scalar(
-        select(Clause).where(Clause.version_id == version.id, Clause.key == clause_key)
-    )
-    if clause is None:
-        abort(404)
-    return clause
+    return _one_or_404(select(Clause).where(Clause.version_id == version.id, Clause.key == clause_key))
 
 
 def get_public_clause_or_404(policy_slug: str, version_slug: str, clause_key: str) -> tuple[Version, Clause]:

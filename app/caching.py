@@ -347,10 +347,10 @@ def _cached_response(cache: PageCache, value: Any, how: str) -> Response:
 
 
 def _record(outcome: str) -> None:
-    """Count a hit or a miss for the metrics endpoint, when observability is installed."""
-    recorder = current_app.extensions.get("korero_cache_metrics")
-    if recorder is not None:
-        recorder(outcome)
+    """Count a hit or a miss for the metrics endpoint."""
+    from app.observability import record_cache_hit, record_cache_miss
+
+    (record_cache_hit if outcome == "hit" else record_cache_miss)()
 
 
 # --- finding what changed -----------------------------------------------------------------------------
