@@ -44,8 +44,10 @@ class QuoteInput:
         if not exact:
             return None
         hint: int | None = None
-        if start and start.strip().isdigit() and len(start.strip()) < 9:
-            hint = int(start.strip())
+        raw_start = (start or "").strip()
+        # str.isdigit() also accepts superscripts ("²"), which int() refuses: only ASCII digits are a hint.
+        if raw_start.isascii() and raw_start.isdigit() and len(raw_start) < 9:
+            hint = int(raw_start)
         # Browsers send every form value's line breaks as CRLF (hidden fields too), so undo that here as well.
         return cls(
             exact=exact,

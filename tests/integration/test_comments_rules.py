@@ -377,23 +377,9 @@ def test_hostile_payloads_as_comment_bodies_are_refused_or_inert(client, session
 
 # Bugs the hostile corpus found in code another branch owns; strict, so the fix makes the test fail until the
 # entry is deleted here.
-KNOWN_PASSAGE_BUGS = {
-    "\u00b2": "QuoteInput.from_form: '²'.isdigit() is True but int('²') raises, a 500 (app/comments/services.py)",
-}
 
 
-def passage_payloads() -> list[pytest.param]:
-    return [
-        pytest.param(
-            *p.values, id=p.id, marks=pytest.mark.xfail(strict=True, reason=KNOWN_PASSAGE_BUGS[p.values[0]])
-        )
-        if p.values[0] in KNOWN_PASSAGE_BUGS
-        else p
-        for p in hostile_payloads()
-    ]
-
-
-@pytest.mark.parametrize("payload", passage_payloads())
+@pytest.mark.parametrize("payload", hostile_payloads())
 def test_hostile_payloads_as_passages_and_lookups_never_fail(client, session, version, payload):
     login(client, make_user(session))
     response = post_multipart(
