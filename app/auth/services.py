@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from app.auth import tokens
 from app.exceptions import InputError, NotFoundError, PermissionDeniedError
@@ -125,8 +126,24 @@ def verify_password(user: User | None, password: str) -> bool:
     return True
 
 
-def validate_password(password: str, field: str = "password") -> None:
-    """Refuse passwords too short, too long or holding characters that cannot be stored."""
+# Words a guesser tries first on this site: its name and purpose (ASVS 5.0 6.1.2). The person's own address and
+# name are added per call.
+CONTEXT_WORDS = ("korero", "kōrero", "consultation", "submission", "policy", "aotearoa", "government")
+
+
+def _guessable(password: str, context: tuple[str, ...]) -> bool:
+    """Whether a password is among the most common ones, or made of this site's words and the person's own.
+
+    zxcvbn ranks a password against 30,000 common passwords, English words and names, keyboard patterns, dates
+    and the `context` words; a score below 3 means fewer than about 10⁸ guesses would find it. It takes at most
+    72 characters, so a longer password is judged by its first 72, which is already plenty.
+    """
+    words = [w for w in (*CONTEXT_WORDS, *context) if w]
+    return bool(zxcvbn(password[:72], user_inputs=words)["score"] < 3)
+
+
+def validate_password(password: str, field: str = "password", context: tuple[str, ...] = ()) -> None:
+    """Refuse passwords too short, too long, easy to guess, or holding characters that cannot be stored."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_("Use a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field)
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -135,6 +152,19 @@ def validate_password(password: str, field: str = "password") -> None:
         raise AccountError(
             _("Your password holds a character we cannot store. Please choose another."), field
         )
+    if _guessable(password, context):
+        raise AccountError(
+            _(
+                "That password is one of the first a guesser would try. Try a few unrelated words "
+                "together, or let your browser's password manager make one."
+            ),
+            field,
+        )
+
+
+def _context(email: str, display_name: str) -> tuple[str, ...]:
+    """The person's own words a guesser would try: the parts of their address and their name."""
+    return (*re.split(r"[@.+_-]+", email), *display_name.split())
 
 
 # --- names and addresses -------------------------------------------------------------------------------------
@@ -206,7 +236,7 @@ def create_user(
     email = clean_email(email)
     display_name = clean_display_name(display_name)
     role = clean_role(role)
-    validate_password(password)
+    validate_password(password, context=_context(email, display_name))
     if get_user_by_email(session, email) is not None:
         raise AccountError(_("An account with that email address already exists."), "email")
     user = User(
@@ -237,7 +267,7 @@ def register(session: Session, email: str, display_name: str, password: str) -> 
     """
     email = clean_email(email)
     display_name = clean_display_name(display_name)
-    validate_password(password)
+    validate_password(password, context=_context(email, display_name))
     existing = get_user_by_email(session, email)
     if existing is not None:
         hash_password(password)  # the same work as a new account, so timing does not tell either
@@ -351,7 +381,7 @@ def user_for_reset(session: Session, secret_key: str, token: str) -> User:
 def reset_password(session: Session, secret_key: str, token: str, new_password: str) -> User:
     """Set a new password through a reset link, once; end every session, lift a lock, confirm the address."""
     user = user_for_reset(session, secret_key, token)
-    validate_password(new_password)
+    validate_password(new_password, context=_context(user.email, user.display_name))
     user.password_hash = hash_password(new_password)
     user.failed_logins = 0
     user.locked_until = None
@@ -369,7 +399,7 @@ def change_password(session: Session, user: User, current_password: str, new_pas
     """Change a password, given the current one; end every other session (the caller signs this one in again)."""
     if not verify_password(user, current_password):
         raise AccountError(_("Your current password is not right."), "current_password")
-    validate_password(new_password, "new_password")
+    validate_password(new_password, "new_password", _context(user.email, user.display_name))
     user.password_hash = hash_password(new_password)
     end_all_sessions(session, user)
     audit(session, user, "user.change_password", "user", user.id)

@@ -149,6 +149,14 @@ def test_register_with_a_taken_address_answers_the_same_and_warns_the_owner(clie
             "80 characters or fewer",
         ),
         ({"email": "a@example.org", "display_name": "A", "password": "p" * 257}, "at most 256"),
+        # among the most common passwords, or made of the site's words or the person's own (ASVS 5.0 6.2.4)
+        ({"email": "a@example.org", "display_name": "A", "password": "password1234"}, "first a guesser"),
+        ({"email": "a@example.org", "display_name": "A", "password": "1234567890"}, "first a guesser"),
+        ({"email": "a@example.org", "display_name": "A", "password": "koreropolicy"}, "first a guesser"),
+        (
+            {"email": "wiremu.tane@example.org", "display_name": "Wiremu", "password": "wiremutane1"},
+            "first a guesser",
+        ),
     ],
 )
 def test_register_refuses_bad_input_with_a_clear_message(client, session, outbox, data, message):
@@ -159,6 +167,21 @@ def test_register_refuses_bad_input_with_a_clear_message(client, session, outbox
     assert 'aria-invalid="true"' in response.text
     assert user_count(session) == 0
     assert outbox.messages() == []
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "tussock river lamp",  # words with spaces
+        "Ōtautahi-kererū-2026",  # macrons and any mix of characters, no composition rules (6.2.5)
+        "a" * 3 + "q7#Lm" + "z" * 56,  # 64 characters and more are taken whole (6.2.9)
+    ],
+)
+def test_register_takes_a_password_of_any_composition(client, session, outbox, password):
+    data = {"email": "any@example.org", "display_name": "Any", "password": password}
+    response = client.post("/register", data=data)
+    assert response.status_code == 302, response.text
+    assert user_count(session) == 1
 
 
 def test_signed_in_people_are_sent_from_register_to_their_account(client, session):

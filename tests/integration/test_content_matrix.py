@@ -94,7 +94,9 @@ GET_ROUTES = [(endpoint, path) for endpoint, method, path, _ in MATRIX if method
 
 def urls(values: dict) -> list[tuple[str, str]]:
     """Every GET route of the access matrix, then the pages of the secret comments themselves."""
-    return [(e, p.format(**values)) for e, p in GET_ROUTES] + [("(secret's page)", u) for u in values["extra"]]
+    return [(e, p.format(**values)) for e, p in GET_ROUTES] + [
+        ("(secret's page)", u) for u in values["extra"]
+    ]
 
 
 @pytest.mark.parametrize("person", PERSONS)
@@ -111,9 +113,13 @@ def test_no_page_shows_a_person_what_is_not_theirs_to_see(app, secrets, person):
         if response.status_code == 200:
             fetched += 1
             text = body_text(response)
-            leaks += [f"{url} ({endpoint}) shows {secret!r}" for secret in forbidden_for(person) if secret in text]
+            leaks += [
+                f"{url} ({endpoint}) shows {secret!r}" for secret in forbidden_for(person) if secret in text
+            ]
             if person not in STAFF:
-                leaks += [f"{url} ({endpoint}) shows another person's email" for email in others if email in text]
+                leaks += [
+                    f"{url} ({endpoint}) shows another person's email" for email in others if email in text
+                ]
         response.close()
     assert fetched >= 10, f"only {fetched} pages answered 200 for {person}: the crawl proves nothing"
     assert not leaks, "\n".join(leaks)
