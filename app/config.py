@@ -82,6 +82,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 3 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+        # In production the cookies carry the __Host- prefix: the browser then sends them only over HTTPS, to
+        # this host alone (no Domain, Path=/), so a sibling subdomain can neither read nor plant them.
+        "SESSION_COOKIE_NAME": "__Host-session" if env == "production" else "session",
+        "REMEMBER_COOKIE_NAME": "__Host-remember" if env == "production" else "remember_token",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.exceptions import ConflictError, DomainError
 from app.extensions import db
+from app.observability import security_event
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -107,6 +108,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> ResponseReturnValue:
+        if error.security_event:
+            security_event(error.security_event, reason=type(error).__name__)
         if error.keeps_changes:
             db.session.commit()  # e.g. a failed sign-in is counted even though the sign-in is refused
         else:
@@ -140,6 +143,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         _rollback()
+        security_event("csrf.refused", reason=str(error.description))
         message = _(
             "Your form expired or was not sent from this site. Go back, reload the page and try again."
         )

@@ -20,6 +20,8 @@ class DomainError(Exception):
     keeps_changes: ClassVar[bool] = False
     #: The page that shows this error when the view gave no form to show it on (`app.errors.redisplay`).
     template: ClassVar[str] = "errors/refused.html"
+    #: The security log's name for this refusal (a failed sign-in, a dead link), or None when it is no event.
+    security_event: ClassVar[str | None] = None
 
     def __init__(self, message: str, field: str | None = None, status: int | None = None) -> None:
         super().__init__(message)

@@ -13,6 +13,11 @@
   multiprocess mode; gunicorn.conf.py sets it up and removes a dead worker's live gauges).
   It is not public: only a direct connection from loopback (not one relayed by a proxy) or a request with
   `Authorization: Bearer <METRICS_TOKEN>` may read it.
+- Security events (ASVS 5.0 16.3) go to the `app.security` logger as JSON lines with an `security` object: who
+  (account id), from where (client address), what (`event`) and on which path. Sign-ins and sign-outs, failed
+  sign-ins, refused requests (401, 403), CSRF failures and rate limits hit are recorded here; account changes are
+  also kept in the database's audit log. Secrets (passwords, tokens, whole email addresses) are never logged.
+  Times are UTC, ISO 8601.
 """
 
 from __future__ import annotations
@@ -103,12 +108,47 @@ class _JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def json_formatter() -> logging.Formatter:
-    """The JSON formatter for the app's log lines (also used by gunicorn.conf.py for gunicorn's own)."""
+    """The JSON formatter for the app's log lines (also used by gunicorn.conf.py for gunicorn's own).
+
+    `time` is UTC in ISO 8601 with its offset, so lines from several hosts sort and correlate (ASVS 5.0 16.2.2).
+    """
     return JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        "%(levelname)s %(name)s %(message)s %(request_id)s",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",
         json_ensure_ascii=False,
     )
+
+
+SECURITY_LOG = logging.getLogger("app.security")
+
+
+def security_event(event: str, **fields: Any) -> None:
+    """Record one security-relevant event: what happened, to which account, from where, on which path."""
+    record: dict[str, Any] = {"event": event, **fields}
+    if has_request_context():
+        user = g.get("_login_user")
+        signed_in = user is not None and user.is_authenticated
+        record.update(
+            path=request.path,
+            method=request.method,
+            client=request.remote_addr,
+            user_id=getattr(user, "id", None) if signed_in else None,
+        )
+    SECURITY_LOG.info(event, extra={"security": record})
+
+
+def _log_sign_ins(app: Flask) -> None:
+    from flask_login import user_logged_in, user_logged_out
+
+    def signed_in(sender: Flask, user: Any, **_: Any) -> None:
+        security_event("auth.signed_in", user_id=user.id)
+
+    def signed_out(sender: Flask, user: Any, **_: Any) -> None:
+        security_event("auth.signed_out", user_id=getattr(user, "id", None))
+
+    user_logged_in.connect(signed_in, app, weak=False)
+    user_logged_out.connect(signed_out, app, weak=False)
 
 
 def _install_json_logging(app: Flask) -> None:
@@ -231,6 +271,7 @@ def init_app(app: Flask) -> None:
     from flask import Blueprint
 
     _install_json_logging(app)
+    _log_sign_ins(app)
     state: dict[str, Any] = {"queue_depth": QueueDepthCollector(app.config.get("REDIS_URL"))}
     app.extensions[_EXTENSION] = state
     bp = Blueprint("observability", __name__)
@@ -289,6 +330,10 @@ def init_app(app: Flask) -> None:
             response.headers[REQUEST_ID_HEADER] = rid
         started = g.get("request_started")
         endpoint = request.url_rule.endpoint if request.url_rule is not None else "<unmatched>"
+        if response.status_code in (401, 403):
+            security_event("access.refused", status=response.status_code, endpoint=endpoint)
+        elif response.status_code == 429:
+            security_event("rate_limit.hit", endpoint=endpoint)
         if started is not None and endpoint not in _UNTIMED:
             REQUEST_LATENCY.labels(request.method, endpoint, str(response.status_code)).observe(
                 time.perf_counter() - started

@@ -60,12 +60,14 @@ class LoginFailed(AccountError):
 
     code = "login-failed"
     keeps_changes = True
+    security_event = "auth.sign_in_failed"
 
 
 class AccountSuspended(PermissionDeniedError):
     """The right password for a suspended account."""
 
     code = "account-suspended"
+    security_event = "auth.suspended_sign_in"
 
 
 class NoSuchAccountError(NotFoundError):
@@ -81,6 +83,7 @@ class LinkError(tokens.TokenError):
     """
 
     template: ClassVar[str] = "auth/link_problem.html"
+    security_event: ClassVar[str | None] = "auth.bad_link"
 
     def __init__(self, message: str, purpose: str, expired: bool = False) -> None:
         super().__init__(message)

@@ -68,7 +68,9 @@ class _ClockSigner(TimestampSigner):
 
 
 def _serializer(secret_key: str, salt: str, now: float | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=salt, signer=_ClockSigner, signer_kwargs={"now": now})
+    # HMAC-SHA-256 rather than itsdangerous's default SHA-1 (ASVS 5.0 11.4.1: approved hash functions only).
+    signer_kwargs = {"now": now, "digest_method": hashlib.sha256}
+    return URLSafeTimedSerializer(secret_key, salt=salt, signer=_ClockSigner, signer_kwargs=signer_kwargs)
 
 
 def _load(secret_key: str, salt: str, token: str, max_age: int, now: float | None) -> Any:

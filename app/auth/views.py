@@ -18,6 +18,7 @@ from flask import (
     after_this_request,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -234,6 +235,8 @@ def login() -> ResponseReturnValue:
 
     redisplay(refused)
     user = services.authenticate(current_session(), form.email.data, form.password.data)
+    session.clear()  # a new session on signing in: nothing from before it (a planted cookie) carries over
+    g.pop("csrf_token", None)  # and a new CSRF token for it, not the one this request already made
     login_user(user, remember=bool(form.remember.data), duration=REMEMBER_FOR)
     flash(_("You are signed in as %(name)s.", name=user.display_name), "success")
     return redirect(next_url or url_for("drafts.home"))
@@ -246,7 +249,9 @@ def logout() -> ResponseReturnValue:
         services.end_all_sessions(current_session(), signed_in_user())
     logout_user()
     flash(_("You are signed out on every device."), "info")
-    return redirect(url_for("drafts.home"))
+    response = redirect(url_for("drafts.home"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'  # nothing of the signed-in pages stays behind
+    return response
 
 
 # --- forgotten passwords --------------------------------------------------------------------------------------

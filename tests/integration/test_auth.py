@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import logging
 import re
 import smtplib
 import time
@@ -15,7 +16,7 @@ from typing import ClassVar
 import pytest
 from sqlalchemy import func, select
 
-from app.auth import services, tokens
+from app.auth import loader, services, tokens
 from app.auth import views as auth_views
 from app.mail import send_mail
 from app.models import AuditEvent, Role, User
@@ -800,3 +801,67 @@ def test_register_shows_every_problem_at_once(client, session):
         assert message in response.text
     assert response.text.count('aria-invalid="true"') == 3
     assert user_count(session) == 0
+
+
+# --- how long a session lasts, and what the security log records (ASVS 5.0 7.2.4, 7.3, 14.3.1, 16.3) ---------
+
+
+def test_an_idle_session_ends_after_twelve_hours(client, session):
+    login(client, make_user(session))
+    assert client.get("/account").status_code == 200
+    with client.session_transaction() as cookie:
+        cookie[loader.SEEN_AT] -= loader.IDLE_TIMEOUT + 1
+    assert "/login" in client.get("/account").headers["Location"]
+    assert "/login" in client.get("/account").headers["Location"]  # and it stays ended
+
+
+def test_a_busy_session_still_ends_a_week_after_signing_in(client, session):
+    login(client, make_user(session))
+    with client.session_transaction() as cookie:
+        cookie[loader.SIGNED_IN_AT] -= loader.MAX_SESSION_AGE + 1
+    assert "/login" in client.get("/account").headers["Location"]
+
+
+def test_remember_me_starts_a_new_session_when_the_old_one_has_ended(client, session):
+    user = make_user(session)
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    with client.session_transaction() as cookie:
+        cookie[loader.SEEN_AT] -= loader.IDLE_TIMEOUT + 1
+    assert client.get("/account").status_code == 200
+
+
+def test_signing_in_starts_a_new_session(client, session):
+    with client.session_transaction() as cookie:
+        cookie["planted"] = "by someone else"
+    login(client, make_user(session))
+    with client.session_transaction() as cookie:
+        assert "planted" not in cookie
+        assert "_user_id" in cookie
+
+
+def test_signing_out_asks_the_browser_to_forget_the_signed_in_pages(client, session):
+    login(client, make_user(session))
+    response = client.post("/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_security_log_records_sign_ins_failures_refusals_and_sign_outs(client, session, caplog):
+    user = make_user(session)
+    with caplog.at_level(logging.INFO, logger="app.security"):
+        client.post("/login", data={"email": user.email, "password": "not the password at all"})
+        login(client, user)
+        client.get("/moderation")  # a commenter is refused
+        client.post("/logout")
+    events = [r.security for r in caplog.records if r.name == "app.security"]
+    assert [e["event"] for e in events] == [
+        "auth.sign_in_failed",
+        "auth.signed_in",
+        "access.refused",
+        "auth.signed_out",
+    ]
+    assert events[1]["user_id"] == user.id
+    assert events[2]["user_id"] == user.id
+    assert all(e["client"] and e["path"] for e in events)
+    logged = " ".join(str(e) for e in events)
+    assert user.email not in logged
+    assert "not the password" not in logged

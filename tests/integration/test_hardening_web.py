@@ -22,6 +22,27 @@ def test_production_requires_a_public_url(monkeypatch, tmp_path):
     assert load_config({"ENV": "production", "INSTANCE_PATH": str(tmp_path)})["PUBLIC_URL"]
 
 
+def test_production_cookies_are_host_only_secure_and_kept_from_scripts(monkeypatch, tmp_path, app):
+    """ASVS 5.0 3.3.1-3.3.4: Secure, the __Host- prefix (so no Domain and Path=/), HttpOnly, SameSite=Lax."""
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("KORERO_PUBLIC_URL", "https://korero.example.org")
+    settings = load_config({"ENV": "production", "INSTANCE_PATH": str(tmp_path)})
+    assert settings["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert settings["REMEMBER_COOKIE_NAME"].startswith("__Host-")
+    production = dict(app.config)
+    production.update({k: settings[k] for k in settings if "COOKIE" in k})
+    production["WTF_CSRF_ENABLED"] = True  # the sign-in form then keeps its token in the session cookie
+    served = create_app(production)
+    response = served.test_client().get("/login", base_url="https://korero.test")
+    cookies = response.headers.getlist("Set-Cookie")
+    (session_cookie,) = [c for c in cookies if c.startswith("__Host-session=")]
+    attributes = {part.strip().split("=")[0].lower() for part in session_cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path", "samesite"} <= attributes
+    assert "domain" not in attributes
+    assert "Path=/;" in session_cookie + ";"
+    assert "SameSite=Lax" in session_cookie
+
+
 def test_a_host_that_is_not_trusted_is_refused(app, client):
     app.config["TRUSTED_HOSTS"] = ["korero.test"]
     app.config["SERVER_NAME"] = (
@@ -109,3 +130,26 @@ def test_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
         db.engine.dispose()
     assert errors == []
     assert total == 12  # no lost update: each read saw the previous write
+
+
+def test_trace_and_other_unused_methods_are_refused(client):
+    """ASVS 5.0 13.4.4: no TRACE (nor any method a route does not take)."""
+    assert client.open("/", method="TRACE").status_code == 405
+    assert client.open("/login", method="PUT").status_code == 405
+
+
+def test_every_response_carries_the_browser_security_headers(client):
+    """ASVS 5.0 3.4.3-3.4.6: a CSP with object-src and base-uri 'none' and frame-ancestors, nosniff, a referrer
+    policy; the same on an error page."""
+    for path in ("/", "/no-such-page", "/static/css/site.css"):
+        response = client.get(path)
+        headers = response.headers
+        response.close()
+        csp = headers["Content-Security-Policy"]
+        assert "object-src 'none'" in csp
+        assert "base-uri 'none'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
