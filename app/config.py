@@ -103,6 +103,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PUBLIC_URL": os.environ.get("KORERO_PUBLIC_URL") or None,
         # Host names this site answers to (Flask refuses others with 400); comma-separated, unset = any.
         "TRUSTED_HOSTS": _list(os.environ.get("KORERO_TRUSTED_HOSTS")),
+        # Old secret keys still accepted for signed cookies while a new SECRET_KEY takes over (comma-separated).
+        "SECRET_KEY_FALLBACKS": _list(os.environ.get("SECRET_KEY_FALLBACKS")) or [],
         # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (the TLS proxy: 1). Without
         # it every client behind the proxy would share one rate-limit bucket.
         "PROXY_COUNT": int(os.environ.get("KORERO_PROXY_COUNT") or 0),

@@ -103,3 +103,9 @@ def test_the_app_factory_takes_overrides(tmp_path):
     app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path), "SITE_NAME": "Test site"})
     assert app.config["SITE_NAME"] == "Test site"
     assert "drafts.home" in app.view_functions
+
+
+def test_old_secret_keys_can_be_kept_while_a_new_one_takes_over(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", "old-key-one, old-key-two")
+    config = load_config({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "new"})
+    assert config["SECRET_KEY_FALLBACKS"] == ["old-key-one", "old-key-two"]
