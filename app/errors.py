@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -46,8 +46,12 @@ Redisplay = Callable[[DomainError], ResponseReturnValue]
 
 
 def redisplay(render: Redisplay) -> None:
-    """Say how this request shows a refused use case: usually its form again, with the error on it."""
-    setattr(g, _REDISPLAY, render)
+    """Say how this request shows a refused use case: usually its form again, with the error on it.
+
+    Kept in the request's own environ, not in `g`: an app context (and its `g`) can outlive a request (in the
+    CLI and the tests), and one request's form must never be shown for another's error.
+    """
+    request.environ[_REDISPLAY] = render
 
 
 def put_on_form(form: FlaskForm, error: DomainError) -> None:
@@ -116,7 +120,7 @@ def init_app(app: Flask) -> None:
             _rollback()
         if wants_problem_json():
             return problem(error.status, error.message, error.problem())
-        render: Redisplay | None = g.pop(_REDISPLAY, None)
+        render: Redisplay | None = request.environ.pop(_REDISPLAY, None)
         if render is not None:
             response = app.make_response(render(error))
             if response.status_code < 400:
