@@ -7,12 +7,15 @@ An inverted index from words to the items that contain them. A query looks up on
 found in the fewest items) and ranks the items by how many of those words they share: a clause that is the
 same clause reworded keeps most of its distinctive words, while a common word ("the", "data") says nothing.
 The cost of a query is the length of a few short posting lists, not the number of items, so matching a
-whole document stays near-linear in its size. Ties are broken by the distance from a position hint and
+whole document stays near-linear in its size. Where even the rarest words are common (a document that repeats
+itself: many identical clauses), only the NEAREST entries of a long posting list around the position hint are
+counted, so one query still costs a bounded amount and the answer is the nearest of the equals, as before. Ties are broken by the distance from a position hint and
 then by item order, so the answer never depends on hashing.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 
 # How many of a query's rarest words are looked up.
@@ -23,6 +26,8 @@ CANDIDATES = 8
 # that every part, wherever it sits in the whole, contributes words to look up.
 PART_WINDOW = 16
 PART_PROBE = 3
+# A posting list longer than this is only walked this far on each side of the position hint.
+NEAREST = 32
 
 
 class WordIndex:
@@ -37,6 +42,9 @@ class WordIndex:
                 self._postings.setdefault(word, []).append(number)
             count = number + 1
         self._positions = list(positions) if positions is not None else list(range(count))
+        # Items are numbered in document order; when their positions also ascend, a position hint can be turned
+        # into an item number by bisection, and a long posting list cut to the entries nearest to it.
+        self._ordered = all(a <= b for a, b in zip(self._positions, self._positions[1:], strict=False))
 
     def frequency(self, word: str) -> int:
         """Count the items that contain the word."""
@@ -56,8 +64,13 @@ class WordIndex:
         present = [w for w in dict.fromkeys(words) if w in postings]
         present.sort(key=lambda w: (len(postings[w]), w))
         hits: dict[int, int] = {}
+        centre = bisect_left(self._positions, near) if self._ordered else None
         for word in present[:probe]:
-            for number in postings[word]:
+            posting = postings[word]
+            if centre is not None and len(posting) > 2 * NEAREST:
+                at = bisect_left(posting, centre)
+                posting = posting[max(0, at - NEAREST) : at + NEAREST]
+            for number in posting:
                 if allowed is None or number in allowed:
                     hits[number] = hits.get(number, 0) + 1
         positions = self._positions
