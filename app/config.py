@@ -93,6 +93,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DRAFTS_PATH": os.environ.get("KORERO_DRAFTS", str(BASE_DIR / "policy_drafts")),
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process's memory until it answers again (limits per worker for a while,
+        # never a 500), and should even that fail, let the request through rather than refuse it.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "SITE_NAME": "Kōrero",
         # Links in mail are built from this origin when set (e.g. https://korero.example.org), so a forged
         # Host header can never put someone else's site into a password-reset link.

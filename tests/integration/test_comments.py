@@ -631,11 +631,14 @@ def test_a_refusal_after_the_comment_was_written_leaves_nothing_and_shows_the_fo
     """The view neither commits nor rolls back: the boundary undoes the flushed row, the form comes back."""
     from app.comments import services as use_cases
 
-    def refuse(session, comment, normalised):
+    store = use_cases._store
+
+    def refuse(session, comment, author, form_token):
+        store(session, comment, author, form_token)
         assert comment.id is not None  # the comment row was written (flushed) before the refusal
         raise CommentInputError("Refused after the comment was written.", field="body")
 
-    monkeypatch.setattr(use_cases, "assign_campaign", refuse)
+    monkeypatch.setattr(use_cases, "_store", refuse)
     response = send(client, version, "A comment that will be undone.")
     assert response.status_code == 422
     assert "Refused after the comment was written." in response.text
