@@ -57,7 +57,7 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
         group_id = match.campaign_group_id
         if group_id is None:
             group_id = _group_for(session, comment, campaigns.normalise(match.body), match.fingerprint_hash)
-        _join(session, group_id, match.id)
+            _join(session, group_id, match.id)
     if group_id is None:
         return
     _join(session, group_id, comment.id)
