@@ -57,6 +57,10 @@ def group_member_changed(session: Session, group_id: int, comment_id: int, delta
             else_=group.c.representative_id,
         )
     else:
+        # Lock the group row first, in a statement of its own: the UPDATE below then reads the members as
+        # they are once every earlier change to the group has committed (PostgreSQL's READ COMMITTED takes a
+        # new snapshot per statement), so two representatives hidden at once never leave a hidden one shown.
+        session.execute(select(group.c.id).where(group.c.id == group_id).with_for_update())
         member = aliased(Comment)
         next_one = (
             select(func.min(member.id))
@@ -83,12 +87,16 @@ def group_member_changed(session: Session, group_id: int, comment_id: int, delta
 def published_changed(
     session: Session, clause_id: int, parent_id: int | None, group_id: int | None, comment_id: int, delta: int
 ) -> None:
-    """A comment became published (`delta` +1) or stopped being published (-1): every kept count it is in."""
-    bump_clause(session, clause_id, delta)
-    if parent_id is not None:
-        bump_replies(session, parent_id, delta)
+    """A comment became published (`delta` +1) or stopped being published (-1): every kept count it is in.
+
+    Rows are locked in one order everywhere (the comment, its group, its parent, the clause), so concurrent
+    posts, settles and moderation never deadlock on PostgreSQL.
+    """
     if group_id is not None:
         group_member_changed(session, group_id, comment_id, delta)
+    if parent_id is not None:
+        bump_replies(session, parent_id, delta)
+    bump_clause(session, clause_id, delta)
 
 
 def published_members() -> Any:
