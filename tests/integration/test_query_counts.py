@@ -192,3 +192,44 @@ def test_a_comment_post_costs_the_same_at_ten_and_ten_thousand(client, session, 
     session.refresh(group)
     letters = select(func.count(Comment.id)).where(Comment.campaign_group_id == group.id, Comment.state == "published")
     assert group.member_count == session.scalar(letters)
+
+
+# --- signed-in readers share each clause's comment block ------------------------------------------------
+
+
+def _listing_queries(client, path: str) -> tuple[str, int]:
+    with statements() as seen:
+        response = client.get(path)
+    assert response.status_code == 200
+    return response.text, sum("SELECT * FROM (SELECT c.id" in s for s in seen)
+
+
+def test_signed_in_readers_share_clause_blocks_and_see_only_their_own_links(app, session):
+    from app.moderation.services import hide_comment
+    from tests.factories import make_comment
+
+    version = make_version(session)
+    path = f"/policies/{version.policy.slug}/versions/{version.slug}/sections/purpose"
+    writer = make_user(session, display_name="Writer Aroha")
+    mine = make_comment(session, writer, version, "purpose-1", body="The writer's own words on consent.")
+    first, second, writer_client = app.test_client(), app.test_client(), app.test_client()
+    for client, who in ((first, make_user(session)), (second, make_user(session)), (writer_client, writer)):
+        assert login(client, who).status_code in (302, 303)
+
+    page, listed = _listing_queries(first, path)
+    assert "The writer's own words on consent." in page
+    assert listed == 1  # the blocks were rendered (and stored) for this reader
+    page, listed = _listing_queries(second, path)
+    assert "The writer's own words on consent." in page
+    assert listed == 0  # another reader: every block from the store
+    assert f"/comments/{mine.id}/edit" not in page
+    page, listed = _listing_queries(writer_client, path)
+    assert f"/comments/{mine.id}/edit" in page  # the writer's clause is rendered for the writer
+    assert "Writer Aroha" in page
+
+    # A change the page shows makes new blocks; words taken away are never served from an old block.
+    moderator = make_user(session, role="moderator")
+    hide_comment(session, moderator, mine, "Removed: names a private person.")
+    page, listed = _listing_queries(second, path)
+    assert listed == 1
+    assert "The writer's own words on consent." not in page
