@@ -47,7 +47,7 @@ def group_member_changed(session: Session, group_id: int, comment_id: int, delta
     representative becomes the smaller id on a join, and on the representative's leaving the next earliest
     published member, found by one probe of ix_comments_group_state_id (never a scan of the members).
     """
-    group = CampaignGroup.__table__
+    group: Any = CampaignGroup.__table__
     if delta > 0:
         representative: Any = case(
             (

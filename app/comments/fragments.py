@@ -41,7 +41,9 @@ def section_blocks(
     soft, _hard = counters
     ids = [clause.id for clause in clauses]
     own = set(
-        session.scalars(select(Comment.clause_id).where(Comment.user_id == user_id, Comment.clause_id.in_(ids)))
+        session.scalars(
+            select(Comment.clause_id).where(Comment.user_id == user_id, Comment.clause_id.in_(ids))
+        )
     )
     shared = [clause for clause in clauses if clause.id not in own]
     now = utcnow()
@@ -76,4 +78,3 @@ def section_blocks(
     mine = [clause for clause in clauses if clause.id in own]
     personal = section_comments(session, viewer, version, mine, now) if mine else {}
     return blocks, personal
-

@@ -42,9 +42,13 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
         or_(Comment.user_id.is_(None), Comment.user_id != comment.user_id),
     ]
     # ix_comments_clause_fingerprint_id: the first such comment, without walking the primary key.
-    match = session.execute(
+    match: Any = session.execute(
         select(Comment.id, Comment.campaign_group_id, Comment.fingerprint_hash, Comment.body)
-        .where(Comment.clause_id == comment.clause_id, Comment.fingerprint_hash == comment.fingerprint_hash, *others)
+        .where(
+            Comment.clause_id == comment.clause_id,
+            Comment.fingerprint_hash == comment.fingerprint_hash,
+            *others,
+        )
         .order_by(Comment.id)
         .limit(1)
     ).first()
@@ -79,19 +83,17 @@ def _group_for(session: Session, comment: Comment, fingerprint: str, digest: str
         .values(**values)
         .on_conflict_do_nothing(index_elements=["clause_id", "fingerprint_hash"])
     )
-    return session.scalar(
+    return session.scalars(
         select(CampaignGroup.id).where(
             CampaignGroup.clause_id == comment.clause_id, CampaignGroup.fingerprint_hash == digest
         )
-    )
+    ).one()
 
 
 def _join(session: Session, group_id: int, comment_id: int) -> None:
     """Make `comment_id` a member of `group_id` if it has no group yet; count it once if it is published."""
     # The group row first, so every joiner of one group takes the locks in one order (no deadlock).
-    session.execute(
-        select(CampaignGroup.id).where(CampaignGroup.id == group_id).with_for_update()
-    ).first()
+    session.execute(select(CampaignGroup.id).where(CampaignGroup.id == group_id).with_for_update()).first()
     joined = session.execute(
         update(Comment)
         .where(Comment.id == comment_id, Comment.campaign_group_id.is_(None))
@@ -163,4 +165,7 @@ def _similar_comment(session: Session, normalised: str, others: list[Any]) -> Ro
         if campaigns.lengths_compatible(len(row.body.split()), words)
     )
     found = campaigns.best_match(normalised, candidates)
-    return next((row for row in rows if row.id == found), None) if found is not None else None
+    chosen: Row[Any] | None = (
+        next((row for row in rows if row.id == found), None) if found is not None else None
+    )
+    return chosen

@@ -64,7 +64,9 @@ def run_settle(app: Flask, comment_id: int, attempts: int = ATTEMPTS) -> bool:
                 return settle_comment(session, comment_id)
         except Exception:
             if attempt == attempts:
-                log.exception("comment %s: settling failed %d times; the sweeper will retry", comment_id, attempt)
+                log.exception(
+                    "comment %s: settling failed %d times; the sweeper will retry", comment_id, attempt
+                )
                 raise
             time.sleep(0.05 * 2**attempt)
     return False
@@ -76,7 +78,9 @@ def settle_pending(app: Flask, limit: int = SWEEP_BATCH) -> int:
 
     with app.app_context(), unit_of_work() as session:
         ids = list(
-            session.scalars(select(Comment.id).where(Comment.processed.is_(False)).order_by(Comment.id).limit(limit))
+            session.scalars(
+                select(Comment.id).where(Comment.processed.is_(False)).order_by(Comment.id).limit(limit)
+            )
         )
     return sum(1 for comment_id in ids if run_settle(app, comment_id))
 

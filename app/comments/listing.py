@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.comments.presenters import CommentList, CommentView, comment_view
 from app.comments.tracking import find_by_tracking_number, spell_tracking_number
 from app.comments.visibility import PUBLIC_STATES, _user_id, can_view_receipt, visible_states
-from app.models import CampaignGroup, Clause, Comment, CommentState, Version, Viewer
+from app.models import CampaignGroup, Clause, Comment, Version, Viewer
 from app.models.base import utcnow
 
 SECTION_PAGE_SIZE = 5

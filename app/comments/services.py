@@ -192,7 +192,9 @@ def accept_reply(
 def _made_with(session: Session, author: User, form_token: str | None) -> Comment | None:
     if not form_token:
         return None
-    return session.scalar(select(Comment).where(Comment.user_id == author.id, Comment.form_token == form_token))
+    return session.scalar(
+        select(Comment).where(Comment.user_id == author.id, Comment.form_token == form_token)
+    )
 
 
 def _store(session: Session, comment: Comment, author: User, form_token: str | None) -> Comment:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from app.access import (
     can_see_working,
@@ -57,8 +58,9 @@ def section(policy_slug: str, version_slug: str, section_key: str) -> ResponseRe
     period = comment_services.period_status(version)
     # Signed in: the clauses' comment blocks are shared where they do not depend on the reader.
     shared = section_blocks(session, viewer(), version, page.clauses, period)
+    blocks: dict[int, Markup] = {}
     if shared is None:
-        blocks, comment_lists = {}, comment_services.section_comments(session, viewer(), version, page.clauses)
+        comment_lists = comment_services.section_comments(session, viewer(), version, page.clauses)
     else:
         blocks, comment_lists = shared
     return render_template(

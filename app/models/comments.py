@@ -111,7 +111,9 @@ class Comment(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
-    campaign_group_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_groups.id", ondelete="SET NULL"))
+    campaign_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_groups.id", ondelete="SET NULL")
+    )
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     # The original anchor (W3C text-quote and text-position selectors over the clause's plain text);

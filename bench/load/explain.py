@@ -59,7 +59,9 @@ def explain(connection: psycopg.Connection, statement: str, params: tuple, runs:
     args = ", ".join(psycopg.sql.Literal(p).as_string(connection) for p in params)
     times, plan = [], None
     for _ in range(runs):
-        row = connection.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE probe({args})").fetchone()[0]
+        row = connection.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE probe({args})").fetchone()[
+            0
+        ]
         plan = row[0]
         times.append(plan["Execution Time"])
     connection.execute("DEALLOCATE probe")
@@ -93,13 +95,23 @@ def main() -> None:
         cases = [
             ("section page term, busiest clause (kept representative)", PAGE_TERM, (hot,)),
             ("the same, before: min(id) over the group's members", OLD_PAGE_TERM, (hot,)),
-            ("exact-fingerprint lookup, campaign letter", EXACT, (hot, fingerprint(CAMPAIGN_LETTER), newest + 1, user)),
-            ("near-duplicate check, busiest clause", NEAR, (hot, newest + 1, user, int(length * 0.6), int(length * 2.5))),
+            (
+                "exact-fingerprint lookup, campaign letter",
+                EXACT,
+                (hot, fingerprint(CAMPAIGN_LETTER), newest + 1, user),
+            ),
+            (
+                "near-duplicate check, busiest clause",
+                NEAR,
+                (hot, newest + 1, user, int(length * 0.6), int(length * 2.5)),
+            ),
             ("duplicate check (same person, 10 min)", DUPLICATE, (fingerprint(CAMPAIGN_LETTER), user, hot)),
             ("next representative after a hide", NEXT_REPRESENTATIVE, (group, representative)),
         ]
         total = connection.execute("SELECT count(*) FROM comments").fetchone()[0]
-        print(f"{total:,} comments; busiest clause {hot}; campaign group {group} (representative {representative})")
+        print(
+            f"{total:,} comments; busiest clause {hot}; campaign group {group} (representative {representative})"
+        )
         print("2 cores shared with other helpers' work: times indicative; medians of", args.runs, "runs\n")
         print("| statement | custom plan ms | generic plan ms | plan (custom) |")
         print("|---|---:|---:|---|")
@@ -108,10 +120,17 @@ def main() -> None:
             custom = explain(connection, statement, params, args.runs, generic=False)
             generic = explain(connection, statement, params, args.runs, generic=True)
             top = nodes(custom["plan"])
-            print(f"| {name} | {custom['ms']:.2f} | {generic['ms']:.2f} | {' → '.join(t.strip() for t in top[:3])} |")
+            print(
+                f"| {name} | {custom['ms']:.2f} | {generic['ms']:.2f} | {' → '.join(t.strip() for t in top[:3])} |"
+            )
             details.append((name, top, nodes(generic["plan"])))
         for name, custom_plan, generic_plan in details:
-            print(f"\n{name}\n  custom:\n    " + "\n    ".join(custom_plan) + "\n  generic:\n    " + "\n    ".join(generic_plan))
+            print(
+                f"\n{name}\n  custom:\n    "
+                + "\n    ".join(custom_plan)
+                + "\n  generic:\n    "
+                + "\n    ".join(generic_plan)
+            )
 
 
 if __name__ == "__main__":

@@ -145,7 +145,9 @@ def rq_workers(env: dict[str, str], logs: Path, count: int = 2) -> Iterator[None
     for n in range(count):
         with (logs / f"rq-{n}.log").open("w") as log:
             processes.append(
-                subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+                subprocess.Popen(  # noqa: S603 - our own fixed command line
+                    command, env={**os.environ, **env}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                )
             )
     try:
         yield
@@ -463,7 +465,9 @@ def run(args: argparse.Namespace) -> list[Measure]:
     )
     import redis
 
-    redis.Redis.from_url(args.redis_url).flushdb()  # the harness's own Redis database: no jobs of an earlier run
+    redis.Redis.from_url(
+        args.redis_url
+    ).flushdb()  # the harness's own Redis database: no jobs of an earlier run
     with rq_workers(env, logs), gunicorn("app", env, logs) as app_port:
         anonymous = Browser(app_port)
         for _ in range(3):  # warm the page cache and the workers

@@ -41,7 +41,9 @@ def statements() -> Iterator[list[str]]:
 
 def add_comments(session, version: Version, user_id: int, count: int, start: int) -> None:
     """`count` comments on the version's clauses: one in ten a reply, one in five a campaign letter."""
-    clauses = list(session.scalars(select(Clause.id).where(Clause.version_id == version.id).order_by(Clause.id)))
+    clauses = list(
+        session.scalars(select(Clause.id).where(Clause.version_id == version.id).order_by(Clause.id))
+    )
     group = session.scalar(select(CampaignGroup).where(CampaignGroup.clause_id == clauses[0]))
     if group is None:
         group = CampaignGroup(
@@ -57,7 +59,11 @@ def add_comments(session, version: Version, user_id: int, count: int, start: int
     for n in range(count):
         number = start + n
         clause_id = clauses[number % len(clauses)]
-        state = ("published", "published", "published", "held", "hidden")[number % 5] if number % 7 == 0 else "published"
+        state = (
+            ("published", "published", "published", "held", "hidden")[number % 5]
+            if number % 7 == 0
+            else "published"
+        )
         row = {
             "id": first_id + n,
             "tracking_number": f"KR-T{number:07d}",
@@ -73,7 +79,9 @@ def add_comments(session, version: Version, user_id: int, count: int, start: int
             "processed": True,
         }
         if number % 10 == 3 and n >= 3:
-            row["parent_id"] = first_id + n - 3  # an earlier comment of this batch (top-level: number % 10 == 0)
+            row["parent_id"] = (
+                first_id + n - 3
+            )  # an earlier comment of this batch (top-level: number % 10 == 0)
             row["clause_id"] = rows[row["parent_id"] - first_id]["clause_id"]
         elif number % 5 == 1:
             row.update(body=LETTER, body_html=f"<p>{LETTER}</p>", fingerprint_hash=fingerprint(LETTER))
@@ -83,8 +91,12 @@ def add_comments(session, version: Version, user_id: int, count: int, start: int
         if row["parent_id"] is not None and rows[row["parent_id"] - first_id]["parent_id"] is not None:
             row["parent_id"] = None
     session.execute(insert(Comment), rows)
-    if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequence on, as the seeder does
-        session.execute(text("SELECT setval(pg_get_serial_sequence('comments', 'id'), (SELECT max(id) FROM comments))"))
+    if (
+        session.get_bind().dialect.name == "postgresql"
+    ):  # explicit ids: move the sequence on, as the seeder does
+        session.execute(
+            text("SELECT setval(pg_get_serial_sequence('comments', 'id'), (SELECT max(id) FROM comments))")
+        )
     # Kept counts, as bench/load/seed.py sets them.
     published = Comment.state == "published"
     member = select(func.count(Comment.id)).where(Comment.campaign_group_id == group.id, published)
@@ -96,7 +108,9 @@ def add_comments(session, version: Version, user_id: int, count: int, start: int
     )
     for clause_id in clauses:
         total = select(func.count(Comment.id)).where(Comment.clause_id == clause_id, published)
-        session.execute(update(Clause).where(Clause.id == clause_id).values(comment_count=total.scalar_subquery()))
+        session.execute(
+            update(Clause).where(Clause.id == clause_id).values(comment_count=total.scalar_subquery())
+        )
     session.flush()
     session.expire_all()
 
@@ -122,7 +136,11 @@ def test_section_and_clause_pages_cost_the_same_at_ten_and_ten_thousand(client, 
     version = make_version(session)
     base = f"/policies/{version.policy.slug}/versions/{version.slug}"
     add_comments(session, version, reader.id, 10, 0)
-    pages = [f"{base}/sections/purpose", f"{base}/clauses/purpose-1/comments", f"{base}/clauses/purpose-2/comments"]
+    pages = [
+        f"{base}/sections/purpose",
+        f"{base}/clauses/purpose-1/comments",
+        f"{base}/clauses/purpose-2/comments",
+    ]
     few = [cost(client, page) for page in pages]
     add_comments(session, version, reader.id, 9_990, 10)
     assert session.scalar(select(func.count(Comment.id))) == 10_000
@@ -172,7 +190,12 @@ def test_a_comment_post_costs_the_same_at_ten_and_ten_thousand(client, session, 
     form = f"/policies/{version.policy.slug}/versions/{version.slug}/clauses/purpose-1/comment"
 
     def post(text: str) -> int:
-        data = {"body": text, "display_as": "name", "shown_at": sign_shown_at(time.time() - 10), "website": ""}
+        data = {
+            "body": text,
+            "display_as": "name",
+            "shown_at": sign_shown_at(time.time() - 10),
+            "website": "",
+        }
         with statements() as seen:
             response = client.post(form, data=data)
         assert response.status_code == 303, response.text[:3000]
@@ -190,7 +213,9 @@ def test_a_comment_post_costs_the_same_at_ten_and_ten_thousand(client, session, 
     assert many == few
     group = session.scalar(select(CampaignGroup))
     session.refresh(group)
-    letters = select(func.count(Comment.id)).where(Comment.campaign_group_id == group.id, Comment.state == "published")
+    letters = select(func.count(Comment.id)).where(
+        Comment.campaign_group_id == group.id, Comment.state == "published"
+    )
     assert group.member_count == session.scalar(letters)
 
 

@@ -90,7 +90,9 @@ def setup_letters(app: Flask, policy: str, letters: int) -> tuple[int, list[int]
     """A version open for comment and `letters` identical letters from different people, stored unsettled."""
     with app.app_context(), unit_of_work() as session:
         version = make_version(session, policy_slug=policy)
-        clause = session.scalars(select(Clause).where(Clause.version_id == version.id).order_by(Clause.id)).first()
+        clause = session.scalars(
+            select(Clause).where(Clause.version_id == version.id).order_by(Clause.id)
+        ).first()
         ids = []
         for n in range(letters):
             author = make_user(session, display_name=f"Writer {n}")
@@ -106,7 +108,9 @@ def kept_and_counted(app: Flask, clause_id: int) -> dict[str, Any]:
         result: dict[str, Any] = {
             "groups": len(groups),
             "clause_kept": session.scalar(select(Clause.comment_count).where(Clause.id == clause_id)),
-            "clause_counted": session.scalar(select(func.count(Comment.id)).where(Comment.clause_id == clause_id, published)),
+            "clause_counted": session.scalar(
+                select(func.count(Comment.id)).where(Comment.clause_id == clause_id, published)
+            ),
         }
         for group in groups:
             members = select(Comment.id).where(Comment.campaign_group_id == group.id, published)
