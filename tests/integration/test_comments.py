@@ -720,3 +720,25 @@ def test_the_site_and_the_pdfs_label_an_anonymous_author_the_same(client, sessio
     for comment in (anonymous, named):
         assert _author(comment, staff=False) == (author_label(comment), None)
     assert _author(anonymous, staff=True) == ("Aroha Ngata (shown publicly as anonymous)", author.email)
+
+
+def test_a_retried_post_with_the_same_form_token_makes_no_second_comment(client, session, version, author):
+    token = "retry-token-0123456789abcdef"
+    first = send(client, version, "A comment my browser sent twice.", form_token=token)
+    again = send(client, version, "A comment my browser sent twice.", form_token=token)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]  # the same receipt
+    assert comment_count(session) == 1
+    assert clause(session, version).comment_count == 1
+    other = send(
+        client, version, "A different comment from a fresh form.", form_token="another-token-0123456789"
+    )
+    assert other.status_code == 303
+    assert comment_count(session) == 2
+
+
+def test_the_comment_form_carries_a_fresh_form_token(client, version, author):
+    pages = [client.get(form_url(version)).text for _ in range(2)]
+    tokens = [re.search(r'name="form_token" type="hidden" value="([^"]+)"', page) for page in pages]
+    assert all(tokens), "the form has no form_token field"
+    assert tokens[0].group(1) != tokens[1].group(1)

@@ -225,3 +225,40 @@ def test_the_schema_refuses_a_second_group_for_one_text(race_app):
             session.execute(sa.insert(CampaignGroup), [row])
         session.rollback()
         db.session.remove()
+
+
+def test_one_form_token_posted_at_once_makes_one_comment(race_app):
+    """A browser resending one form (a double click, a retry after a timeout): one comment, the same receipt."""
+    with race_app.app_context(), unit_of_work() as session:
+        version = make_version(session, policy_slug="race-token")
+        clause_id = session.scalars(select(Clause.id).where(Clause.version_id == version.id)).first()
+        author_id = make_user(session, display_name="Impatient Clicker").id
+
+    def post(_n: int) -> int:
+        with race_app.app_context(), unit_of_work() as session:
+            author = session.get_one(User, author_id)
+            clause = session.get_one(Clause, clause_id)
+            return services.accept_comment(
+                session, author, clause, "Sent once, clicked twice.", form_token="t" * 32
+            ).id
+
+    results = at_once(6, post)
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    with race_app.app_context():
+        made = db.session.scalar(select(func.count(Comment.id)).where(Comment.user_id == author_id))
+        db.session.remove()
+    assert made == 1
+
+
+def test_the_sweeper_settles_comments_whose_job_was_lost(race_app):
+    from app.comments.jobs import settle_pending
+
+    clause_id, _ids = setup_letters(race_app, "race-sweep", 5)  # stored, never settled: their jobs were lost
+    assert kept_and_counted(race_app, clause_id)["clause_kept"] == 0
+    assert settle_pending(race_app) >= 5
+    state = kept_and_counted(race_app, clause_id)
+    assert state["clause_kept"] == state["clause_counted"] == 5
+    assert state["groups"] == 1
+    assert state["members_kept"] == 5
+    assert settle_pending(race_app) == 0
