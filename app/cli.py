@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from app.boundary import unit_of_work
 from app.drafts import services as draft_services
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     from app.auth.cli import users_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(comments_cli)
 
 
 def prepare_database(demo: bool) -> None:
@@ -125,3 +126,18 @@ def _create_app() -> Flask:
 def main() -> None:
     """Kōrero's command line (the same commands as `flask --app wsgi`)."""
     os.environ.setdefault("FLASK_APP", "wsgi")
+
+
+comments_cli = AppGroup("comments", help="Comment upkeep.")
+
+
+@comments_cli.command("settle")
+def settle_command() -> None:
+    """Do the deferred work (grouping, counts) of every comment whose job was lost."""
+    from app.comments.jobs import settle_pending
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    total = 0
+    while done := settle_pending(app):
+        total += done
+    click.echo(f"settled {total} comments")

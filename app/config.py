@@ -79,6 +79,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _database_url(folder),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(folder)),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Where a comment's deferred work runs (app/comments/jobs.py): rq, thread or inline; unset = rq with
+        # REDIS_URL (run `rq worker -w rq.worker.SimpleWorker korero-comments`), else a thread in the process.
+        "COMMENT_JOBS": os.environ.get("KORERO_COMMENT_JOBS") or None,
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 3 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
@@ -97,6 +100,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DRAFTS_PATH": os.environ.get("KORERO_DRAFTS", str(BASE_DIR / "policy_drafts")),
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process's memory until it answers again (limits per worker for a while,
+        # never a 500), and should even that fail, let the request through rather than refuse it.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "SITE_NAME": "Kōrero",
         # Links in mail are built from this origin when set (e.g. https://korero.example.org), so a forged
         # Host header can never put someone else's site into a password-reset link.

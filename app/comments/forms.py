@@ -6,6 +6,8 @@ refuses a bot that fills every field, or posts faster than a person can type, wi
 
 from __future__ import annotations
 
+import secrets
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -39,10 +41,20 @@ class _Guarded(FlaskForm):  # type: ignore[misc]
 
     website = StringField(_l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     shown_at = HiddenField()
+    # One per form shown: a retried POST of the same form (a double click, a browser resending after a
+    # timeout) gets the comment the first one made, never a second.
+    form_token = HiddenField()
 
     def stamp(self) -> None:
-        """Set a fresh time stamp before showing the form."""
+        """Set a fresh time stamp (and, unless the form is shown again, a fresh form token) before showing it."""
         self.shown_at.data = sign_shown_at()
+        if not self.form_token.data:
+            self.form_token.data = secrets.token_urlsafe(24)
+
+    def token(self) -> str | None:
+        """The form token sent back, if it looks like one (anything else: no idempotency, not an error)."""
+        value = (self.form_token.data or "").strip()
+        return value if 16 <= len(value) <= 64 and value.isascii() and value.isprintable() else None
 
     def submission(self) -> Submission:
         """What the anti-bot checks read from this posted form (and whether its body could be read at all)."""

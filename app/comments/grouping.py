@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.comments import campaigns
-from app.comments.counts import recount_groups
+from app.comments.counts import group_member_changed
 from app.models import CampaignGroup, Comment, CommentState
+from app.models.base import utcnow
 
 # How many of a clause's groups, and of its recent ungrouped comments, a new comment is compared with (form
 # letters arrive in bursts, and once two have met, later ones match the group's text).
@@ -23,8 +26,13 @@ RECENT_CANDIDATES = 50
 
 
 def assign_campaign(session: Session, comment: Comment, normalised: str) -> None:
-    """Put a top-level comment into its clause's campaign group, when another person sent the same letter."""
-    if comment.parent_id is not None or not normalised:
+    """Put a top-level comment into its clause's campaign group, when another person sent the same letter.
+
+    Safe to run twice and at once for many letters: a group is one row per clause and exact text (an insert
+    that meets its twin uses it), a comment joins only while it has no group (a conditional UPDATE), and the
+    group's count and representative change by delta under the group row's lock (`counts.group_member_changed`).
+    """
+    if comment.parent_id is not None or not normalised or comment.campaign_group_id is not None:
         return
     others = [
         Comment.clause_id == comment.clause_id,
@@ -33,46 +41,83 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
         Comment.state != CommentState.WITHDRAWN.value,
         or_(Comment.user_id.is_(None), Comment.user_id != comment.user_id),
     ]
-    match = session.scalar(
-        select(Comment)
-        .where(Comment.fingerprint_hash == comment.fingerprint_hash, *others)
+    # ix_comments_clause_fingerprint_id: the first such comment, without walking the primary key.
+    match: Any = session.execute(
+        select(Comment.id, Comment.campaign_group_id, Comment.fingerprint_hash, Comment.body)
+        .where(
+            Comment.clause_id == comment.clause_id,
+            Comment.fingerprint_hash == comment.fingerprint_hash,
+            *others,
+        )
         .order_by(Comment.id)
         .limit(1)
-    )
-    group: CampaignGroup | None = None
+    ).first()
+    group_id: int | None = None
     if match is None:
-        group = _similar_group(session, comment, normalised)
-    if match is None and group is None:
+        group_id = _similar_group(session, comment, normalised)
+    if match is None and group_id is None:
         match = _similar_comment(session, normalised, others)
     if match is not None:
-        group = match.campaign_group
-        if group is None:
-            group = CampaignGroup(
-                version_id=comment.version_id,
-                clause_id=comment.clause_id,
-                fingerprint=campaigns.normalise(match.body),
-                member_count=0,
-            )
-            session.add(group)
-            session.flush()
-            match.campaign_group_id = group.id
-    if group is None:
+        group_id = match.campaign_group_id
+        if group_id is None:
+            group_id = _group_for(session, comment, campaigns.normalise(match.body), match.fingerprint_hash)
+            _join(session, group_id, match.id)
+    if group_id is None:
         return
-    comment.campaign_group_id = group.id
-    session.flush()
-    recount_groups(session, [group.id])
+    _join(session, group_id, comment.id)
+
+
+def _group_for(session: Session, comment: Comment, fingerprint: str, digest: str) -> int:
+    """The clause's group for this exact text, made now unless it exists (or another transaction makes it)."""
+    values = {
+        "version_id": comment.version_id,
+        "clause_id": comment.clause_id,
+        "fingerprint": fingerprint,
+        "fingerprint_hash": digest,
+        "member_count": 0,
+        "created_at": utcnow(),
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(CampaignGroup)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["clause_id", "fingerprint_hash"])
+    )
+    return session.scalars(
+        select(CampaignGroup.id).where(
+            CampaignGroup.clause_id == comment.clause_id, CampaignGroup.fingerprint_hash == digest
+        )
+    ).one()
+
+
+def _join(session: Session, group_id: int, comment_id: int) -> None:
+    """Make `comment_id` a member of `group_id` if it has no group yet; count it once if it is published."""
+    # The group row first, so every joiner of one group takes the locks in one order (no deadlock).
+    session.execute(select(CampaignGroup.id).where(CampaignGroup.id == group_id).with_for_update()).first()
+    joined = session.execute(
+        update(Comment)
+        .where(Comment.id == comment_id, Comment.campaign_group_id.is_(None))
+        .values(campaign_group_id=group_id)
+        .returning(Comment.state),
+        execution_options={"synchronize_session": False},
+    ).first()
+    loaded = session.identity_map.get(session.identity_key(Comment, comment_id))
+    if loaded is not None:
+        session.expire(loaded, ["campaign_group_id", "campaign_group"])
+    if joined is not None and joined.state == CommentState.PUBLISHED.value:
+        group_member_changed(session, group_id, comment_id, +1)
 
 
 def regroup(session: Session, comment: Comment) -> None:
-    """Work out an edited top-level comment's group again; the group it leaves is recounted."""
+    """Work out an edited top-level comment's group again; the group it leaves counts it out."""
     if comment.parent_id is not None:
         return
     old_group = comment.campaign_group_id
     comment.campaign_group_id = None
     session.flush()
+    if old_group is not None and comment.state == CommentState.PUBLISHED.value:
+        group_member_changed(session, old_group, comment.id, -1)
     assign_campaign(session, comment, campaigns.normalise(comment.body))
-    if old_group is not None and old_group != comment.campaign_group_id:
-        recount_groups(session, [old_group])
 
 
 def _length_bounds(normalised: str) -> tuple[int, int]:
@@ -80,7 +125,7 @@ def _length_bounds(normalised: str) -> tuple[int, int]:
     return int(length * campaigns.LENGTH_RATIO * 0.8), int(length / campaigns.LENGTH_RATIO * 1.25) + 8
 
 
-def _similar_group(session: Session, comment: Comment, normalised: str) -> CampaignGroup | None:
+def _similar_group(session: Session, comment: Comment, normalised: str) -> int | None:
     if campaigns.word_count(normalised) < campaigns.NEAR_MIN_WORDS:
         return None
     low, high = _length_bounds(normalised)
@@ -93,17 +138,17 @@ def _similar_group(session: Session, comment: Comment, normalised: str) -> Campa
         .order_by(CampaignGroup.id.desc())
         .limit(CAMPAIGN_CANDIDATES)
     ).all()
-    found = campaigns.best_match(normalised, ((row.id, row.fingerprint) for row in rows))
-    return session.get(CampaignGroup, found) if found is not None else None
+    return campaigns.best_match(normalised, ((row.id, row.fingerprint) for row in rows))
 
 
-def _similar_comment(session: Session, normalised: str, others: list[Any]) -> Comment | None:
+def _similar_comment(session: Session, normalised: str, others: list[Any]) -> Row[Any] | None:
     if campaigns.word_count(normalised) < campaigns.NEAR_MIN_WORDS:
         return None
     # Raw lengths bound normalised ones loosely (punctuation and spaces go), so the window is wide.
     low, high = _length_bounds(normalised)
+    # ix_comments_ungrouped (partial: ungrouped top-level comments of a clause, by id), read newest first.
     rows = session.execute(
-        select(Comment.id, Comment.body)
+        select(Comment.id, Comment.campaign_group_id, Comment.fingerprint_hash, Comment.body)
         .where(
             *others,
             Comment.campaign_group_id.is_(None),
@@ -120,4 +165,7 @@ def _similar_comment(session: Session, normalised: str, others: list[Any]) -> Co
         if campaigns.lengths_compatible(len(row.body.split()), words)
     )
     found = campaigns.best_match(normalised, candidates)
-    return session.get(Comment, found) if found is not None else None
+    chosen: Any = (
+        next((row for row in rows if row.id == found), None) if found is not None else None
+    )
+    return chosen

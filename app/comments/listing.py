@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.comments.presenters import CommentList, CommentView, comment_view
 from app.comments.tracking import find_by_tracking_number, spell_tracking_number
 from app.comments.visibility import PUBLIC_STATES, _user_id, can_view_receipt, visible_states
-from app.models import CampaignGroup, Clause, Comment, CommentState, Version, Viewer
+from app.models import CampaignGroup, Clause, Comment, Version, Viewer
 from app.models.base import utcnow
 
 SECTION_PAGE_SIZE = 5
@@ -31,13 +31,14 @@ MAX_UNION_TERMS = 200
 
 # One term per (clause, state): an index range scan on ix_comments_clause_state_id, read newest first, that
 # stops after LIMIT rows. A published member of a campaign group is listed only if it is the group's
-# representative (its earliest published member). Written as SQL text so a page view costs microseconds to
+# representative (its earliest published member, kept on the group row: one primary-key probe, however large
+# the campaign; see `counts.group_member_changed`). Written as SQL text so a page view costs microseconds to
 # build, and the same text for the same number of clauses lets the drivers reuse prepared statements.
 _PAGE_TERM = (
     "SELECT * FROM (SELECT c.id AS id, c.clause_id AS clause_id FROM comments AS c"
     " WHERE c.clause_id = :c{i} AND c.state = :s{j} AND c.parent_id IS NULL"
     " AND (c.campaign_group_id IS NULL OR c.state <> 'published' OR c.id = ("
-    "SELECT min(m.id) FROM comments AS m WHERE m.campaign_group_id = c.campaign_group_id AND m.state = 'published'))"
+    "SELECT g.representative_id FROM campaign_groups AS g WHERE g.id = c.campaign_group_id))"
     "{before} ORDER BY c.id DESC LIMIT :lim) AS t{i}_{j}"
 )
 
@@ -224,13 +225,10 @@ class CampaignPage:
 
 
 def representative_of(session: Session, group: CampaignGroup) -> Comment | None:
-    """A campaign group's representative: its earliest published member."""
-    return session.scalar(
-        select(Comment)
-        .where(Comment.campaign_group_id == group.id, Comment.state == CommentState.PUBLISHED.value)
-        .order_by(Comment.id)
-        .limit(1)
-    )
+    """A campaign group's representative: its earliest published member (kept on the group)."""
+    if group.representative_id is None:
+        return None
+    return session.get(Comment, group.representative_id)
 
 
 def campaign_members(

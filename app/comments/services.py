@@ -1,8 +1,14 @@
 """Comment use cases that change data: post a comment or a reply, edit it, withdraw it.
 
 Each takes the session first, flushes and never commits (the request boundary does), keeps the counts pages
-show by delta in the same transaction, and raises the errors of `app.comments.errors`. What pages read is in
-`listing`, how it is shown in `presenters`, who sees what in `visibility`.
+show by delta, and raises the errors of `app.comments.errors`. What pages read is in `listing`, how it is shown
+in `presenters`, who sees what in `visibility`.
+
+Posting is queue-first: `accept_comment` / `accept_reply` do what the receipt needs (check, store the row with
+`processed` false) and `settle_comment` does what can wait (campaign grouping, the kept counts) as a job after
+the commit (`app.comments.jobs`). Settling is idempotent: it claims the row with a conditional UPDATE, so a retried
+or doubled job does nothing the second time. `post_comment` / `post_reply` do both in one unit of work (imports,
+the CLI, tests).
 """
 
 from __future__ import annotations
@@ -10,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.comments import campaigns
-from app.comments.counts import bump_clause, bump_replies, recount_groups, refresh_counts
+from app.comments.counts import published_changed, refresh_counts
 from app.comments.editing import require_editable, require_withdrawable
 from app.comments.errors import CommentStateError, DuplicateCommentError, NotAuthorError
 from app.comments.grouping import assign_campaign, regroup
@@ -32,6 +39,8 @@ DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 # can_view_comment (visibility), refresh_counts (counts).
 __all__ = [
     "QuoteInput",
+    "accept_comment",
+    "accept_reply",
     "can_view_comment",
     "edit_comment",
     "period_status",
@@ -39,6 +48,7 @@ __all__ = [
     "post_reply",
     "refresh_counts",
     "section_comments",
+    "settle_comment",
     "withdraw_comment",
 ]
 
@@ -57,13 +67,36 @@ def post_comment(
     quote: QuoteInput | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
-    """Post a comment on a clause (optionally on a passage of it) while the version takes comments."""
+    """Post a comment and settle it in the same unit of work (imports, the CLI, tests)."""
+    comment = accept_comment(session, viewer, clause, body, display_as, quote, now=now)
+    settle_comment(session, comment.id)
+    return comment
+
+
+def accept_comment(
+    session: Session,
+    viewer: Viewer,
+    clause: Clause,
+    body: str | None,
+    display_as: str | None = DisplayAs.NAME.value,
+    quote: QuoteInput | None = None,
+    form_token: str | None = None,
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Store a comment on a clause (optionally on a passage of it) while the version takes comments.
+
+    Only what the receipt needs; `settle_comment` does the rest. A `form_token` already used by this person
+    returns the comment that token made (a retried POST never makes a second one).
+    """
     now = now or utcnow()
     author = _account(viewer)
     version = session.get_one(Version, clause.version_id)
     require_open(version, now)
     text = clean_body(body)
     anchor = anchor_quote(clause, quote) if quote is not None else None
+    earlier = _made_with(session, author, form_token)
+    if earlier is not None:
+        return earlier
     comment = _new_comment(session, author, version, clause.id, text, display_as, now)
     if anchor is not None:
         comment.quote_exact = anchor.exact
@@ -71,12 +104,33 @@ def post_comment(
         comment.quote_suffix = anchor.suffix
         comment.quote_start = anchor.start
         comment.quote_end = anchor.end
-    session.add(comment)
+    return _store(session, comment, author, form_token)
+
+
+def settle_comment(session: Session, comment_id: int) -> bool:
+    """The deferred work after a post: campaign grouping and the kept counts. Idempotent.
+
+    Claims the row (`processed` false -> true, a conditional UPDATE that locks it), so a second run, or a
+    withdrawal or moderation waiting on the row, sees it settled. Returns whether this call did the work.
+    """
+    claimed = session.execute(
+        update(Comment)
+        .where(Comment.id == comment_id, Comment.processed.is_(False))
+        .values(processed=True)
+        .returning(Comment.state, Comment.clause_id, Comment.parent_id),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if claimed is None:
+        return False
+    comment = session.get_one(Comment, comment_id)
+    session.expire(comment, ["processed"])
+    if comment.parent_id is None and comment.state != CommentState.WITHDRAWN.value:
+        assign_campaign(session, comment, campaigns.normalise(comment.body))
+    if claimed.state == CommentState.PUBLISHED.value:
+        # The group's member count moved as it joined; the clause's and the parent's move here.
+        published_changed(session, claimed.clause_id, claimed.parent_id, None, comment_id, +1)
     session.flush()
-    assign_campaign(session, comment, campaigns.normalise(text))
-    if comment.state == CommentState.PUBLISHED.value:
-        bump_clause(session, clause.id, +1)
-    return comment
+    return True
 
 
 def post_reply(
@@ -89,7 +143,24 @@ def post_reply(
     clause_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
-    """Reply to a top-level comment; the reply is on the parent's version and clause.
+    """Post a reply and settle it in the same unit of work (imports, the CLI, tests)."""
+    reply = accept_reply(session, viewer, parent, body, display_as, version_id, clause_id, now=now)
+    settle_comment(session, reply.id)
+    return reply
+
+
+def accept_reply(
+    session: Session,
+    viewer: Viewer,
+    parent: Comment,
+    body: str | None,
+    display_as: str | None = DisplayAs.NAME.value,
+    version_id: int | None = None,
+    clause_id: int | None = None,
+    form_token: str | None = None,
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Store a reply to a top-level comment; the reply is on the parent's version and clause.
 
     `version_id` and `clause_id`, when a form sent them, must be the parent's.
     """
@@ -110,14 +181,39 @@ def post_reply(
     version = parent.version
     require_open(version, now)
     text = clean_body(body, reply=True)
+    earlier = _made_with(session, author, form_token)
+    if earlier is not None:
+        return earlier
     reply = _new_comment(session, author, version, parent.clause_id, text, display_as, now)
     reply.parent_id = parent.id
-    session.add(reply)
-    session.flush()
-    if reply.state == CommentState.PUBLISHED.value:
-        bump_clause(session, parent.clause_id, +1)
-        bump_replies(session, parent, +1)
-    return reply
+    return _store(session, reply, author, form_token)
+
+
+def _made_with(session: Session, author: User, form_token: str | None) -> Comment | None:
+    if not form_token:
+        return None
+    return session.scalar(
+        select(Comment).where(Comment.user_id == author.id, Comment.form_token == form_token)
+    )
+
+
+def _store(session: Session, comment: Comment, author: User, form_token: str | None) -> Comment:
+    """Add a new comment, unsettled; two requests with one form token at once make one comment."""
+    comment.form_token = form_token or None
+    comment.processed = False
+    if not form_token:
+        session.add(comment)
+        session.flush()
+        return comment
+    try:
+        with session.begin_nested():
+            session.add(comment)
+    except IntegrityError:
+        earlier = _made_with(session, author, form_token)
+        if earlier is None:
+            raise
+        return earlier
+    return comment
 
 
 def _account(viewer: Viewer) -> User:
@@ -205,17 +301,27 @@ def withdraw_comment(
     require_withdrawable(viewer, comment)
     if comment.state == CommentState.WITHDRAWN.value:
         raise CommentStateError(_("You have already withdrawn this comment."))
+    # Conditional on the state read, and returning what the counts need as it is once the row is locked (a
+    # settle job may have counted it meanwhile): a concurrent withdrawal or hide of the same comment finds no row.
+    changed = session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.state == comment.state)
+        .values(
+            state=CommentState.WITHDRAWN.value,
+            body="",
+            body_html="",
+            fingerprint_hash=EMPTY_FINGERPRINT,
+            withdrawn_at=now,
+        )
+        .returning(Comment.processed, Comment.campaign_group_id),
+        execution_options={"synchronize_session": False},
+    ).first()
     was_published = comment.state == CommentState.PUBLISHED.value
-    comment.state = CommentState.WITHDRAWN.value
-    comment.body = ""
-    comment.body_html = ""
-    comment.fingerprint_hash = EMPTY_FINGERPRINT
-    comment.withdrawn_at = now
-    session.flush()
-    if was_published:
-        bump_clause(session, comment.clause_id, -1)
-        if comment.parent_id is not None:
-            bump_replies(session, comment.parent_id, -1)
-    if comment.campaign_group_id is not None:
-        recount_groups(session, [comment.campaign_group_id])
+    session.expire(comment)
+    if changed is None:
+        raise CommentStateError(_("You have already withdrawn this comment."))
+    if was_published and changed.processed:
+        published_changed(
+            session, comment.clause_id, comment.parent_id, changed.campaign_group_id, comment.id, -1
+        )
     return comment

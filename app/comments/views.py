@@ -28,7 +28,7 @@ from app.access import (
     viewer,
 )
 from app.boundary import current_session
-from app.comments import antibot, listing, services
+from app.comments import antibot, jobs, listing, services
 from app.comments.editing import require_editable, require_withdrawable
 from app.comments.forms import CommentForm, EditForm, ReceiptLookupForm, ReplyForm, WithdrawForm
 from app.comments.inputs import MAX_CONTEXT_CHARS, MAX_QUOTE_CHARS, QuoteInput
@@ -151,9 +151,10 @@ def comment_form(policy_slug: str, version_slug: str, clause_key: str) -> Respon
     quote = QuoteInput.from_form(
         form.quote_exact.data, form.quote_prefix.data, form.quote_suffix.data, form.quote_start.data
     )
-    comment = services.post_comment(
-        current_session(), viewer(), clause, form.body.data, form.display_as.data, quote
+    comment = services.accept_comment(
+        current_session(), viewer(), clause, form.body.data, form.display_as.data, quote, form.token()
     )
+    jobs.schedule_settle(comment.id)  # grouping and counts, after the commit: the receipt does not wait
     _flash_posted(comment)
     return _to_receipt(comment)
 
@@ -238,7 +239,7 @@ def reply(comment_id: int) -> ResponseReturnValue:
     antibot.check(form.submission())
     if not form.validate():
         return _thread_page(parent, form, 422)
-    comment = services.post_reply(
+    comment = services.accept_reply(
         current_session(),
         viewer(),
         parent,
@@ -246,7 +247,9 @@ def reply(comment_id: int) -> ResponseReturnValue:
         form.display_as.data,
         version_id=_hidden_id(form.version_id.data),
         clause_id=_hidden_id(form.clause_id.data),
+        form_token=form.token(),
     )
+    jobs.schedule_settle(comment.id)
     _flash_posted(comment)
     return _to_receipt(comment)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from app.access import (
     can_see_working,
@@ -16,6 +17,7 @@ from app.access import (
 from app.boundary import current_session
 from app.caching import cached_page
 from app.comments import services as comment_services
+from app.comments.fragments import section_blocks
 from app.drafts import services
 from app.placements.history import carried_comments
 
@@ -53,13 +55,22 @@ def section(policy_slug: str, version_slug: str, section_key: str) -> ResponseRe
     section = get_section_or_404(version, section_key)
     session = current_session()
     page = services.section_page(session, version, section)
+    period = comment_services.period_status(version)
+    # Signed in: the clauses' comment blocks are shared where they do not depend on the reader.
+    shared = section_blocks(session, viewer(), version, page.clauses, period)
+    blocks: dict[int, Markup] = {}
+    if shared is None:
+        comment_lists = comment_services.section_comments(session, viewer(), version, page.clauses)
+    else:
+        blocks, comment_lists = shared
     return render_template(
         "drafts/section.html",
         version=version,
         section=section,
         page=page,
-        comment_lists=comment_services.section_comments(session, viewer(), version, page.clauses),
-        comment_period=comment_services.period_status(version),
+        comment_lists=comment_lists,
+        clause_blocks=blocks,
+        comment_period=period,
         carried_comments=carried_comments(session, version, [c.key for c in page.clauses]),
     )
 

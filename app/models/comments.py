@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import secrets
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, created_at, intpk
@@ -54,16 +54,24 @@ class ResponseOutcome(enum.StrEnum):
 class CampaignGroup(Base):
     """Identical or near-identical comments from many people, counted and shown once.
 
-    Its representative is its earliest published member, so nothing here has to be kept in step.
+    Its representative (its earliest published member) and its count of published members are kept here and
+    changed by delta (`app.comments.counts`), so no page reads the members to find either. One group per
+    clause and exact text (`fingerprint_hash`): two letters grouped at once meet at the same row.
     """
 
     __tablename__ = "campaign_groups"
+    __table_args__ = (UniqueConstraint("clause_id", "fingerprint_hash"),)
 
     id: Mapped[intpk]
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id", ondelete="CASCADE"), index=True)
     fingerprint: Mapped[str] = mapped_column(Text)  # normalised text the members are compared with
+    # The SHA-256 of `fingerprint` (equal to its exact members' Comment.fingerprint_hash).
+    fingerprint_hash: Mapped[str | None] = mapped_column(String(64))
     member_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The earliest published member's id, or None when none is published. No foreign key: comments already
+    # point here, and a cycle of keys would make every delete order-dependent; the id is kept by the services.
+    representative_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[created_at]
 
 
@@ -73,6 +81,27 @@ class Comment(Base):
         Index("ix_comments_clause_state_id", "clause_id", "state", "id"),
         Index("ix_comments_user_id_created_at", "user_id", "created_at"),
         Index("ix_comments_state_created_at", "state", "created_at"),
+        # The exact-fingerprint lookup of campaign grouping: first matching comment on a clause, by id.
+        Index("ix_comments_clause_fingerprint_id", "clause_id", "fingerprint_hash", "id"),
+        # A group's earliest published member (when its representative is hidden or withdrawn), and its members.
+        Index("ix_comments_group_state_id", "campaign_group_id", "state", "id"),
+        # The near-duplicate check: a clause's newest ungrouped top-level comments.
+        Index(
+            "ix_comments_ungrouped",
+            "clause_id",
+            "id",
+            postgresql_where=text("campaign_group_id IS NULL AND parent_id IS NULL"),
+            sqlite_where=text("campaign_group_id IS NULL AND parent_id IS NULL"),
+        ),
+        # Comments whose deferred work (grouping, counts) is still to do: the sweeper's queue.
+        Index(
+            "ix_comments_unprocessed",
+            "id",
+            postgresql_where=text("NOT processed"),
+            sqlite_where=text("NOT processed"),
+        ),
+        # A retried POST with the same form token finds the comment it already made.
+        UniqueConstraint("user_id", "form_token"),
     )
 
     id: Mapped[intpk]
@@ -83,7 +112,7 @@ class Comment(Base):
     clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     campaign_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaign_groups.id", ondelete="SET NULL"), index=True
+        ForeignKey("campaign_groups.id", ondelete="SET NULL")
     )
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -96,7 +125,7 @@ class Comment(Base):
     quote_end: Mapped[int | None]
     display_as: Mapped[str] = mapped_column(String(12), default=DisplayAs.NAME.value)
     author_verified: Mapped[bool] = mapped_column(default=False)
-    fingerprint_hash: Mapped[str] = mapped_column(String(64), index=True)
+    fingerprint_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(12), default=CommentState.PUBLISHED.value)
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -105,6 +134,10 @@ class Comment(Base):
     )
     report_count: Mapped[int] = mapped_column(default=0, server_default="0")
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The form token of the POST that made it: a retried POST with the same token gets this comment back.
+    form_token: Mapped[str | None] = mapped_column(String(64))
+    # False until the deferred work after the post (campaign grouping, the counts pages show) has been done.
+    processed: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[created_at]
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

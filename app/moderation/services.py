@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.services import end_all_sessions
+from app.caching import tags_for, touch
+from app.comments.counts import published_changed
 from app.comments.services import refresh_counts
 from app.exceptions import ConflictError, DomainError, InputError, PermissionDeniedError
 from app.models import (
@@ -151,9 +153,57 @@ def _optional_note(value: str | None) -> str:
 
 
 def refresh_clause_counts(session: Session, clause_ids: Iterable[int]) -> None:
-    """Recount the clauses' public comments, replies and campaign members after a state change."""
+    """Recount the clauses' public comments, replies and campaign members (repairs and tests only: a
+    moderation action changes the counts by delta, `_change_state`)."""
     session.flush()
     refresh_counts(session, clause_ids)
+
+
+def _change_state(
+    session: Session, comment: Comment, new_state: str, moderator: User | None, reason: str | None
+) -> str:
+    """Move `comment` from the state it was read in to `new_state`, or refuse if someone moved it meanwhile.
+
+    One conditional UPDATE (it locks the row; of two moderators hiding at once, the second finds no row in the
+    state it read and is refused with 409, so the public log shows one hide). The counts change by delta,
+    once the settle job has counted the comment (`processed`, read under the same lock). Returns the state
+    before.
+    """
+    previous = comment.state
+    moment = utcnow()
+    changed = session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.state == previous)
+        .values(
+            state=new_state,
+            moderation_reason=reason,
+            moderated_at=moment,
+            moderated_by_id=moderator.id if moderator is not None else None,
+        )
+        .returning(Comment.processed, Comment.campaign_group_id),
+        execution_options={"synchronize_session": False},
+    ).first()
+    number = comment.tracking_number
+    session.expire(comment)
+    if changed is None:
+        raise InvalidStateError(
+            _("Comment %(number)s was changed by someone else just now; look at it again.", number=number)
+        )
+    tags, _hard = tags_for(comment, False)
+    touch(session, *tags, hard=True)
+    delta = (new_state == PUBLISHED) - (previous == PUBLISHED)
+    if delta and changed.processed:
+        published_changed(
+            session, comment.clause_id, comment.parent_id, changed.campaign_group_id, comment.id, delta
+        )
+    return previous
+
+
+def _lock(session: Session, comment: Comment) -> None:
+    """Wait for any other change to this comment, then read it again (PostgreSQL; SQLite's writers queue)."""
+    session.flush()
+    session.execute(select(Comment.id).where(Comment.id == comment.id).with_for_update())
+    session.refresh(comment)
 
 
 # --- finding things ----------------------------------------------------------------------------------------
@@ -208,6 +258,8 @@ def report_comment(
     if comment.user_id is not None and comment.user_id == reporter.id:
         raise NotPermittedError(_("You cannot report your own comment. You can withdraw it instead."))
     text = _reason(reason, _("a reason"))
+    _lock(session, comment)  # reports of one comment at once count each other: the threshold is reached
+    next_state(comment, REPORT)
     already = session.scalar(
         select(CommentReport.id).where(
             CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id
@@ -220,9 +272,8 @@ def report_comment(
     count = _count_open_reports(session, comment)
     comment.report_count = count
     if count >= max(1, threshold):
-        comment.state = next_state(comment, HOLD)
-        comment.moderated_at = utcnow()
-        comment.moderated_by_id = None
+        number = comment.tracking_number
+        _change_state(session, comment, next_state(comment, HOLD), None, None)
         audit(
             session,
             None,
@@ -230,9 +281,8 @@ def report_comment(
             "comment",
             comment.id,
             f"reported {count} times",
-            tracking_number=comment.tracking_number,
+            tracking_number=number,
         )
-        refresh_clause_counts(session, [comment.clause_id])
     session.flush()
     return report
 
@@ -254,12 +304,8 @@ def _moderate(
     new_state = next_state(comment, action)
     reason = _reason(note, _("a public reason")) if public else _optional_note(note)
     moment = utcnow()
-    previous = comment.state
+    previous = _change_state(session, comment, new_state, moderator, reason if public else None)
     resolved = _resolve_reports(session, comment, moment)
-    comment.state = new_state
-    comment.moderation_reason = reason if public else None
-    comment.moderated_at = moment
-    comment.moderated_by_id = moderator.id
     audit(
         session,
         moderator,
@@ -271,7 +317,6 @@ def _moderate(
         previous_state=previous,
         reports_resolved=resolved,
     )
-    refresh_clause_counts(session, [comment.clause_id])
     session.flush()
     return comment
 

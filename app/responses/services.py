@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.diffing.listing import policy_versions
 from app.exceptions import InputError
@@ -313,7 +313,18 @@ def responses_by_clause(session: Session, old: Version, new: Version) -> dict[st
             )
         )
     )
-    rows = session.scalars(select(Response).where(Response.changed_in_version_id.in_(changed_in))).all()
+    # Constant statements however many responses: their comments and groups in one go each, and each group's
+    # representative (kept on the group) in one more.
+    rows = session.scalars(
+        select(Response)
+        .where(Response.changed_in_version_id.in_(changed_in))
+        .options(selectinload(Response.comment), selectinload(Response.campaign_group))
+    ).all()
+    wanted = [r.campaign_group.representative_id for r in rows if r.campaign_group is not None]
+    representatives = {
+        c.id: c
+        for c in session.scalars(select(Comment).where(Comment.id.in_([i for i in wanted if i is not None])))
+    }
     notes: dict[str, list[ChangeNote]] = defaultdict(list)
     for response in rows:
         if response.comment is not None:
@@ -322,15 +333,7 @@ def responses_by_clause(session: Session, old: Version, new: Version) -> dict[st
                 continue
             text, count, tracking = comment.body, 1, comment.tracking_number
         elif response.campaign_group is not None:
-            first = session.scalar(
-                select(Comment)
-                .where(
-                    Comment.campaign_group_id == response.campaign_group_id,
-                    Comment.state == CommentState.PUBLISHED.value,
-                )
-                .order_by(Comment.id)
-                .limit(1)
-            )
+            first = representatives.get(response.campaign_group.representative_id or 0)
             if first is None:
                 continue
             text, count, tracking = first.body, response.campaign_group.member_count, None

@@ -134,6 +134,46 @@ def gunicorn(mode: str, env: dict[str, str], logs: Path) -> Iterator[int]:
             process.kill()
 
 
+@contextlib.contextmanager
+def rq_workers(env: dict[str, str], logs: Path, count: int = 2) -> Iterator[None]:
+    """RQ workers for the comments' deferred work (grouping, counts): SimpleWorker, so the app is made once."""
+    command = [
+        sys.executable, "-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker", "--url", env["REDIS_URL"],
+        "korero-comments",
+    ]  # fmt: skip
+    processes = []
+    for n in range(count):
+        with (logs / f"rq-{n}.log").open("w") as log:
+            processes.append(
+                subprocess.Popen(  # noqa: S603 - our own fixed command line
+                    command, env={**os.environ, **env}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                )
+            )
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def drain(url: str, seconds: float = 120) -> int:
+    """Wait (bounded) until no comment waits to be settled; return how many still wait."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(url, autocommit=True) as connection:
+        while True:
+            waiting = connection.execute("SELECT count(*) FROM comments WHERE NOT processed").fetchone()[0]
+            if not waiting or time.monotonic() > deadline:
+                return int(waiting)
+            time.sleep(0.5)
+
+
 # --- a browser tab ---------------------------------------------------------------------------------------
 
 
@@ -423,7 +463,12 @@ def run(args: argparse.Namespace) -> list[Measure]:
     print(
         f"{info['comments']:,} comments seeded; busiest clause {info['hot_clause_published']:,} published; logs in {logs}"
     )
-    with gunicorn("app", env, logs) as app_port:
+    import redis
+
+    redis.Redis.from_url(
+        args.redis_url
+    ).flushdb()  # the harness's own Redis database: no jobs of an earlier run
+    with rq_workers(env, logs), gunicorn("app", env, logs) as app_port:
         anonymous = Browser(app_port)
         for _ in range(3):  # warm the page cache and the workers
             status, _, page = anonymous.request("GET", info["section_path"])
@@ -527,6 +572,9 @@ def run(args: argparse.Namespace) -> list[Measure]:
         results.append(compare)
 
         results.append(moderator_hides(app_port, info, url))
+        started = time.monotonic()
+        waiting = drain(url)
+        print(f"comment jobs drained in {time.monotonic() - started:.1f} s ({waiting} still waiting)")
         with psycopg.connect(url) as connection:
             recount = connection.execute(
                 "SELECT comment_count, (SELECT count(*) FROM comments WHERE clause_id = %s AND state = 'published') "

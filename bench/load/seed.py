@@ -199,9 +199,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         campaign_text = normalise(CAMPAIGN_LETTER)
         campaign_hash = fingerprint(CAMPAIGN_LETTER)
         group_id = connection.execute(
-            "INSERT INTO campaign_groups (version_id, clause_id, fingerprint, member_count, created_at) "
-            "VALUES (%s, %s, %s, 0, %s) RETURNING id",
-            (version_id, hot_clause_id, campaign_text, now),
+            "INSERT INTO campaign_groups (version_id, clause_id, fingerprint, fingerprint_hash, member_count, "
+            "created_at) VALUES (%s, %s, %s, %s, 0, %s) RETURNING id",
+            (version_id, hot_clause_id, campaign_text, campaign_hash, now),
         ).fetchone()[0]
 
         # --- comments
@@ -281,6 +281,11 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             "FROM comments WHERE campaign_group_id IS NOT NULL AND state = 'published' GROUP BY campaign_group_id) "
             "AS counted WHERE campaign_groups.id = counted.campaign_group_id"
         )
+        connection.execute(  # the kept representative: the earliest published member
+            "UPDATE campaign_groups SET representative_id = first.id FROM (SELECT campaign_group_id, min(id) AS id "
+            "FROM comments WHERE campaign_group_id IS NOT NULL AND state = 'published' GROUP BY campaign_group_id) "
+            "AS first WHERE campaign_groups.id = first.campaign_group_id"
+        )
         for table in ("users", "comments", "campaign_groups"):
             connection.execute(
                 sql.SQL("SELECT setval(pg_get_serial_sequence({t}, 'id'), (SELECT max(id) FROM {i}))").format(
@@ -332,6 +337,9 @@ def check(url: str) -> list[str]:
         "FROM comments r WHERE r.parent_id = p.id AND r.state = 'published'), 0)",
         "campaign_groups.member_count": "SELECT count(*) FROM campaign_groups g WHERE g.member_count <> (SELECT "
         "count(*) FROM comments m WHERE m.campaign_group_id = g.id AND m.state = 'published')",
+        "campaign_groups.representative_id": "SELECT count(*) FROM campaign_groups g WHERE g.representative_id "
+        "IS DISTINCT FROM (SELECT min(m.id) FROM comments m WHERE m.campaign_group_id = g.id "
+        "AND m.state = 'published')",
     }
     with psycopg.connect(libpq(url)) as connection:
         for name, query in queries.items():

@@ -161,7 +161,13 @@ class Server:
             "PROMETHEUS_MULTIPROC_DIR": str(folder / f"prometheus-{self.port}"),
             # CSRF is tested on its own; here the forms are posted as a script would, with the form stamp.
             "LIVE_OVERRIDES": json.dumps(
-                {"PDF_PRERENDER": False, "WTF_CSRF_ENABLED": False, **self.overrides}
+                # Comments settle on a thread of the instance (no RQ worker runs beside these servers).
+                {
+                    "PDF_PRERENDER": False,
+                    "WTF_CSRF_ENABLED": False,
+                    "COMMENT_JOBS": "thread",
+                    **self.overrides,
+                }
             ),
         }
         env.pop("REDIS_URL", None)

@@ -164,7 +164,13 @@ def seeded(session) -> SimpleNamespace:
     author = make_user(session)
     comment = make_comment(session, author, version, clause_key="purpose-1")
     held = make_comment(session, author, version, clause_key="purpose-2", body="Waiting.", state="held")
-    group = CampaignGroup(version_id=version.id, clause_id=comment.clause_id, fingerprint="x", member_count=1)
+    group = CampaignGroup(
+        version_id=version.id,
+        clause_id=comment.clause_id,
+        fingerprint="x",
+        member_count=1,
+        representative_id=comment.id,  # kept on the group, as the services keep it
+    )
     session.add(group)
     session.flush()
     comment.campaign_group_id = group.id

@@ -631,11 +631,14 @@ def test_a_refusal_after_the_comment_was_written_leaves_nothing_and_shows_the_fo
     """The view neither commits nor rolls back: the boundary undoes the flushed row, the form comes back."""
     from app.comments import services as use_cases
 
-    def refuse(session, comment, normalised):
+    store = use_cases._store
+
+    def refuse(session, comment, author, form_token):
+        store(session, comment, author, form_token)
         assert comment.id is not None  # the comment row was written (flushed) before the refusal
         raise CommentInputError("Refused after the comment was written.", field="body")
 
-    monkeypatch.setattr(use_cases, "assign_campaign", refuse)
+    monkeypatch.setattr(use_cases, "_store", refuse)
     response = send(client, version, "A comment that will be undone.")
     assert response.status_code == 422
     assert "Refused after the comment was written." in response.text
@@ -717,3 +720,25 @@ def test_the_site_and_the_pdfs_label_an_anonymous_author_the_same(client, sessio
     for comment in (anonymous, named):
         assert _author(comment, staff=False) == (author_label(comment), None)
     assert _author(anonymous, staff=True) == ("Aroha Ngata (shown publicly as anonymous)", author.email)
+
+
+def test_a_retried_post_with_the_same_form_token_makes_no_second_comment(client, session, version, author):
+    token = "retry-token-0123456789abcdef"
+    first = send(client, version, "A comment my browser sent twice.", form_token=token)
+    again = send(client, version, "A comment my browser sent twice.", form_token=token)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]  # the same receipt
+    assert comment_count(session) == 1
+    assert clause(session, version).comment_count == 1
+    other = send(
+        client, version, "A different comment from a fresh form.", form_token="another-token-0123456789"
+    )
+    assert other.status_code == 303
+    assert comment_count(session) == 2
+
+
+def test_the_comment_form_carries_a_fresh_form_token(client, version, author):
+    pages = [client.get(form_url(version)).text for _ in range(2)]
+    tokens = [re.search(r'name="form_token" type="hidden" value="([^"]+)"', page) for page in pages]
+    assert all(tokens), "the form has no form_token field"
+    assert tokens[0].group(1) != tokens[1].group(1)

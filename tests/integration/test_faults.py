@@ -128,11 +128,6 @@ def test_with_redis_down_pages_answer_and_readyz_says_why(without_redis, databas
     assert '"failed":["redis"]' in body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask-Limiter has no fallback configured (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED / RATELIMIT_SWALLOW_ERRORS "
-    "are not set in app/config.py): a rate-limited POST answers 500 while Redis is down",
-)
 def test_with_redis_down_limited_posts_fall_back_instead_of_failing(without_redis, database):
     clause, _ = first_clause(database)
     client = Client(without_redis)

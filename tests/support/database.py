@@ -52,7 +52,8 @@ def app_config(tmp_dir: Path, url: str) -> dict[str, object]:
         # The page cache is on, as in production (app/caching.py's default): the test client commits before
         # each request, so the cache sees every change. A test that needs it off says so.
         "PAGE_CACHE_SECONDS": 10.0,
-        "PDF_PRERENDER": False,  # tests render the PDFs they check, in the foreground
+        "PDF_PRERENDER": False,
+        "COMMENT_JOBS": "inline",  # a comment's grouping and counts are done as its POST commits  # tests render the PDFs they check, in the foreground
         "SERVER_NAME": "korero.test",
         "PREFERRED_URL_SCHEME": "http",
     }

@@ -1,0 +1,128 @@
+"""The deferred work after a comment is stored (campaign grouping, the kept counts): a job, run after the commit.
+
+The comment POST stores the row and answers with the receipt (`services.accept_comment`); `schedule_settle` then
+queues `services.settle_comment` for after the commit, so nothing is queued for a row that was never stored.
+Where it runs (`COMMENT_JOBS`):
+
+- `rq`: an RQ job on Redis (`rq worker korero-comments`; the default when REDIS_URL is set), one job id per
+  comment (a doubled enqueue is one job) and retried with back-off if it fails or its worker dies;
+- `thread`: a small thread pool in the web process (the default without Redis), retried a few times;
+- `inline`: in the request, right after its commit (tests, and the fallback when Redis refuses the job).
+
+Settling is idempotent, so a retry or a doubled job changes nothing twice; a comment whose job was lost
+altogether (its process died before it ran) is still `processed = false`, and `flask comments settle` (run it
+from cron or after a restart) settles every such row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from app.boundary import after_commit, unit_of_work
+
+log = logging.getLogger(__name__)
+
+RQ_QUEUE = "korero-comments"
+ATTEMPTS = 3
+SWEEP_BATCH = 500
+
+
+def schedule_settle(comment_id: int) -> None:
+    """Settle this comment once the current transaction commits (in the request: after the receipt is safe)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    after_commit(lambda: dispatch(app, comment_id))
+
+
+def dispatch(app: Flask, comment_id: int) -> None:
+    mode = app.config.get("COMMENT_JOBS") or ("rq" if app.config.get("REDIS_URL") else "thread")
+    if mode == "rq":
+        try:
+            _enqueue(app, comment_id)
+            return
+        except Exception:  # Redis down: the work is done here instead of being lost
+            log.warning("comment %s: the job queue refused the job; settling it in the request", comment_id)
+            mode = "inline"
+    if mode == "thread":
+        _pool(app).submit(run_settle, app, comment_id)
+        return
+    run_settle(app, comment_id)
+
+
+def run_settle(app: Flask, comment_id: int, attempts: int = ATTEMPTS) -> bool:
+    """Settle one comment in its own unit of work, retrying a failed attempt (a deadlock, a lost connection)."""
+    from app.comments.services import settle_comment
+
+    for attempt in range(1, attempts + 1):
+        try:
+            with app.app_context(), unit_of_work() as session:
+                return settle_comment(session, comment_id)
+        except Exception:
+            if attempt == attempts:
+                log.exception(
+                    "comment %s: settling failed %d times; the sweeper will retry", comment_id, attempt
+                )
+                raise
+            time.sleep(0.05 * 2**attempt)
+    return False
+
+
+def settle_pending(app: Flask, limit: int = SWEEP_BATCH) -> int:
+    """Settle comments whose job was lost (oldest first); return how many this call settled."""
+    from app.models import Comment
+
+    with app.app_context(), unit_of_work() as session:
+        ids = list(
+            session.scalars(
+                select(Comment.id).where(Comment.processed.is_(False)).order_by(Comment.id).limit(limit)
+            )
+        )
+    return sum(1 for comment_id in ids if run_settle(app, comment_id))
+
+
+def _pool(app: Flask) -> ThreadPoolExecutor:
+    pool = app.extensions.get("korero_comment_jobs")
+    if pool is None:
+        pool = app.extensions["korero_comment_jobs"] = ThreadPoolExecutor(
+            max_workers=int(app.config.get("COMMENT_JOB_THREADS", 2)), thread_name_prefix="korero-settle"
+        )
+    return pool  # type: ignore[no-any-return]
+
+
+def _enqueue(app: Flask, comment_id: int) -> None:
+    from redis import Redis
+    from rq import Queue, Retry
+
+    connection = app.extensions.get("korero_comment_redis")
+    if connection is None:
+        connection = app.extensions["korero_comment_redis"] = Redis.from_url(
+            app.config["REDIS_URL"], socket_timeout=1.0, socket_connect_timeout=1.0
+        )
+    Queue(RQ_QUEUE, connection=connection).enqueue_call(
+        rq_settle,
+        args=(comment_id,),
+        job_id=f"korero-settle-{comment_id}",
+        retry=Retry(max=5, interval=[1, 5, 15, 60, 300]),
+        result_ttl=60,
+        failure_ttl=24 * 3600,
+        description=f"settle comment {comment_id}",
+    )
+
+
+_worker_app: Flask | None = None
+
+
+def rq_settle(comment_id: int) -> dict[str, Any]:
+    """The RQ job: settle one comment with this worker's app (made once per worker process)."""
+    global _worker_app  # noqa: PLW0603 - one app per RQ worker process
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    done = run_settle(_worker_app, comment_id, attempts=1)
+    return {"settled": done}
