@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, Policy, PolicyDocument, Version
 from tests.factories import login, make_user, make_version
+from tests.support.revisions import FORM, assert_inert, form_body, hostile_payloads
 from tests.support.word import street_trees_docx
 
 NEW = "/consultations/new"
@@ -260,3 +262,36 @@ def test_a_new_document_reaches_the_cached_policy_page(app, session):
     page = visitor.get(f"/policies/{slug}")
     assert page.headers["X-Page-Cache"] == "miss"
     assert "Fresh evidence" in page.text
+
+
+@pytest.mark.parametrize("payload", hostile_payloads())
+def test_hostile_descriptions_and_drafts_are_refused_or_render_inert(app, session, payload):
+    client = drafter_client(app, session)
+    fields = {
+        **DESCRIPTION,
+        "title": payload[:300] or "x",
+        "summary": payload,
+        "agency": payload[:200],
+        "why": payload,
+        "next_steps": payload,
+        "draft_text": "## Purpose\n\n" + payload.replace("\n", " ") + "\n",
+        "preview": "Preview",
+    }
+    preview = client.post(NEW, data=form_body(fields), content_type=FORM)
+    assert preview.status_code in (200, 422), preview.status_code
+    assert_inert(preview.get_data(as_text=True), payload)
+    if preview.status_code != 200:
+        assert policy_count(session) == 0
+        return
+    fields.pop("preview")
+    fields.update(
+        create="Create",
+        previewed=previewed(preview),
+        draft_text=_unescape(re.search(r'name="draft_text"[^>]*>\s*(.*?)</textarea>', preview.text, re.S)[1]),
+    )
+    created = client.post(NEW, data=form_body(fields), content_type=FORM)
+    assert created.status_code in (303, 422), created.status_code
+    for page in ("/", "/drafting/"):
+        assert_inert(client.get(page).get_data(as_text=True), payload)
+    for policy in session.scalars(select(Policy)):
+        assert_inert(client.get(f"/policies/{policy.slug}").get_data(as_text=True), payload)
