@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateTimeLocalField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
 
@@ -79,6 +79,16 @@ class DocumentForm(FlaskForm):
         ),
     )
     submit = SubmitField(_l("Add the document"))
+
+
+class KeepOpenForm(FlaskForm):
+    keep = BooleanField(
+        _l("Keep taking comments on this version after a later version is published"),
+        description=_l(
+            "Only within its comment period. Without this, a version stops taking comments once it is replaced."
+        ),
+    )
+    submit = SubmitField(_l("Save"))
 
 
 class RemoveForm(FlaskForm):

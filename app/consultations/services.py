@@ -364,3 +364,13 @@ def remove_document(session: Session, actor: User, document: PolicyDocument) -> 
     audit(session, actor, "policy.document_remove", "policy", policy_id, document=document.id)
     session.delete(document)
     session.flush()
+
+
+def keep_open_when_superseded(session: Session, actor: User, version: Version, keep: bool) -> Version:
+    """Choose whether a published version keeps taking comments (in its period) once a later one is published."""
+    if not version.is_public:
+        raise ConsultationError(_("Publish this version first: a working version takes no comments."))
+    version.open_when_superseded = keep
+    audit(session, actor, "version.keep_open", "version", version.id, keep=keep)
+    session.flush()
+    return version

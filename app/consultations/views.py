@@ -14,10 +14,16 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 
-from app.access import can_see_working, drafter_required, get_document_or_404, get_policy_or_404
+from app.access import (
+    can_see_working,
+    drafter_required,
+    get_document_or_404,
+    get_policy_or_404,
+    get_version_or_404,
+)
 from app.boundary import current_session
 from app.consultations import services
-from app.consultations.forms import DescribeForm, DocumentForm, NewConsultationForm, RemoveForm
+from app.consultations.forms import DescribeForm, DocumentForm, KeepOpenForm, NewConsultationForm, RemoveForm
 from app.drafting.access import current_drafter
 from app.drafting.services import from_nz_time, text_hash
 from app.drafts.parsing import MAX_DRAFT_BYTES, Document
@@ -237,3 +243,22 @@ def document(policy_slug: str, document_id: int) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.post("/drafting/<policy_slug>/<version_slug>/keep-open")
+@drafter_required
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def keep_open(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """Leave a published version's period open after a later version supersedes it (or stop doing so)."""
+    version = get_version_or_404(policy_slug, version_slug)
+    form = KeepOpenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.keep_open_when_superseded(current_session(), current_drafter(), version, bool(form.keep.data))
+    flash(
+        _("“%(label)s” keeps taking comments in its period after it is replaced.", label=version.label)
+        if form.keep.data
+        else _("“%(label)s” stops taking comments once it is replaced.", label=version.label),
+        "success",
+    )
+    return redirect(url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version_slug), 303)

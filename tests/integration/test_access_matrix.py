@@ -122,6 +122,8 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
         row(LOGIN, 403, 404, 403, 403, 404),
     ),
     ("consultations.document", "GET", "/policies/{policy}/documents/{document_id}", PUBLIC),
+    ("consultations.keep_open", "POST", DP + "/keep-open", DRAFTERS_POST),
+    ("consultations.keep_open", "POST", D + "/keep-open", row(LOGIN, 403, 404, 403, 403, 404)),
     ("consultations.document", "GET", "/policies/{policy}/documents/{link_id}", same(404)),
     # accounts
     ("auth.login", "GET", "/login", GUESTS_ONLY),

@@ -189,3 +189,25 @@ def test_the_demo_is_never_created_in_production(app, session, monkeypatch):
     with pytest.raises(DemoRefusedError):
         ensure_demo_consultation(session)
     assert session.scalar(select(func.count()).select_from(Policy)) == 0
+
+
+def test_a_drafter_leaves_a_replaced_versions_period_open_from_its_workspace(app, client, session):
+    first = make_version(session, policy_slug="chain")
+    make_version(session, policy_slug="chain", label="Second draft")
+    drafter = make_user(session, "drafter")
+    session.commit()
+    assert (
+        "This version no longer takes comments." in client.get(f"/policies/chain/versions/{first.slug}").text
+    )
+    as_drafter = app.test_client()
+    login(as_drafter, drafter)
+    workspace = as_drafter.get(f"/drafting/chain/{first.slug}").text
+    assert "Keep taking comments on this version after a later version is published" in workspace
+    response = as_drafter.post(f"/drafting/chain/{first.slug}/keep-open", data={"keep": "y"})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Version, first.id).open_when_superseded
+    assert "stay open until its period ends" in client.get(f"/policies/chain/versions/{first.slug}").text
+    as_drafter.post(f"/drafting/chain/{first.slug}/keep-open", data={})
+    session.expire_all()
+    assert not session.get(Version, first.id).open_when_superseded
