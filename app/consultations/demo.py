@@ -140,10 +140,11 @@ def ensure_demo_consultation(session: Session, now: dt.datetime | None = None) -
     policy = session.scalar(select(Policy).where(Policy.slug == DEMO_SLUG))
     if policy is not None:
         reopened = False
-        for version in policy.versions:
-            if version.is_public and not version.accepts_comments_at(now):
-                version.comments_open_at, version.comments_close_at = opens, closes
-                reopened = True
+        public = [v for v in policy.versions if v.is_public]
+        current = public[-1] if public else None  # the newest version takes the comments
+        if current is not None and not current.accepts_comments_at(now):
+            current.comments_open_at, current.comments_close_at = opens, closes
+            reopened = True
         session.flush()
         return DemoReport(created=False, reopened=reopened, policy=policy)
     policy = Policy(
