@@ -80,6 +80,10 @@ def register_blueprints(app: Flask) -> None:
     from app.responses.views import bp as responses_bp
 
     app.register_blueprint(drafting_bp)
+
+    from app.consultations.views import bp as consultations_bp
+
+    app.register_blueprint(consultations_bp)
     app.register_blueprint(diffing_bp)
     app.register_blueprint(responses_bp)
 

@@ -23,7 +23,7 @@ from werkzeug.routing import IntegerConverter
 from app.boundary import current_session
 from app.extensions import login_manager
 from app.i18n import safe_next
-from app.models import Clause, Comment, Policy, Role, Section, User, Version, Viewer
+from app.models import Clause, Comment, Policy, PolicyDocument, Role, Section, User, Version, Viewer
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 T = TypeVar("T")
@@ -118,6 +118,13 @@ def _one_or_404(statement: Select[T]) -> T:
 
 def get_policy_or_404(policy_slug: str) -> Policy:
     return _one_or_404(select(Policy).where(Policy.slug == policy_slug))
+
+
+def get_document_or_404(policy: Policy, document_id: int) -> PolicyDocument:
+    """A supporting document of `policy` (a document id of another policy is 404 here)."""
+    return _one_or_404(
+        select(PolicyDocument).where(PolicyDocument.policy_id == policy.id, PolicyDocument.id == document_id)
+    )
 
 
 def get_version_or_404(policy_slug: str, version_slug: str, include_working: bool = False) -> Version:

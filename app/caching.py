@@ -14,7 +14,8 @@ on a table that pages show, in a transaction that named no tags, conservatively 
 tags themselves with `touch(session, *tags)`.
 
 A page whose versions open or close for comment within its lifetime expires at that moment: the period changes
-the page without any commit.
+the page without any commit. A page that shows words the clock changes at other moments ("closes in 3 days"
+becomes "closes in 2 days" at New Zealand midnight) says so with `expire_page_at(moment)` while it renders.
 
 Storage is Flask-Caching's Redis backend when REDIS_URL is set (shared by every worker: there is no local copy
 to outlive it) and its in-process SimpleCache otherwise. If Redis cannot be reached, pages are rendered and not
@@ -32,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, has_app_context, request, session
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale
 from flask_caching.backends import RedisCache, SimpleCache
 from flask_caching.backends.base import BaseCache
@@ -45,6 +46,7 @@ from sqlalchemy.orm import Session, UOWTransaction, object_session
 WATCHED_TABLES = frozenset(
     {
         "policies",
+        "policy_documents",
         "versions",
         "sections",
         "clauses",
@@ -236,6 +238,8 @@ def tags_for(obj: Any, is_new: bool) -> tuple[list[str], bool]:
         return ["policies", *_version_tags(obj)], True
     if table == "policies":
         return ["policies", f"policy:{obj.slug}"], True
+    if table == "policy_documents":
+        return [f"policy:{_related(obj, 'policy', 'Policy').slug}"], not is_new
     if table == "users":
         # Only a name shows on pages (beside its comments, on any page); sign-in counters and the like do not.
         if not is_new and (obj in object_session(obj).deleted or _changed(obj, "display_name")):  # type: ignore[union-attr]
@@ -266,11 +270,25 @@ def _cacheable_request() -> bool:
     )
 
 
+_EXPIRES = "korero_page_expires_at"
+
+
+def expire_page_at(moment: dt.datetime) -> None:
+    """Let the page being rendered expire at `moment` at the latest (its words change then, by the clock)."""
+    if has_request_context():
+        current = g.get(_EXPIRES)
+        if current is None or moment < current:
+            setattr(g, _EXPIRES, moment)
+
+
 def _ttl_until_period_changes(ttl: float, db_session: Session) -> float:
     """Cap `ttl` so the page expires when a version it loaded opens or closes for comment."""
     from app.models import Version
 
     now = dt.datetime.now(dt.UTC)
+    expires = g.pop(_EXPIRES, None) if has_request_context() else None
+    if expires is not None:
+        ttl = min(ttl, (expires - now).total_seconds())
     for obj in list(db_session.identity_map.values()):
         if isinstance(obj, Version):
             for moment in (obj.comments_open_at, obj.comments_close_at):

@@ -83,6 +83,16 @@ def prepare_database(demo: bool) -> None:
         click.echo("\nDemo accounts (development only — never created in production):")
         for role, email, password in accounts:
             click.echo(f"  {role:<10} {email:<28} password: {password}")
+        from app.consultations.demo import ensure_demo_consultation
+
+        with unit_of_work() as session:
+            demo_report = ensure_demo_consultation(session)
+            demo_slug = demo_report.policy.slug
+        what = "created" if demo_report.created else ("reopened" if demo_report.reopened else "already there")
+        click.echo(f"\nDemo consultation ({what}), open for comment now: /policies/{demo_slug}")
+        click.echo(
+            "  Sign in as commenter@demo.korero.test to comment; it is marked as demo data on every page."
+        )
 
 
 @click.command("setup")

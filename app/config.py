@@ -96,6 +96,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
         "BABEL_DEFAULT_LOCALE": "en",
+        # Dates and times on pages are New Zealand ones: a period opening at midnight NZ time (11:00 the day
+        # before in UTC) is shown on its own day.
+        "BABEL_DEFAULT_TIMEZONE": "Pacific/Auckland",
         "LANGUAGES": ("en", "mi"),
         "DRAFTS_PATH": os.environ.get("KORERO_DRAFTS", str(BASE_DIR / "policy_drafts")),
         "RATELIMIT_ENABLED": True,

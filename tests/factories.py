@@ -127,10 +127,22 @@ class CommentFactory(factory.Factory):
 def _taking_comments(session: Session, version: Version) -> Iterator[dt.datetime]:
     """Yield a moment the version takes comments at: now, inside its past period, or in a period lent for it.
 
-    A version with no comment period takes no comments, so it is lent one for the post and put back after.
+    A version with no comment period takes no comments, so it is lent one for the post and put back after; a
+    superseded version is lent `open_when_superseded` the same way.
     """
     now = dt.datetime.now(dt.UTC)
     opens, closes = version.comments_open_at, version.comments_close_at
+    if version.superseded_by is not None and not version.open_when_superseded:
+        # A comment on a superseded version was made while it was current: lend it that for the post.
+        version.open_when_superseded = True
+        session.flush()
+        try:
+            with _taking_comments(session, version) as moment:
+                yield moment
+        finally:
+            version.open_when_superseded = False
+            session.flush()
+        return
     if opens is not None and closes is not None:
         yield now if opens <= now < closes else opens + (closes - opens) / 2
         return

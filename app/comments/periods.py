@@ -34,6 +34,15 @@ def period_status(version: Version, now: dt.datetime | None = None) -> PeriodSta
         return PeriodStatus(True, _("Comments are open until %(day)s.", day=_nz_day(closes)))
     if not version.is_public or opens is None or closes is None:
         return PeriodStatus(False, _("This version does not take comments."))
+    current = version.superseded_by
+    if current is not None and not version.open_when_superseded and now < closes:
+        return PeriodStatus(
+            False,
+            _(
+                "This version has been replaced by “%(label)s” and no longer takes comments. Comment on the current version instead.",
+                label=current.label,
+            ),
+        )
     if now < opens:
         return PeriodStatus(
             False, _("Comments on this version are not yet open. They open on %(day)s.", day=_nz_day(opens))

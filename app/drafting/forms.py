@@ -44,9 +44,10 @@ class SectionForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField(
-        _l("Markdown file"),
+        _l("Markdown or Word file"),
         description=_l(
-            "A UTF-8 text file of at most 2 MB in the draft format. It replaces the whole version."
+            "A UTF-8 text file of at most 2 MB in the draft format, or a Word document (.docx): its headings "
+            "become sections and its paragraphs and list items clauses. It replaces the whole version."
         ),
     )
     revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

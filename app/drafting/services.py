@@ -456,10 +456,7 @@ def upload_source(
 ) -> Version:
     """Replace a working version's whole Markdown with an uploaded file (UTF-8, at most 2 MB)."""
     ensure_working(version)
-    try:
-        text = decode_draft(data, "upload")
-    except DraftParseError as error:
-        raise SourceError(error.message, error.line) from None
+    text = _uploaded_text(version, data)
     if base_revision != version.revision:
         raise EditConflictError(
             _("Someone else saved this version after you opened the page; your file was not applied."),
@@ -477,6 +474,32 @@ def upload_source(
     audit(session, actor, "version.upload", "version", version.id, revision=version.revision, bytes=len(data))
     session.flush()
     return version
+
+
+def _uploaded_text(version: Version, data: bytes) -> str:
+    """An upload's Markdown: a Word document is imported (its headings become sections) under the version's
+    own front matter; anything else must be a UTF-8 draft file."""
+    from app.consultations import services as consultations
+    from app.consultations.word import looks_like_docx
+
+    if looks_like_docx(data):
+        try:
+            body = consultations.convert_word(data, "file").markdown
+        except consultations.ConsultationError as error:
+            raise SourceError(error.message, None) from None
+        front = version.source_markdown[
+            : len(version.source_markdown) - len(consultations.body_of(version.source_markdown))
+        ]
+        return front.rstrip("\n") + "\n" + body
+    if data.startswith(b"%PDF") or b"\x00" in data[:4096]:
+        raise SourceError(
+            _("This is not a text file. Upload the draft as Markdown (.md) or as a Word document (.docx)."),
+            None,
+        )
+    try:
+        return decode_draft(data, "upload")
+    except DraftParseError as error:
+        raise SourceError(error.message, error.line) from None
 
 
 def update_details(

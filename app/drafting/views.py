@@ -252,7 +252,7 @@ def upload(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         abort(400)
     file = form.file.data
     if file is None or not getattr(file, "filename", ""):
-        return _workspace(version, 422, upload_error=_("Choose a Markdown file to upload."))
+        return _workspace(version, 422, upload_error=_("Choose a Markdown or Word file to upload."))
     try:
         data = file.read(MAX_DRAFT_BYTES + 1)
     finally:

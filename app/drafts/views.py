@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -18,6 +18,8 @@ from app.boundary import current_session
 from app.caching import cached_page
 from app.comments import services as comment_services
 from app.comments.fragments import section_blocks
+from app.consultations import listing, presenters
+from app.consultations.states import STATES
 from app.drafts import services
 from app.placements.history import carried_comments
 
@@ -27,9 +29,11 @@ bp = Blueprint("drafts", __name__)
 @bp.get("/")
 @cached_page
 def home() -> ResponseReturnValue:
-    policies = services.list_policies(current_session())
-    summaries = [services.policy_summary(p, can_see_working()) for p in policies]
-    return render_template("drafts/home.html", summaries=summaries)
+    """The consultation hub: every consultation by state, filterable (?state=open)."""
+    chosen = listing.parse_state(request.args.get("state"))
+    return render_template(
+        "drafts/home.html", hub=listing.hub(current_session(), chosen, can_see_working()), states=STATES
+    )
 
 
 @bp.get("/policies/<policy_slug>")
@@ -37,7 +41,11 @@ def home() -> ResponseReturnValue:
 def policy(policy_slug: str) -> ResponseReturnValue:
     policy = get_policy_or_404(policy_slug)
     summary = services.policy_summary(policy, can_see_working())
-    return render_template("drafts/policy.html", policy=policy, summary=summary)
+    if summary.latest is None and not can_see_working():
+        abort(404)  # a consultation still being prepared is not public yet
+    return render_template(
+        "drafts/policy.html", policy=policy, summary=summary, line=presenters.consultation_line(policy)
+    )
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>")
@@ -45,7 +53,9 @@ def policy(policy_slug: str) -> ResponseReturnValue:
 def version(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug, include_working=True)
     page = services.version_page(current_session(), version)
-    return render_template("drafts/version.html", version=version, page=page)
+    return render_template(
+        "drafts/version.html", version=version, page=page, banner=presenters.version_banner(version)
+    )
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/sections/<section_key>")
@@ -71,6 +81,7 @@ def section(policy_slug: str, version_slug: str, section_key: str) -> ResponseRe
         comment_lists=comment_lists,
         clause_blocks=blocks,
         comment_period=period,
+        banner=presenters.version_banner(version),
         carried_comments=carried_comments(session, version, [c.key for c in page.clauses]),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, created_at, intpk
@@ -30,11 +30,48 @@ class Policy(Base):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     moderation: Mapped[str] = mapped_column(String(10), default=ModerationMode.POST.value)
+    # How the consultation describes itself (issue 13): who runs it, who to ask, why, and what happens next.
+    agency: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    why: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Made by `korero setup` for newcomers to try; never made in production, and labelled on every page.
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[created_at]
 
     versions: Mapped[list[Version]] = relationship(
         back_populates="policy", order_by="Version.position", viewonly=True
     )
+    documents: Mapped[list[PolicyDocument]] = relationship(
+        back_populates="policy", order_by="PolicyDocument.position", viewonly=True
+    )
+
+
+class PolicyDocument(Base):
+    """A supporting document of a consultation: a link, or a file uploaded by its drafters (only downloaded)."""
+
+    __tablename__ = "policy_documents"
+    __table_args__ = (UniqueConstraint("policy_id", "position"),)
+
+    id: Mapped[intpk]
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(default=0, server_default="0")
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    # Deferred: the list of documents never needs the bytes, only a download does.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[created_at]
+
+    policy: Mapped[Policy] = relationship(back_populates="documents")
+
+    @property
+    def is_file(self) -> bool:
+        return self.url is None
 
 
 class Version(Base):
@@ -61,6 +98,8 @@ class Version(Base):
     comments_open_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     comments_close_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     word_count: Mapped[int] = mapped_column(default=0)
+    # A superseded version stops taking comments unless its drafters leave its period open on purpose.
+    open_when_superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Bumped on every save of a working version; edit forms carry it for optimistic locking.
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[created_at]
@@ -84,13 +123,28 @@ class Version(Base):
     def is_final(self) -> bool:
         return self.status == VersionStatus.FINAL.value
 
-    def accepts_comments_at(self, moment: dt.datetime) -> bool:
-        """Whether the comment period is open at `moment`."""
+    @property
+    def superseded_by(self) -> Version | None:
+        """The policy's newest public version when it is later than this one (this one is then superseded)."""
+        if not self.is_public:
+            return None
+        later = [v for v in self.policy.versions if v.is_public and v.position > self.position]
+        return later[-1] if later else None
+
+    def period_is_open_at(self, moment: dt.datetime) -> bool:
+        """Whether `moment` falls in the comment period (whatever else stops comments)."""
         return (
-            self.is_public
-            and self.comments_open_at is not None
+            self.comments_open_at is not None
             and self.comments_close_at is not None
             and self.comments_open_at <= moment < self.comments_close_at
+        )
+
+    def accepts_comments_at(self, moment: dt.datetime) -> bool:
+        """Whether the version takes comments at `moment`: public, in its period, and current (or left open)."""
+        return (
+            self.is_public
+            and self.period_is_open_at(moment)
+            and (self.open_when_superseded or self.superseded_by is None)
         )
 
 

@@ -25,7 +25,7 @@ def test_a_reader_goes_from_home_to_a_section(page: Page) -> None:
 
     page.locator("ol.timeline").get_by_role("link", name="Consultation draft").click()
     expect(page).to_have_url(re.compile(f"{VERSION}$"))
-    expect(page.get_by_role("note")).to_contain_text("Draft — not government policy.")
+    expect(page.locator(".banner--draft")).to_contain_text("Draft — not government policy.")
     toc = page.get_by_role("navigation", name="Contents")
     expect(toc.get_by_role("heading", name="Contents")).to_be_visible()
 
@@ -34,11 +34,12 @@ def test_a_reader_goes_from_home_to_a_section(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"#section-how-to-use-this-policy$"))
     expect(page.locator("#section-how-to-use-this-policy h2")).to_be_in_viewport()
 
-    # "read and comment" opens the section page with its numbered clauses.
-    toc.get_by_role("link", name=re.compile(r"read and comment — How to use this policy")).click()
+    # The consultation draft was replaced and is closed: it says so first, and its contents say "read".
+    expect(page.locator(".banner--superseded")).to_contain_text("This version has been replaced.")
+    toc.get_by_role("link", name=re.compile(r"^read — How to use this policy")).click()
     expect(page).to_have_url(re.compile(f"{SECTION}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("2. How to use this policy")
-    expect(page.get_by_role("note")).to_contain_text("Draft — not government policy.")
+    expect(page.locator(".banner--draft")).to_contain_text("Draft — not government policy.")
     numbers = page.locator("ol.clauses .clause__num").all_inner_texts()
     assert numbers[:3] == ["2.1", "2.2", "2.3"]
     expect(page.locator("ol.clauses .clause__body").first).to_contain_text("The policy has two layers.")
@@ -103,8 +104,8 @@ def test_pages_read_without_javascript(browser: Browser, live_server: str) -> No
         page.goto("/")
         page.get_by_role("link", name="Data Protection and Use Policy").first.click()
         page.locator("ol.timeline").get_by_role("link", name="Consultation draft").click()
-        expect(page.get_by_role("note")).to_contain_text("Draft — not government policy.")
-        page.get_by_role("link", name=re.compile(r"read and comment — How to use this policy")).click()
+        expect(page.locator(".banner--draft")).to_contain_text("Draft — not government policy.")
+        page.get_by_role("link", name=re.compile(r"^read — How to use this policy")).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("2. How to use this policy")
         expect(page.locator("ol.clauses > li")).not_to_have_count(0)
         # The collapsed list of all sections opens without script (it is a <details>).

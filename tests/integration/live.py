@@ -105,6 +105,7 @@ def _build(base: str, name: str) -> None:
         "    version = db.session.scalar(sa.select(Version).where(Version.slug == 'consultation-draft'))\n"
         "    version.comments_open_at = utcnow() - dt.timedelta(days=1)\n"
         "    version.comments_close_at = utcnow() + dt.timedelta(days=1)\n"
+        "    version.open_when_superseded = True  # later versions supersede it: left open on purpose\n"
         "    for n in range(4):\n"
         "        create_user(db.session, f'person{n}@live.test', f'Person {n}', sys.argv[3], verified=True)\n"
         "    db.session.commit()\n"

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.models import CampaignGroup, CommentPlacement
+from app.models import CampaignGroup, CommentPlacement, PolicyDocument
 from tests.factories import login, make_comment, make_user, make_version
 
 ROLES = ("anonymous", "commenter", "drafter", "reviewer", "moderator", "admin")
@@ -108,6 +108,23 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("drafting.mark_final", "POST", DP + "/final", DRAFTERS_POST),
     ("drafting.placements", "GET", DP + "/placements", DRAFTERS),
     ("drafting.place", "POST", DP + "/placements/{placement_id}", DRAFTERS_POST),
+    # consultations: created and described in the browser, supporting documents
+    ("consultations.new", "GET", "/consultations/new", DRAFTERS),
+    ("consultations.new", "POST", "/consultations/new", DRAFTERS_POST),
+    ("consultations.describe", "GET", "/policies/{policy}/describe", DRAFTERS),
+    ("consultations.describe", "POST", "/policies/{policy}/describe", DRAFTERS_POST),
+    ("consultations.add_document", "POST", "/policies/{policy}/documents", DRAFTERS_POST),
+    # (a document that is not there: a real one would be gone after the first drafter's request)
+    (
+        "consultations.remove_document",
+        "POST",
+        "/policies/{policy}/documents/999999/remove",
+        row(LOGIN, 403, 404, 403, 403, 404),
+    ),
+    ("consultations.document", "GET", "/policies/{policy}/documents/{document_id}", PUBLIC),
+    ("consultations.keep_open", "POST", DP + "/keep-open", DRAFTERS_POST),
+    ("consultations.keep_open", "POST", D + "/keep-open", row(LOGIN, 403, 404, 403, 403, 404)),
+    ("consultations.document", "GET", "/policies/{policy}/documents/{link_id}", same(404)),
     # accounts
     ("auth.login", "GET", "/login", GUESTS_ONLY),
     ("auth.login", "POST", "/login", row(OK, OK, OK, OK, OK, OK)),
@@ -179,6 +196,19 @@ def seeded(session) -> SimpleNamespace:
     )
     session.add(placement)
     users = {role: make_user(session, role) for role in ROLES[1:]}
+    document = PolicyDocument(
+        policy_id=version.policy_id,
+        position=1,
+        title="Paper",
+        filename="paper.txt",
+        media_type="text/plain",
+        size=5,
+        content=b"Paper",
+    )
+    link = PolicyDocument(
+        policy_id=version.policy_id, position=2, title="Elsewhere", url="https://example.org/"
+    )
+    session.add_all([document, link])
     session.commit()
     return SimpleNamespace(
         users=users,
@@ -194,6 +224,8 @@ def seeded(session) -> SimpleNamespace:
             "group_id": group.id,
             "placement_id": placement.id,
             "author_id": author.id,
+            "document_id": document.id,
+            "link_id": link.id,
         },
     )
 

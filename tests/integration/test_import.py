@@ -166,10 +166,13 @@ def test_setup_migrates_imports_and_prints_the_demo_accounts(runner, session, mo
     assert "Drafts: 3 imported" in result.output
     for role in ("commenter", "drafter", "reviewer", "moderator", "admin"):
         assert f"{role}@demo.korero.test" in result.output
-    assert session.scalar(select(func.count()).select_from(User)) == 5
+    # one account per role, and the five made-up people who comment on the demo consultation
+    assert session.scalar(select(func.count()).select_from(User)) == 10
+    assert "Demo consultation (created), open for comment now" in result.output
     again = runner.invoke(args=["setup"])
     assert "Drafts: 0 imported, 3 already there." in again.output
-    assert session.scalar(select(func.count()).select_from(User)) == 5
+    assert "Demo consultation (already there)" in again.output
+    assert session.scalar(select(func.count()).select_from(User)) == 10
 
 
 def test_setup_never_creates_demo_accounts_in_production(app, runner, session, monkeypatch):
@@ -180,4 +183,6 @@ def test_setup_never_creates_demo_accounts_in_production(app, runner, session, m
     result = runner.invoke(args=["setup"])
     assert result.exit_code == 0, result.output
     assert "demo.korero.test" not in result.output
+    assert "Demo consultation" not in result.output
     assert session.scalar(select(func.count()).select_from(User)) == 0
+    assert session.scalar(select(func.count()).select_from(Policy).where(Policy.is_demo)) == 0

@@ -50,17 +50,19 @@ def comment_period_open(app: Flask) -> Iterator[str]:
     with app.app_context():
         with Session(db.engine) as session:
             version = session.scalars(query).one()
-            saved = (version.comments_open_at, version.comments_close_at)
+            saved = (version.comments_open_at, version.comments_close_at, version.open_when_superseded)
             now = dt.datetime.now(dt.UTC)
             version.comments_open_at = now - dt.timedelta(days=1)
             version.comments_close_at = now + dt.timedelta(days=30)
+            # The final supersedes the revised draft: its period is left open on purpose, as drafters may.
+            version.open_when_superseded = True
             session.commit()
         try:
             yield SECTION
         finally:
             with Session(db.engine) as session:
                 version = session.scalars(query).one()
-                version.comments_open_at, version.comments_close_at = saved
+                version.comments_open_at, version.comments_close_at, version.open_when_superseded = saved
                 session.commit()
 
 

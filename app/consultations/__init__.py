@@ -1,0 +1,1 @@
+"""Consultations: creating and describing one in the browser, its state on the hub, the living demo."""
