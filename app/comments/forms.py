@@ -39,6 +39,8 @@ class _Guarded(FlaskForm):  # type: ignore[misc]
 
     website = StringField(_l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     shown_at = HiddenField()
+    # comments.js writes "1" here once someone types or pastes: a sign of a person (see antibot).
+    activity = HiddenField()
 
     def stamp(self) -> None:
         """Set a fresh time stamp before showing the form."""
@@ -47,7 +49,12 @@ class _Guarded(FlaskForm):  # type: ignore[misc]
     def submission(self) -> Submission:
         """What the anti-bot checks read from this posted form (and whether its body could be read at all)."""
         unreadable = not request.form and not request.files and (request.content_length or 0) > 0
-        return Submission(honeypot=self.website.data, shown_at=self.shown_at.data, readable=not unreadable)
+        return Submission(
+            honeypot=self.website.data,
+            shown_at=self.shown_at.data,
+            readable=not unreadable,
+            activity=self.activity.data,
+        )
 
 
 class CommentForm(_Guarded):
