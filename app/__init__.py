@@ -91,6 +91,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(review_bp)
 
+    from app.site.views import bp as site_bp
+
+    app.register_blueprint(site_bp)  # accessibility statement, contact, favicon, the footer's links
+
     from app.observability import init_app as init_observability
 
     init_observability(app)  # /healthz, /readyz, /metrics, request ids, JSON logs

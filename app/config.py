@@ -108,6 +108,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "SITE_NAME": "Kōrero",
+        # Shown on /contact when set (KORERO_CONTACT_EMAIL), e.g. the consultation team's shared mailbox.
+        "CONTACT_EMAIL": os.environ.get("KORERO_CONTACT_EMAIL") or None,
         # Links in mail are built from this origin when set (e.g. https://korero.example.org), so a forged
         # Host header can never put someone else's site into a password-reset link.
         "PUBLIC_URL": os.environ.get("KORERO_PUBLIC_URL") or None,

@@ -51,6 +51,19 @@ MAIL_LIMIT = "5 per hour"  # anything that sends mail: forgotten password, resen
 PASSWORD_CHANGE_LIMIT = "10 per hour"  # noqa: S105 - a rate limit, not a password
 REMEMBER_FOR = dt.timedelta(days=30)
 PENDING_EMAIL_KEY = "auth_pending_email"
+RETURN_TO_KEY = "auth_return_to"  # the page someone was on when they registered, for after confirming
+# Pages that must not be "the page you were on" for the Sign in link (they would loop or mean nothing after).
+NO_RETURN_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.register",
+        "auth.check_email",
+        "auth.verify_email",
+        "auth.forgot_password",
+        "auth.reset_password",
+        "auth.logout",
+    }
+)
 
 ROLE_LABELS = {
     Role.COMMENTER.value: _l("Commenter"),
@@ -90,10 +103,18 @@ def staff_links() -> list[dict[str, Any]]:
     return links
 
 
+def return_to() -> str | None:
+    """The page to come back to after signing in or registering: this one, unless it is an account page."""
+    if not request or request.endpoint in NO_RETURN_ENDPOINTS or request.method != "GET":
+        return safe_next(request.args.get("next"), "") or None
+    target = safe_next(request.full_path.rstrip("?"), "")
+    return target if target and target != "/" else None
+
+
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
     app = state.app
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, staff_links=staff_links)
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, staff_links=staff_links, return_to=return_to)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
@@ -170,34 +191,52 @@ def send_reset(user: User) -> None:
 def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
+    next_url = safe_next(request.args.get("next"), "")
     form = forms.RegisterForm()
     if not form.validate_on_submit():
         if form.is_submitted():
-            return invalid("auth/register.html", form=form)
-        return render_template("auth/register.html", form=form)
-    redisplay_on(form, lambda: render_template("auth/register.html", form=form))
+            return invalid("auth/register.html", form=form, next_url=next_url)
+        return render_template("auth/register.html", form=form, next_url=next_url)
+    redisplay_on(form, lambda: render_template("auth/register.html", form=form, next_url=next_url))
     registration = services.register(
         current_session(), form.email.data, form.display_name.data, form.password.data
     )
-    # The same answer whether or not the address already had an account; only the mail differs.
+    # The same page whether or not the address already had an account; only the mail differs. A new account
+    # is signed in at once (it may comment before confirming; its comments say "unverified email"). An
+    # existing one is not: the password typed here proves nothing about it.
     user = registration.user
     mail = send_confirmation if registration.created else send_already_registered
     after_commit(lambda: mail(user))
+    if registration.created:
+        login_user(user)
     session[PENDING_EMAIL_KEY] = user.email
+    if next_url:
+        session[RETURN_TO_KEY] = next_url
     return redirect(url_for("auth.check_email"))
 
 
 @bp.get("/register/check-email")
 def check_email() -> ResponseReturnValue:
-    return render_template("auth/check_email.html", email=session.get(PENDING_EMAIL_KEY))
+    return render_template(
+        "auth/check_email.html", email=session.get(PENDING_EMAIL_KEY), next_url=session.get(RETURN_TO_KEY)
+    )
 
 
 @bp.get("/verify-email/<token>")
 def verify_email(token: str) -> ResponseReturnValue:
     services.confirm_email(current_session(), secret_key(), token)  # a bad link: LinkError's own page
     session.pop(PENDING_EMAIL_KEY, None)
-    flash(_("Thank you: your email address is confirmed."), "success")
-    return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))
+    # Back to the page they were on when they registered (this browser only), else somewhere useful: never
+    # the sign-in page, which read as "it did not work".
+    back = safe_next(session.pop(RETURN_TO_KEY, None), "")
+    if current_user.is_authenticated:
+        flash(_("Thank you: your email address is confirmed."), "success")
+        return redirect(back or url_for("auth.account"))
+    flash(
+        _("Thank you: your email address is confirmed. Sign in when you want to comment."),
+        "success",
+    )
+    return redirect(back or url_for("drafts.home"))
 
 
 @bp.post("/account/verify-email")

@@ -44,6 +44,8 @@ class _Guarded(FlaskForm):  # type: ignore[misc]
     # One per form shown: a retried POST of the same form (a double click, a browser resending after a
     # timeout) gets the comment the first one made, never a second.
     form_token = HiddenField()
+    # comments.js writes "1" here once someone types or pastes: a sign of a person (see antibot).
+    activity = HiddenField()
 
     def stamp(self) -> None:
         """Set a fresh time stamp (and, unless the form is shown again, a fresh form token) before showing it."""
@@ -59,7 +61,12 @@ class _Guarded(FlaskForm):  # type: ignore[misc]
     def submission(self) -> Submission:
         """What the anti-bot checks read from this posted form (and whether its body could be read at all)."""
         unreadable = not request.form and not request.files and (request.content_length or 0) > 0
-        return Submission(honeypot=self.website.data, shown_at=self.shown_at.data, readable=not unreadable)
+        return Submission(
+            honeypot=self.website.data,
+            shown_at=self.shown_at.data,
+            readable=not unreadable,
+            activity=self.activity.data,
+        )
 
 
 class CommentForm(_Guarded):

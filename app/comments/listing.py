@@ -12,14 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, exists, func, select, text
+from sqlalchemy import ColumnElement, TextClause, exists, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from app.comments.presenters import CommentList, CommentView, comment_view
 from app.comments.tracking import find_by_tracking_number, spell_tracking_number
 from app.comments.visibility import PUBLIC_STATES, _user_id, can_view_receipt, visible_states
-from app.models import CampaignGroup, Clause, Comment, Version, Viewer
+from app.models import CampaignGroup, Clause, Comment, Response, Version, Viewer
 from app.models.base import utcnow
+from app.responses.services import card
 
 SECTION_PAGE_SIZE = 5
 CLAUSE_PAGE_SIZE = 20
@@ -120,6 +121,39 @@ def _attach_replies(
             parent.more_replies = True
 
 
+def _attach_responses(session: Session, views: Iterable[CommentView]) -> None:
+    """Put the drafters' response beside each comment whose words are shown, in one query.
+
+    A comment's own response, else its campaign group's (one answer to everyone who sent the same words).
+    """
+    shown = [view for view in views if view.body_html is not None]
+    wanted_ids = {view.comment.id for view in shown}
+    wanted_groups = {view.comment.campaign_group_id for view in shown if view.comment.campaign_group_id}
+    if not wanted_ids:
+        return
+    condition: ColumnElement[bool] = Response.comment_id.in_(wanted_ids)
+    if wanted_groups:
+        condition = or_(condition, Response.campaign_group_id.in_(wanted_groups))
+    rows = list(
+        session.scalars(select(Response).where(condition).options(joinedload(Response.changed_in_version)))
+    )
+    own = {r.comment_id: r for r in rows if r.comment_id is not None}
+    by_group = {r.campaign_group_id: r for r in rows if r.campaign_group_id is not None}
+    for view in shown:
+        group_id = view.comment.campaign_group_id
+        found = own.get(view.comment.id) or (by_group.get(group_id) if group_id is not None else None)
+        if found is not None:
+            view.response = card(found)
+
+
+def _with_replies(views: Iterable[CommentView]) -> list[CommentView]:
+    out: list[CommentView] = []
+    for view in views:
+        out.append(view)
+        out.extend(view.replies)
+    return out
+
+
 # --- a section's and a clause's comments --------------------------------------------------------------
 
 
@@ -145,6 +179,7 @@ def section_comments(
         more = len(ids) > SECTION_PAGE_SIZE
         result[clause_id] = CommentList(views, shown[-1] if more and shown else None)
     _attach_replies(session, viewer, all_views, accepting, now, REPLY_PREVIEW)
+    _attach_responses(session, _with_replies(all_views))
     return result
 
 
@@ -164,6 +199,7 @@ def clause_comments(
     loaded = _load(session, shown)
     views = [comment_view(viewer, loaded[i], accepting, now) for i in shown]
     _attach_replies(session, viewer, views, accepting, now, REPLY_PREVIEW)
+    _attach_responses(session, _with_replies(views))
     return CommentList(views, shown[-1] if len(ids) > CLAUSE_PAGE_SIZE and shown else None)
 
 
@@ -208,7 +244,9 @@ def thread(
     shown = replies[:THREAD_PAGE_SIZE]
     items = [comment_view(viewer, reply, accepting, now) for reply in shown]
     cursor = shown[-1].id if len(replies) > THREAD_PAGE_SIZE else None
-    return comment_view(viewer, comment, accepting, now), CommentList(items, cursor)
+    head = comment_view(viewer, comment, accepting, now)
+    _attach_responses(session, [head, *items])
+    return head, CommentList(items, cursor)
 
 
 # --- campaign groups ----------------------------------------------------------------------------------

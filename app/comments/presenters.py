@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from babel.dates import format_datetime
 from flask_babel import get_locale
@@ -64,6 +65,8 @@ class CommentView:
     campaign_size: int = 0
     replies: list[CommentView] = field(default_factory=list)
     more_replies: bool = False
+    #: The drafters' response (an app.responses.services.ResponseCard), its own or its campaign group's.
+    response: Any = None
 
 
 @dataclass

@@ -318,8 +318,11 @@ def _word_ops(old_text: str, new_text: str, encoder: WordEncoder, raw: RawDiff) 
     """Diff in one canonical direction and mirror, so a diff backwards is the exact mirror image."""
     if old_text > new_text:
         return _mirror(_word_ops(new_text, old_text, encoder, raw))
-    diffs = [(op, encoder.decode(chars)) for op, chars in raw(old_text, new_text)]
-    _dmp.diff_cleanupSemantic(diffs)
+    # Clean up on the encoded tokens, then decode: cleaned up as letters, diff_match_patch slides edits to
+    # "better" boundaries inside words ("Whe(-re-)(+n+)"); as tokens every edit starts and ends on a token.
+    encoded = list(raw(old_text, new_text))
+    _dmp.diff_cleanupSemantic(encoded)
+    diffs = [(op, encoder.decode(chars)) for op, chars in encoded]
     return _normalise([WordOp(_OPS[op], text) for op, text in diffs if text])
 
 

@@ -345,8 +345,25 @@ def _placement_form(version_clauses: list[SelectChoice], item: review.ReviewItem
     form.clause_key.choices = version_clauses
     if not form.is_submitted():
         form.clause_key.data = item.placement.clause_key
-        form.quote.data = item.comment.quote_exact or ""
+        form.quote.data = _default_quote(item)
     return form
+
+
+def _default_quote(item: review.ReviewItem) -> str:
+    """A passage the form can be sent with as it is: one that is in the clause the form offers.
+
+    The re-anchorer's candidate if it kept one; else the original words if the clause still holds them; else
+    empty (the whole clause). The original words of a comment that needs placing are usually not there any more,
+    so offering them made the form fail as it stood.
+    """
+    candidate = item.placement.quote_exact
+    if candidate:
+        return candidate
+    original = item.comment.quote_exact or ""
+    text = item.clause_text or ""
+    if original and " ".join(original.split()) in " ".join(text.split()):
+        return original
+    return ""
 
 
 def _clause_choices(version: Version) -> list[SelectChoice]:

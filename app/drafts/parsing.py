@@ -30,6 +30,9 @@ NZ = ZoneInfo("Pacific/Auckland")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # `{#key}` at the end of a heading or a clause's last line.
 TRAILING_KEY_RE = re.compile(r"[ \t]*\{#([^}\s]*)\}[ \t]*$")
+# `{mi: Te reo heading}` at the end of a section heading, before its `{#key}`: the heading in te reo Māori.
+TRAILING_MI_RE = re.compile(r"[ \t]*\{mi:[ \t]*([^{}]*?)[ \t]*\}[ \t]*$")
+MAX_HEADING_MI_CHARS = 300
 _WORD_RE = re.compile(r"\w+")
 LIST_MARKER_RE = re.compile(r"^( {0,3})([-+*]|\d{1,9}[.)])( {1,4}|\t|$)")
 FRONT_MATTER_KEYS = frozenset(
@@ -108,6 +111,8 @@ class Section:
     number: str = ""
     line: int = 0
     explicit_key: bool = False
+    #: The heading in te reo Māori, from `## Heading {mi: …} {#key}` ("" when the draft gives none).
+    heading_mi: str = ""
 
 
 @dataclass(frozen=True)
@@ -450,6 +455,7 @@ class _RawSection:
     line: int
     clauses: list[_RawClause] = field(default_factory=list)
     explicit: bool = False
+    heading_mi: str = ""
 
 
 def _parse_body(lines: list[str], first_line: int, source: str) -> list[_RawSection]:
@@ -474,10 +480,15 @@ def _parse_body(lines: list[str], first_line: int, source: str) -> list[_RawSect
                 seen_title = True
             elif token.tag == "h2":
                 heading, key = _split_key(heading_text, source, line)
+                heading, heading_mi = _split_mi(heading, source, line)
                 heading = plain_text(heading) if heading else ""
                 if not heading:
                     raise DraftParseError("a section heading is empty", source, line)
-                sections.append(_RawSection(heading=heading, key=key, line=line, explicit=key is not None))
+                sections.append(
+                    _RawSection(
+                        heading=heading, key=key, line=line, explicit=key is not None, heading_mi=heading_mi
+                    )
+                )
             else:
                 raise DraftParseError(
                     f"'{token.markup}' headings are not allowed: clauses sit directly under '##' sections",
@@ -546,6 +557,23 @@ def _make_raw_clause(raw: str, source: str, line: int) -> _RawClause:
     if not text.strip():
         raise DraftParseError("a clause is empty", source, line)
     return _RawClause(markdown=text.rstrip(), key=key, line=line, explicit=key is not None)
+
+
+def _split_mi(text: str, source: str, line: int) -> tuple[str, str]:
+    """Split `Heading {mi: Te reo heading}` into the English heading and the te reo Māori one ("" if none)."""
+    match = TRAILING_MI_RE.search(text)
+    if match is None:
+        return text, ""
+    heading_mi = plain_text(match.group(1)) if match.group(1).strip() else ""
+    if not heading_mi:
+        raise DraftParseError("a te reo Māori heading '{mi: …}' is empty", source, line)
+    if len(heading_mi) > MAX_HEADING_MI_CHARS:
+        raise DraftParseError(
+            f"a te reo Māori heading is {len(heading_mi):,} characters; the limit is {MAX_HEADING_MI_CHARS}",
+            source,
+            line,
+        )
+    return text[: match.start()].rstrip(), heading_mi
 
 
 def _split_key(text: str, source: str, line: int) -> tuple[str, str | None]:
@@ -675,6 +703,7 @@ def _assign_keys(
                 number=str(s_index),
                 line=raw.line,
                 explicit_key=raw.explicit,
+                heading_mi=raw.heading_mi,
             )
         )
     return tuple(sections)

@@ -214,6 +214,7 @@ def replace_sections(session: Session, version: Version, document: Document) -> 
             position=s_pos,
             number=parsed_section.number,
             heading=parsed_section.heading,
+            heading_mi=parsed_section.heading_mi or None,
         )
         section.clauses = [
             Clause(

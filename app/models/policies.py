@@ -161,6 +161,8 @@ class Section(Base):
     position: Mapped[int]
     number: Mapped[str] = mapped_column(String(20))
     heading: Mapped[str] = mapped_column(String(500))
+    # The heading in te reo Māori, shown beside the English one (from `## Heading {mi: …}` in the draft).
+    heading_mi: Mapped[str | None] = mapped_column(String(300))
 
     version: Mapped[Version] = relationship(back_populates="sections")
     clauses: Mapped[list[Clause]] = relationship(

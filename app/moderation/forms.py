@@ -97,3 +97,17 @@ ACTION_LABELS = {
     "comment.restore": _l("Restored"),
     "comment.reports_dismissed": _l("Reports dismissed; kept"),
 }
+
+# What a moderator's history of one comment calls each audit event (staff only; the public log uses the above).
+HISTORY_LABELS = {
+    **ACTION_LABELS,
+    "comment.reports_dismissed": _l("Reports dismissed; kept published"),
+    "response.record": _l("The drafters recorded a response"),
+    "placement.confirm": _l("A drafter placed it in a later version"),
+}
+
+
+def history_label(action: str) -> str:
+    """A person's words for an audit action; an action nobody named yet shows as itself."""
+    label = HISTORY_LABELS.get(action)
+    return str(label) if label is not None else action

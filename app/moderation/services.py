@@ -411,7 +411,7 @@ class QueuePage:
     next_after: int | None
 
 
-QUEUE_VIEWS = ("queue", "hidden")
+QUEUE_VIEWS = ("queue", "held", "reported", "hidden")
 
 
 def queue_counts(session: Session) -> QueueCounts:
@@ -434,9 +434,13 @@ def queue_counts(session: Session) -> QueueCounts:
 
 
 def queue_page(session: Session, view: str = "queue", after: int | None = None) -> QueuePage:
-    """Held and reported comments (or hidden ones), oldest first, keyset-paginated by comment id."""
+    """Held and reported comments (or only held, only reported, or hidden ones), oldest first, by comment id."""
     if view == "hidden":
         condition = Comment.state == CommentState.HIDDEN.value
+    elif view == "held":
+        condition = Comment.state == CommentState.HELD.value
+    elif view == "reported":  # reported but still shown: what the "reported, still shown" count counts
+        condition = (Comment.state == CommentState.PUBLISHED.value) & (Comment.report_count > 0)
     else:
         condition = (Comment.state == CommentState.HELD.value) | (
             (Comment.state == CommentState.PUBLISHED.value) & (Comment.report_count > 0)

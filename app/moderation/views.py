@@ -30,7 +30,15 @@ from app.exceptions import DomainError
 from app.extensions import limiter
 from app.models import Comment, User
 from app.moderation import services
-from app.moderation.forms import ACTION_LABELS, STATE_LABELS, ActionForm, HideForm, ReportForm, SuspendForm
+from app.moderation.forms import (
+    ACTION_LABELS,
+    STATE_LABELS,
+    ActionForm,
+    HideForm,
+    ReportForm,
+    SuspendForm,
+    history_label,
+)
 
 bp = Blueprint("moderation", __name__)
 
@@ -133,6 +141,7 @@ def _detail(comment: Comment, **forms: FlaskForm) -> str:
         comment=comment,
         reports=services.open_reports(session, [comment.id])[comment.id],
         history=services.comment_history(session, comment),
+        history_label=history_label,
         location=comment_location(comment),
         problems=form_problems(context.values()),
         **context,

@@ -354,6 +354,7 @@ class ReportSection:
     heading: str
     key: str
     clauses: list[ReportClause] = field(default_factory=list)
+    heading_mi: str | None = None
 
     @property
     def comment_count(self) -> int:
@@ -397,7 +398,7 @@ def build_comments_report(session: Session, version: Version, staff: bool) -> Co
     by_key: dict[str, ReportClause] = {}
     report_sections = []
     for section in sections:
-        rs = ReportSection(section.number, section.heading, section.key)
+        rs = ReportSection(section.number, section.heading, section.key, heading_mi=section.heading_mi)
         for clause in section.clauses:
             rc = ReportClause(clause.number, clause.key, clause.text)
             rs.clauses.append(rc)

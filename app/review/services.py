@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models import Comment, CommentPlacement, CommentReport, PlacementStatus, Policy, Version
 
@@ -20,6 +20,7 @@ class VersionReview:
     by_state: Counter[str] = field(default_factory=Counter)
     open_reports: int = 0
     needs_review: int = 0
+    replies: int = 0
 
     @property
     def total(self) -> int:
@@ -38,11 +39,38 @@ def review_overview(session: Session) -> list[PolicyReview]:
     versions = list(
         session.scalars(select(Version).where(Version.status != "working").order_by(Version.position))
     )
+    # Counted as the staff comments report (app.pdf.services.build_comments_report) counts them: comments are
+    # top-level comments made on the version or carried forward into it; replies are counted on their own.
     states: dict[int, Counter[str]] = {}
     for version_id, state, count in session.execute(
-        select(Comment.version_id, Comment.state, func.count()).group_by(Comment.version_id, Comment.state)
+        select(Comment.version_id, Comment.state, func.count())
+        .where(Comment.parent_id.is_(None))
+        .group_by(Comment.version_id, Comment.state)
     ):
-        states.setdefault(version_id, Counter())[state] = count
+        states.setdefault(version_id, Counter())[state] += count
+    for version_id, state, count in session.execute(
+        select(CommentPlacement.version_id, Comment.state, func.count())
+        .join(Comment, Comment.id == CommentPlacement.comment_id)
+        .where(Comment.parent_id.is_(None), Comment.version_id != CommentPlacement.version_id)
+        .group_by(CommentPlacement.version_id, Comment.state)
+    ):
+        states.setdefault(version_id, Counter())[state] += count
+    replies: Counter[int] = Counter()
+    parent = aliased(Comment)
+    for version_id, count in session.execute(
+        select(Comment.version_id, func.count())
+        .where(Comment.parent_id.is_not(None))
+        .group_by(Comment.version_id)
+    ):
+        replies[version_id] += count
+    for version_id, count in session.execute(  # replies to comments carried into a later version
+        select(CommentPlacement.version_id, func.count())
+        .join(parent, parent.id == CommentPlacement.comment_id)
+        .join(Comment, Comment.parent_id == parent.id)
+        .where(parent.version_id != CommentPlacement.version_id)
+        .group_by(CommentPlacement.version_id)
+    ):
+        replies[version_id] += count
     reports = dict(
         session.execute(
             select(Comment.version_id, func.count())
@@ -69,6 +97,7 @@ def review_overview(session: Session) -> list[PolicyReview]:
                 by_state=states.get(v.id, Counter()),
                 open_reports=reports.get(v.id, 0),
                 needs_review=uncertain.get(v.id, 0),
+                replies=replies[v.id],
             )
             for i, v in enumerate(chain)
         ]

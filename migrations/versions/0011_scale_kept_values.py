@@ -8,7 +8,7 @@
   (group, state, id), and the near-duplicate check (a clause's ungrouped top-level comments by id).
 
 Revision ID: 0011
-Revises: 0003
+Revises: 0010
 Create Date: 2026-12-01 14:40:00.000000
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0003'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -143,6 +143,10 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("auth.resend_confirmation", "POST", "/account/verify-email", SIGNED_IN_POST),
     # privacy
     ("privacy.notice", "GET", "/privacy", PUBLIC),
+    # the site's own pages (footer links)
+    ("site.accessibility", "GET", "/accessibility", PUBLIC),
+    ("site.contact", "GET", "/contact", PUBLIC),
+    ("site.favicon", "GET", "/favicon.ico", same(301)),
     ("privacy.export", "GET", "/account/export", SIGNED_IN),
     ("privacy.delete", "GET", "/account/delete", SIGNED_IN),
     ("privacy.delete", "POST", "/account/delete", row(LOGIN, 422, 422, 422, 422, 422)),

@@ -31,8 +31,8 @@ def test_staff_see_counts_by_state_and_the_pdf_links(client, session, reviewed, 
     html = page.text
     cells = html.split("<tbody><tr>")[1].split("</tr>")[0]
     numbers = [cell.split("</td>")[0].strip() for cell in cells.split("<td>")[1:]]
-    # total, published, held, hidden, withdrawn, open reports, waiting to be placed
-    assert numbers == ["3", "1", "1", "1", "0", "1", "0"]
+    # total, published, held, hidden, withdrawn, open reports, waiting to be placed, replies
+    assert numbers == ["3", "1", "1", "1", "0", "1", "0", "0"]
     slug = reviewed.policy.slug
     assert f'href="/policies/{slug}/versions/{reviewed.slug}/comments/report.pdf"' in html
     assert f'href="/policies/{slug}/versions/{reviewed.slug}/pdf"' in html

@@ -141,7 +141,22 @@
     print.addEventListener("click", function () { window.print(); });
   }
 
+  /* A sign of a person for the anti-bot check: someone typed or pasted into a posting form. A quick paste
+     and send is then not taken for a bot (app/comments/antibot.py). */
+  function markActivity() {
+    var fields = document.querySelectorAll("input[data-activity]");
+    Array.prototype.forEach.call(fields, function (field) {
+      var form = field.form;
+      if (!form) return;
+      var mark = function () { field.value = "1"; };
+      ["input", "paste", "keydown"].forEach(function (name) {
+        form.addEventListener(name, mark);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    markActivity();
     if (document.querySelector("[data-comment-url]")) {
       document.addEventListener("selectionchange", function () {
         window.clearTimeout(onSelection.timer);

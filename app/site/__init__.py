@@ -1,0 +1,1 @@
+"""Pages about the site itself: the accessibility statement, how to contact the team, the favicon."""
