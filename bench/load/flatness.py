@@ -22,12 +22,16 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app import create_app  # noqa: E402
-from app.comments.antibot import sign_shown_at  # noqa: E402
-from app.extensions import db  # noqa: E402
-
+from app import create_app
+from app.comments.antibot import sign_shown_at
+from app.extensions import db
 
 REDIS = "redis://127.0.0.1:6379/12"
+
+
+def expect(status: int, wanted: int, what: str) -> None:
+    if status != wanted:
+        raise SystemExit(f"{what}: {status}, expected {wanted}")
 
 
 def measure(state: Path, runs: int) -> dict[str, float]:
@@ -46,10 +50,8 @@ def measure(state: Path, runs: int) -> dict[str, float]:
         }
     )
     client = app.test_client()
-    assert (
-        client.post("/login", data={"email": info["commenter"], "password": info["password"]}).status_code
-        == 302
-    )
+    signed_in = client.post("/login", data={"email": info["commenter"], "password": info["password"]})
+    expect(signed_in.status_code, 302, "sign in")
     counted: list[str] = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: counted.append(a[2]))
@@ -61,13 +63,13 @@ def measure(state: Path, runs: int) -> dict[str, float]:
         return (time.perf_counter() - started) * 1000, len(counted)
 
     def view() -> None:
-        assert client.get(info["section_path"]).status_code == 200
+        expect(client.get(info["section_path"]).status_code, 200, "section page")
 
     def post(n: int):
         def send() -> None:
             form = {"body": f"Flatness probe {n} {time.time_ns()} about consent and retention.", "display_as": "name",
                     "website": "", "shown_at": sign_shown_at(time.time() - 30)}  # fmt: skip
-            assert client.post(info["form_path"], data=form).status_code == 303
+            expect(client.post(info["form_path"], data=form).status_code, 303, "comment POST")
 
         return send
 
