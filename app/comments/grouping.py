@@ -165,7 +165,5 @@ def _similar_comment(session: Session, normalised: str, others: list[Any]) -> Ro
         if campaigns.lengths_compatible(len(row.body.split()), words)
     )
     found = campaigns.best_match(normalised, candidates)
-    chosen: Any = (
-        next((row for row in rows if row.id == found), None) if found is not None else None
-    )
+    chosen: Any = next((row for row in rows if row.id == found), None) if found is not None else None
     return chosen
