@@ -13,7 +13,15 @@ from app.models.comments import (
     Response,
     ResponseOutcome,
 )
-from app.models.policies import Clause, ModerationMode, Policy, Section, Version, VersionStatus
+from app.models.policies import (
+    Clause,
+    ModerationMode,
+    Policy,
+    PublicationApproval,
+    Section,
+    Version,
+    VersionStatus,
+)
 from app.models.users import ANONYMOUS, Anonymous, Role, User, Viewer
 
 __all__ = [
@@ -31,6 +39,7 @@ __all__ = [
     "ModerationMode",
     "PlacementStatus",
     "Policy",
+    "PublicationApproval",
     "Response",
     "ResponseOutcome",
     "Role",
