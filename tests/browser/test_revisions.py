@@ -29,7 +29,7 @@ def test_a_drafter_edits_previews_and_publishes_and_a_visitor_sees_the_redline(
     expect(page.get_by_role("heading", level=1)).to_contain_text(label)
     axe_check(page)
 
-    page.get_by_role("link", name=re.compile(r"^Edit — Purpose and scope$")).click()
+    page.get_by_role("link", name=re.compile(r"^Edit as Markdown — Purpose and scope$")).click()
     editor = page.get_by_label("Section text (Markdown)")
     text = editor.input_value()
     assert "{#purpose-2}" in text
@@ -45,7 +45,10 @@ def test_a_drafter_edits_previews_and_publishes_and_a_visitor_sees_the_redline(
     page.get_by_role("button", name="Save section").click()
     expect(page.get_by_role("status")).to_contain_text("Section saved.")
 
-    page.get_by_role("button", name=f"Publish “{label}”").click()
+    page.get_by_role("link", name=f"Publish “{label}”…").click()
+    expect(page.locator("main")).to_contain_text("Publishing cannot be undone.")
+    axe_check(page)
+    page.get_by_role("button", name=f"Yes, publish “{label}” now").click()
     expect(page.get_by_role("status")).to_contain_text("is published")
     slug = page.url.rstrip("/").rsplit("/", 1)[-1]
 

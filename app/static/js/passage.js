@@ -110,7 +110,7 @@
       if (!words.length) return;
       starts = sentenceStarts(text, words);
       first = 0;
-      last = starts.length > 1 ? starts[1] - 1 : words.length - 1;
+      last = 0;
       active = true;
       root.setAttribute("tabindex", "0");
       root.setAttribute("role", "group");
