@@ -120,7 +120,9 @@ class RenameSectionForm(FlaskForm):
 class MoveForm(FlaskForm):
     """Move up or down: the button pressed says which."""
 
-    direction = SelectField(choices=[SelectChoice("up", "up"), SelectChoice("down", "down")], validators=[InputRequired()])
+    direction = SelectField(
+        choices=[SelectChoice("up", "up"), SelectChoice("down", "down")], validators=[InputRequired()]
+    )
 
 
 class ClauseForm(FlaskForm):
@@ -147,7 +149,9 @@ class SignoffsForm(FlaskForm):
         _l("Who signs a publication off"),
         choices=[
             SelectChoice("1", _l("One person: the drafter who publishes, after the confirmation page")),
-            SelectChoice("2", _l("Two people: a drafter asks, another drafter or an admin reviews and approves")),
+            SelectChoice(
+                "2", _l("Two people: a drafter asks, another drafter or an admin reviews and approves")
+            ),
         ],
         validators=[InputRequired()],
     )

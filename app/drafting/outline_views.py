@@ -11,16 +11,23 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from app.access import drafter_required
 from app.boundary import current_session
 from app.drafting import services
 from app.drafting.access import current_drafter
-from app.drafting.forms import ActionForm, AddClauseForm, AddSectionForm, ClauseForm, MoveForm, RenameSectionForm
+from app.drafting.forms import (
+    ActionForm,
+    AddClauseForm,
+    AddSectionForm,
+    ClauseForm,
+    MoveForm,
+    RenameSectionForm,
+)
 from app.drafting.views import POST_LIMIT, _workspace, bp, get_drafting_version_or_404, problem_page
 from app.errors import Redisplay, redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter
 from app.models import Version
-from app.access import drafter_required
 
 OFFSETS = {"up": -1, "down": 1}
 
@@ -64,7 +71,11 @@ def add_section(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         abort(400)
     redisplay(_workspace_refused(version))
     key = services.add_section(
-        current_session(), version, form.heading.data or "", form.text.data or "", form.after.data or None,
+        current_session(),
+        version,
+        form.heading.data or "",
+        form.text.data or "",
+        form.after.data or None,
         current_drafter(),
     )
     flash(_("Section added."), "success")
@@ -80,7 +91,9 @@ def rename_section(policy_slug: str, version_slug: str, section_key: str) -> Res
     if not form.validate_on_submit():
         abort(400)
     redisplay(_clauses_refused(version, section_key))
-    services.rename_section(current_session(), version, section_key, form.heading.data or "", current_drafter())
+    services.rename_section(
+        current_session(), version, section_key, form.heading.data or "", current_drafter()
+    )
     flash(_("Section renamed."), "success")
     return redirect(_clauses_url(version, section_key), 303)
 
@@ -94,14 +107,21 @@ def move_section(policy_slug: str, version_slug: str, section_key: str) -> Respo
     if not form.validate_on_submit():
         abort(400)
     redisplay(_workspace_refused(version))
-    services.move_section(current_session(), version, section_key, OFFSETS[form.direction.data], current_drafter())
+    services.move_section(
+        current_session(), version, section_key, OFFSETS[form.direction.data], current_drafter()
+    )
     flash(_("Section moved."), "success")
     return _to_workspace(version, f"s-{section_key}")
 
 
 def _confirm_page(version: Version, what: str, body: str, action: str, cancel: str) -> ResponseReturnValue:
     return render_template(
-        "drafting/confirm.html", version=version, what=what, body=body, action=action, cancel=cancel,
+        "drafting/confirm.html",
+        version=version,
+        what=what,
+        body=body,
+        action=action,
+        cancel=cancel,
         form=ActionForm(),
     )
 
@@ -127,8 +147,12 @@ def delete_section(policy_slug: str, version_slug: str, section_key: str) -> Res
                 "carried forward as “text removed” when this version is published.",
                 num=current.clause_count,
             ),
-            url_for("drafting.delete_section", policy_slug=policy_slug, version_slug=version_slug,
-                    section_key=section_key),
+            url_for(
+                "drafting.delete_section",
+                policy_slug=policy_slug,
+                version_slug=version_slug,
+                section_key=section_key,
+            ),
             url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version_slug),
         )
     redisplay(_workspace_refused(version))
@@ -142,13 +166,20 @@ def delete_section(policy_slug: str, version_slug: str, section_key: str) -> Res
 
 def _clauses_url(version: Version, section_key: str) -> str:
     return url_for(
-        "drafting.clauses", policy_slug=version.policy.slug, version_slug=version.slug, section_key=section_key
+        "drafting.clauses",
+        policy_slug=version.policy.slug,
+        version_slug=version.slug,
+        section_key=section_key,
     )
 
 
 def _clauses_page(
-    version: Version, section_key: str, status: int = 200, error: DomainError | None = None,
-    failed: str | None = None, sent: str | None = None,
+    version: Version,
+    section_key: str,
+    status: int = 200,
+    error: DomainError | None = None,
+    failed: str | None = None,
+    sent: str | None = None,
 ) -> ResponseReturnValue:
     session = current_session()
     services.ensure_working(version)
@@ -182,7 +213,9 @@ def _clauses_page(
     ), status
 
 
-def _clauses_refused(version: Version, section_key: str, failed: str = "heading", sent: str | None = None) -> Redisplay:
+def _clauses_refused(
+    version: Version, section_key: str, failed: str = "heading", sent: str | None = None
+) -> Redisplay:
     def render(error: DomainError) -> ResponseReturnValue:
         if isinstance(error, services.VersionLockedError):
             return problem_page(version)(error)
@@ -209,7 +242,12 @@ def add_clause(policy_slug: str, version_slug: str, section_key: str) -> Respons
         abort(400)
     redisplay(_clauses_refused(version, section_key, "new", form.text.data or ""))
     key = services.add_clause(
-        current_session(), version, section_key, form.text.data or "", form.after.data or None, current_drafter()
+        current_session(),
+        version,
+        section_key,
+        form.text.data or "",
+        form.after.data or None,
+        current_drafter(),
     )
     flash(_("Clause added."), "success")
     return redirect(_clauses_url(version, section_key) + f"#c-{key}", 303)
@@ -222,6 +260,7 @@ def _clause_section(version: Version, clause_key: str) -> str:
         if any(key == clause_key for key, _n, _m in texts):
             return section.key
     abort(404)
+    return None
 
 
 @bp.post("/<policy_slug>/<version_slug>/clauses/<clause_key>/reword")
@@ -253,7 +292,9 @@ def move_clause(policy_slug: str, version_slug: str, clause_key: str) -> Respons
     if not form.validate_on_submit():
         abort(400)
     redisplay(_clauses_refused(version, section_key))
-    services.move_clause(current_session(), version, clause_key, OFFSETS[form.direction.data], current_drafter())
+    services.move_clause(
+        current_session(), version, clause_key, OFFSETS[form.direction.data], current_drafter()
+    )
     flash(_("Clause moved."), "success")
     return redirect(_clauses_url(version, section_key) + f"#c-{clause_key}", 303)
 
@@ -274,8 +315,12 @@ def delete_clause(policy_slug: str, version_slug: str, clause_key: str) -> Respo
             version,
             _("Delete clause %(number)s?", number=number),
             markdown,
-            url_for("drafting.delete_clause", policy_slug=policy_slug, version_slug=version_slug,
-                    clause_key=clause_key),
+            url_for(
+                "drafting.delete_clause",
+                policy_slug=policy_slug,
+                version_slug=version_slug,
+                clause_key=clause_key,
+            ),
             _clauses_url(version, section_key),
         )
     redisplay(_clauses_refused(version, section_key))

@@ -69,7 +69,9 @@ def review_state(session: Session, version: Version) -> ReviewState:
     approvals = list(
         session.scalars(
             select(PublicationApproval)
-            .where(PublicationApproval.version_id == version.id, PublicationApproval.revision == version.revision)
+            .where(
+                PublicationApproval.version_id == version.id, PublicationApproval.revision == version.revision
+            )
             .order_by(PublicationApproval.id)
         )
     )
@@ -107,14 +109,18 @@ def withdraw_request(session: Session, version: Version, actor: User) -> Version
         raise ReviewRefusedError(_("Publication of this version has not been requested."))
     version.publication_requested_at = None
     version.publication_requested_by_id = None
-    for approval in session.scalars(select(PublicationApproval).where(PublicationApproval.version_id == version.id)):
+    for approval in session.scalars(
+        select(PublicationApproval).where(PublicationApproval.version_id == version.id)
+    ):
         session.delete(approval)
     audit(session, actor, "version.withdraw_request", "version", version.id)
     session.flush()
     return version
 
 
-def approve_publication(session: Session, version: Version, actor: User, revision: int) -> PublicationApproval:
+def approve_publication(
+    session: Session, version: Version, actor: User, revision: int
+) -> PublicationApproval:
     """Approve the publication of the revision the reviewer saw; not one's own request, not twice."""
     services.lock_version(session, version)
     services.ensure_working(version)
@@ -123,7 +129,9 @@ def approve_publication(session: Session, version: Version, actor: User, revisio
     if version.publication_requested_at is None:
         raise ReviewRefusedError(_("Nobody has asked for this version to be published yet."))
     if version.publication_requested_by_id == actor.id:
-        raise SelfApprovalError(_("You asked for this publication, so another drafter or an admin must approve it."))
+        raise SelfApprovalError(
+            _("You asked for this publication, so another drafter or an admin must approve it.")
+        )
     if revision != version.revision:
         raise ReviewRefusedError(
             _("The version changed after you opened the review. Review the changes again before approving.")
@@ -146,10 +154,14 @@ def publish_reviewed(session: Session, version: Version, actor: User) -> CarryRe
         if not state.ready:
             if not state.requested:
                 raise ReviewRefusedError(
-                    _("This policy needs a second person to review a version before it is published. Ask for a review first.")
+                    _(
+                        "This policy needs a second person to review a version before it is published. Ask for a review first."
+                    )
                 )
             raise ReviewRefusedError(
-                _("This version still needs an approval by another drafter or an admin before it is published.")
+                _(
+                    "This version still needs an approval by another drafter or an admin before it is published."
+                )
             )
     return services.publish_version(session, version, actor)
 

@@ -62,7 +62,9 @@ def _compare_context(version: Version) -> dict[str, object]:
         "old": parent,
         "new": version,
         "policy": version.policy,
-        "view": diffing_services.compare_versions(session, parent, version, current_app.config.get("REDIS_URL")),
+        "view": diffing_services.compare_versions(
+            session, parent, version, current_app.config.get("REDIS_URL")
+        ),
         "notes": response_services.responses_by_clause(session, parent, version),
         "mode": "inline",
         "show_all": False,

@@ -368,7 +368,10 @@ def lock_version(session: Session, version: Version) -> Version:
 def lock_policy(session: Session, policy: Policy) -> None:
     """Hold a policy's row for the rest of the transaction (starting versions, marking final)."""
     session.execute(
-        select(Policy.id).where(Policy.id == policy.id).with_for_update().execution_options(populate_existing=True)
+        select(Policy.id)
+        .where(Policy.id == policy.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
@@ -791,7 +794,14 @@ def rename_section(session: Session, version: Version, key: str, heading: str, a
     heading = _structure_text(heading, _("the heading"), MAX_HEADING, "heading", multiline=False)
     source = structure.rename_section(version.source_markdown, document, key, heading)
     return _restructure(
-        session, version, source, structure.shape(document), actor, "version.rename_section", "heading", section=key
+        session,
+        version,
+        source,
+        structure.shape(document),
+        actor,
+        "version.rename_section",
+        "heading",
+        section=key,
     )
 
 
@@ -805,7 +815,9 @@ def move_section(session: Session, version: Version, key: str, offset: int, acto
         raise DraftingError(_("The section is already at that end of the version."))
     expected[index], expected[other] = expected[other], expected[index]
     source = structure.move_section(version.source_markdown, document, key, offset)
-    return _restructure(session, version, source, expected, actor, "version.move_section", section=key, by=offset)
+    return _restructure(
+        session, version, source, expected, actor, "version.move_section", section=key, by=offset
+    )
 
 
 def delete_section(session: Session, version: Version, key: str, actor: User) -> Version:
@@ -858,7 +870,14 @@ def reword_clause(session: Session, version: Version, key: str, text: str, actor
     text = _structure_text(text, _("the clause"), MAX_CLAUSE, "text", multiline=True)
     source = structure.replace_clause(version.source_markdown, document, key, text)
     return _restructure(
-        session, version, source, structure.shape(document), actor, "version.reword_clause", "text", clause=key
+        session,
+        version,
+        source,
+        structure.shape(document),
+        actor,
+        "version.reword_clause",
+        "text",
+        clause=key,
     )
 
 
@@ -873,7 +892,9 @@ def move_clause(session: Session, version: Version, key: str, offset: int, actor
         raise DraftingError(_("The clause is already at that end of its section."))
     keys[c_index], keys[other] = keys[other], keys[c_index]
     source = structure.move_clause(version.source_markdown, document, key, offset)
-    return _restructure(session, version, source, expected, actor, "version.move_clause", clause=key, by=offset)
+    return _restructure(
+        session, version, source, expected, actor, "version.move_clause", clause=key, by=offset
+    )
 
 
 def delete_clause(session: Session, version: Version, key: str, actor: User) -> Version:

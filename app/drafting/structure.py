@@ -132,7 +132,13 @@ def strip_key(line: str) -> str:
 
 
 def add_section(
-    source: str, document: Document, heading: str, key: str, clause_text: str, clause_key: str, after: str | None
+    source: str,
+    document: Document,
+    heading: str,
+    key: str,
+    clause_text: str,
+    clause_key: str,
+    after: str | None,
 ) -> str:
     """Add a section with one clause, after section `after` (or at the end)."""
     lines = lines_of(source)
@@ -143,7 +149,12 @@ def add_section(
         at = section_span(document, lines, after)[1]
         sibling = document.sections[_section_index(document, after)]
     style = sibling.clauses[0] if sibling is not None and sibling.clauses else None
-    block = [heading_line(heading, key), "", *clause_lines(clause_text, clause_key, marker_of(lines, style, 1)), ""]
+    block = [
+        heading_line(heading, key),
+        "",
+        *clause_lines(clause_text, clause_key, marker_of(lines, style, 1)),
+        "",
+    ]
     before = lines[:at]
     while before and not before[-1].strip():
         before.pop()

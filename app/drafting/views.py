@@ -14,19 +14,19 @@ from wtforms.fields.choices import SelectChoice
 
 from app.access import drafter_required, get_policy_or_404, get_version_or_404
 from app.boundary import current_session
+from app.diffing.engine import word_diff
 from app.drafting import publication, services
 from app.drafting.access import current_drafter
 from app.drafting.forms import (
     ActionForm,
     AddSectionForm,
-    MoveForm,
     DetailsForm,
+    MoveForm,
     PlacementForm,
     SectionForm,
     StartVersionForm,
     UploadForm,
 )
-from app.diffing.engine import word_diff
 from app.drafts import services as draft_services
 from app.drafts.parsing import MAX_DRAFT_BYTES
 from app.errors import Redisplay, redisplay

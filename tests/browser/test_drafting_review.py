@@ -13,7 +13,14 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.factories import PASSWORD
-from tests.support.browser import CLAUSE_KEY, POLICY_SLUG, VERSION_SLUG, Seed, comment_period_open, new_commenter
+from tests.support.browser import (
+    CLAUSE_KEY,
+    POLICY_SLUG,
+    VERSION_SLUG,
+    Seed,
+    comment_period_open,
+    new_commenter,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +40,18 @@ def other_person(browser: Browser, base_url: str, sign_in, role: str) -> Page:
     return page
 
 
-def test_publish_with_review(page: Page, browser: Browser, base_url: str, seed: Seed, sign_in, axe_check) -> None:
+def test_publish_with_review(
+    page: Page, browser: Browser, base_url: str, seed: Seed, sign_in, axe_check
+) -> None:
     slug = small_policy(seed)
     admin = other_person(browser, base_url, sign_in, "admin")
     try:
         # The admin asks for two people's sign-off on this policy.
         admin.goto("/drafting/")
         card = admin.locator("section.drafting-policy").filter(has=admin.locator(f"#p-{slug}"))
-        card.get_by_label("Two people: a drafter asks, another drafter or an admin reviews and approves").check()
+        card.get_by_label(
+            "Two people: a drafter asks, another drafter or an admin reviews and approves"
+        ).check()
         card.get_by_role("button", name="Save").click()
         expect(admin.get_by_role("status").first).to_contain_text("Saved")
         axe_check(admin)
@@ -102,7 +113,9 @@ def test_a_save_conflict_is_resolved_through_the_diff(
         page.goto(edit)
         other.goto(edit)
         theirs = other.get_by_label("Section text (Markdown)")
-        theirs.fill(theirs.input_value().replace("looks after", "takes care of").replace("look after", "take care of"))
+        theirs.fill(
+            theirs.input_value().replace("looks after", "takes care of").replace("look after", "take care of")
+        )
         other.get_by_role("button", name="Save section").click()
         expect(other.get_by_role("status").first).to_contain_text("Section saved.")
 
@@ -123,7 +136,8 @@ def test_a_save_conflict_is_resolved_through_the_diff(
         expect(page.get_by_role("status").first).to_contain_text("Section saved.")
         page.goto(edit)
         text = page.get_by_label("Section text (Markdown)").input_value()
-        assert "take care of" in text and "each agency" in text
+        assert "take care of" in text
+        assert "each agency" in text
     finally:
         other.context.close()
 
@@ -141,7 +155,9 @@ def focused(page: Page) -> dict[str, Any]:
     )
 
 
-def test_a_passage_is_chosen_by_keyboard_only(page: Page, seed: Seed, sign_in, axe_check, open_form: str) -> None:
+def test_a_passage_is_chosen_by_keyboard_only(
+    page: Page, seed: Seed, sign_in, axe_check, open_form: str
+) -> None:
     email, _name = new_commenter(seed)
     sign_in(page, "commenter", email=email, password=PASSWORD)
     page.goto(open_form)

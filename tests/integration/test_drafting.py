@@ -451,7 +451,9 @@ def test_mark_final(session, working, as_drafter):
     assert final.superseded_at is not None
     assert actions(session, "version.final")
     assert [e.target_id for e in actions(session, "version.final_superseded")] == [final.id]
-    finals = session.scalars(select(Version).where(Version.status == "final", Version.policy_id == final.policy_id))
+    finals = session.scalars(
+        select(Version).where(Version.status == "final", Version.policy_id == final.policy_id)
+    )
     assert [v.id for v in finals] == [working.id]
 
 

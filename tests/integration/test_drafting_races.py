@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -63,7 +64,9 @@ def _build(url: str, folder: Path) -> None:
         upgrade()
         import_drafts(db.session, ROOT / "policy_drafts")
         for n in range(2):
-            create_user(db.session, f"drafter{n}@live.test", f"Drafter {n}", PASSWORD, role="drafter", verified=True)
+            create_user(
+                db.session, f"drafter{n}@live.test", f"Drafter {n}", PASSWORD, role="drafter", verified=True
+            )
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -75,7 +78,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     url = _database(folder)
     _build(url, folder)
     server_url = url if url.startswith("sqlite") else sqlalchemy_url(url)
-    server = Server(server_url, None, {"RATELIMIT_ENABLED": False, "PAGE_CACHE_SECONDS": 0}, workers=2, threads=2)
+    server = Server(
+        server_url, None, {"RATELIMIT_ENABLED": False, "PAGE_CACHE_SECONDS": 0}, workers=2, threads=2
+    )
     try:
         server.start(folder)
         engine = sa.create_engine(sqlalchemy_url(url))
@@ -92,7 +97,7 @@ def at_once(*calls):
 
     def run(index: int, call) -> None:
         barrier.wait()
-        results[index] = call()
+        results[index] = call()[0]  # the status
 
     threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
     for thread in threads:
@@ -115,9 +120,10 @@ def test_two_starts_of_one_version_at_once_make_one(site):
     first, second = drafters(site)
     for n in range(ROUNDS):
         label = f"Race start {n}"
+        path = f"/drafting/{POLICY}/start"
         results = at_once(
-            lambda: first.request("POST", f"/drafting/{POLICY}/start", {"label": label})[0],
-            lambda: second.request("POST", f"/drafting/{POLICY}/start", {"label": label})[0],
+            partial(first.request, "POST", path, {"label": label}),
+            partial(second.request, "POST", path, {"label": label}),
         )
         assert sorted(results) in ([303, 400], [303, 409]), f"round {n}: {results}"
         count = scalar(site, "SELECT count(*) FROM versions WHERE label = :label", label=label)
@@ -152,8 +158,8 @@ def test_two_saves_of_one_section_at_once_are_never_both_accepted(site):
         theirs = text + f"\n\nA clause that drafter 1 added in round {n}."
         path = f"/drafting/{POLICY}/{slug}/sections/{key}"
         results = at_once(
-            lambda: first.request("POST", path, {**base, "text": mine})[0],
-            lambda: second.request("POST", path, {**base, "text": theirs})[0],
+            partial(first.request, "POST", path, {**base, "text": mine}),
+            partial(second.request, "POST", path, {**base, "text": theirs}),
         )
         assert sorted(results) == [303, 409], f"round {n}: {results}"
         after_revision, _, after = _section(site, slug)
