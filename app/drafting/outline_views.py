@@ -255,12 +255,10 @@ def add_clause(policy_slug: str, version_slug: str, section_key: str) -> Respons
 
 def _clause_section(version: Version, clause_key: str) -> str:
     """The key of the section holding a clause of a working version (404 when there is none)."""
-    for section in services.editable_sections(current_session(), version):
-        texts = services.clause_texts(current_session(), version, section.key) or []
-        if any(key == clause_key for key, _n, _m in texts):
-            return section.key
-    abort(404)
-    return None
+    section_key = services.section_of_clause(current_session(), version, clause_key)
+    if section_key is None:
+        abort(404)
+    return section_key
 
 
 @bp.post("/<policy_slug>/<version_slug>/clauses/<clause_key>/reword")

@@ -920,6 +920,16 @@ def clause_texts(session: Session, version: Version, section_key: str) -> list[t
     return [(c.key, c.number, c.markdown) for c in section.clauses]
 
 
+def section_of_clause(session: Session, version: Version, clause_key: str) -> str | None:
+    """The key of the section that holds a clause of a working version, or None."""
+    try:
+        document = parse_source(session, version, version.source_markdown)
+    except DraftParseError:
+        return None
+    found = structure.find_clause(document, clause_key)
+    return found[0].key if found is not None else None
+
+
 # --- discarding -------------------------------------------------------------------------------------
 
 
