@@ -51,7 +51,9 @@ def test_the_starting_shape():
         ),
         (lambda: structure.delete_clause(SOURCE, DOC, "purpose-2"), [("purpose", ["purpose-1"]), SHAPE[1]]),
         (
-            lambda: structure.add_clause(SOURCE, DOC, "principles", "Keep little.", "principles-3", "principles-1"),
+            lambda: structure.add_clause(
+                SOURCE, DOC, "principles", "Keep little.", "principles-3", "principles-1"
+            ),
             [SHAPE[0], ("principles", ["principles-1", "principles-3", "principles-2"])],
         ),
         (
