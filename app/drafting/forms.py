@@ -98,3 +98,62 @@ class PlacementForm(FlaskForm):
         ),
     )
     submit = SubmitField(_l("Place the comment"))
+
+
+# --- structure: sections and clauses, keys kept out of sight ------------------------------------------------
+
+
+class AddSectionForm(FlaskForm):
+    heading = StringField(_l("Heading of the new section"))
+    text = TextAreaField(
+        _l("Its first clause"),
+        description=_l("Plain text or Markdown. Add more clauses once the section is there."),
+    )
+    after = SelectField(_l("Where"), choices=[], validate_choice=False)
+    submit = SubmitField(_l("Add the section"))
+
+
+class RenameSectionForm(FlaskForm):
+    heading = StringField(_l("Heading"))
+    submit = SubmitField(_l("Rename"))
+
+
+class MoveForm(FlaskForm):
+    """Move up or down: the button pressed says which."""
+
+    direction = SelectField(
+        choices=[SelectChoice("up", "up"), SelectChoice("down", "down")], validators=[InputRequired()]
+    )
+
+
+class ClauseForm(FlaskForm):
+    text = TextAreaField(_l("Clause text"))
+    submit = SubmitField(_l("Save clause"))
+
+
+class AddClauseForm(FlaskForm):
+    text = TextAreaField(_l("New clause"))
+    after = HiddenField()
+    submit = SubmitField(_l("Add the clause"))
+
+
+# --- publish with review --------------------------------------------------------------------------------------
+
+
+class ApproveForm(FlaskForm):
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    submit = SubmitField(_l("Approve publication"))
+
+
+class SignoffsForm(FlaskForm):
+    signoffs = RadioField(
+        _l("Who signs a publication off"),
+        choices=[
+            SelectChoice("1", _l("One person: the drafter who publishes, after the confirmation page")),
+            SelectChoice(
+                "2", _l("Two people: a drafter asks, another drafter or an admin reviews and approves")
+            ),
+        ],
+        validators=[InputRequired()],
+    )
+    submit = SubmitField(_l("Save"))

@@ -16,11 +16,13 @@ import yaml
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from app.diffing.listing import stored_document
+from app.drafting import structure
 from app.drafts.parsing import (
     NZ,
+    TRAILING_KEY_RE,
     Document,
     DraftParseError,
     content_hash,
@@ -31,7 +33,7 @@ from app.drafts.parsing import (
 from app.drafts.rendering import render_clause
 from app.drafts.services import replace_sections, store_version
 from app.exceptions import ConflictError, InputError
-from app.models import Policy, User, Version, VersionStatus, audit
+from app.models import AuditEvent, Policy, User, Version, VersionStatus, audit
 from app.models.base import utcnow
 from app.placements.carrying import CarryReport, carry_forward
 from app.text import TextError, clean_text
@@ -304,6 +306,8 @@ def _unique_slug(session: Session, policy: Policy, label: str) -> str:
 
 def start_working_version(session: Session, policy: Policy, label: str, actor: User) -> Version:
     """Start a working version from the latest published one, with explicit keys written into the copy."""
+    # Two starts at once: the second waits here, then finds the first's label taken (one version, not a 500).
+    lock_policy(session, policy)
     label = _check_label(session, policy, label)
     parent = latest_published(session, policy)
     if parent is None:
@@ -340,6 +344,35 @@ def ensure_working(version: Version) -> None:
                 label=version.label,
             )
         )
+
+
+def lock_version(session: Session, version: Version) -> Version:
+    """Hold the version's row for the rest of the transaction and read it afresh (source and revision).
+
+    Every check-then-write on a working version (save a section, upload, details, structure, publish) takes it
+    first, so two at once are one after the other: the second sees the first's revision and is refused as a
+    conflict instead of overwriting it. PostgreSQL: `SELECT … FOR UPDATE`. SQLite ignores FOR UPDATE, but its
+    writing requests begin IMMEDIATE (app/config.py), which already holds the database's one write lock.
+    """
+    session.execute(
+        select(Version)
+        .where(Version.id == version.id)
+        .options(undefer(Version.source_markdown))
+        .with_for_update(of=Version)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    session.expire(version, ["sections"])
+    return version
+
+
+def lock_policy(session: Session, policy: Policy) -> None:
+    """Hold a policy's row for the rest of the transaction (starting versions, marking final)."""
+    session.execute(
+        select(Policy.id)
+        .where(Policy.id == policy.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def _apply_source(session: Session, version: Version, document: Document) -> None:
@@ -400,6 +433,7 @@ def save_section(
     actor: User,
 ) -> Version:
     """Save one edited section of a working version, refusing if someone else changed it meanwhile."""
+    lock_version(session, version)
     ensure_working(version)
     sources = section_sources(session, version)
     current = next((s for s in sources if s.key == section_key), None)
@@ -436,6 +470,25 @@ def save_section(
     return version
 
 
+def last_editor(session: Session, version: Version, section_key: str) -> str | None:
+    """The name of whoever saved this section of the version last (for the conflict page)."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.target_type == "version",
+            AuditEvent.target_id == version.id,
+            AuditEvent.action == "version.edit_section",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(20)
+    )
+    for event in events:
+        if (event.details or {}).get("section") == section_key:
+            user = session.get(User, event.actor_id) if event.actor_id is not None else None
+            return user.display_name if user is not None else None
+    return None
+
+
 def preview_section(
     session: Session, version: Version, section_key: str, new_text: str
 ) -> list[tuple[str, str]]:
@@ -455,6 +508,7 @@ def upload_source(
     session: Session, version: Version, data: bytes, base_revision: int, actor: User
 ) -> Version:
     """Replace a working version's whole Markdown with an uploaded file (UTF-8, at most 2 MB)."""
+    lock_version(session, version)
     ensure_working(version)
     text = _uploaded_text(version, data)
     if base_revision != version.revision:
@@ -513,6 +567,7 @@ def update_details(
     actor: User,
 ) -> Version:
     """Set a working version's label, change note and comment period (kept in its front matter too)."""
+    lock_version(session, version)
     ensure_working(version)
     if base_revision != version.revision:
         raise EditConflictError(
@@ -566,6 +621,7 @@ def publish_version(
     session: Session, version: Version, actor: User, now: dt.datetime | None = None
 ) -> CarryReport | None:
     """Publish a working version: it becomes public and immutable, and earlier comments are carried into it."""
+    lock_version(session, version)
     if version.status != VersionStatus.WORKING.value:
         if version.published_at is not None:
             message = _(
@@ -610,7 +666,9 @@ def publish_version(
 
 
 def mark_final(session: Session, version: Version, actor: User) -> Version:
-    """Mark a published version as the policy's final version (at most one per policy)."""
+    """Mark a published version as the policy's final version; a later final supersedes an earlier one."""
+    lock_policy(session, version.policy)
+    session.refresh(version, ["status"])
     if version.status == VersionStatus.WORKING.value:
         raise DraftingError(_("Publish this version before marking it final."))
     if version.status == VersionStatus.FINAL.value:
@@ -622,11 +680,25 @@ def mark_final(session: Session, version: Version, actor: User) -> Version:
             Version.id != version.id,
         )
     )
+    now = utcnow()
     if other is not None:
-        raise DraftingError(_("“%(label)s” is already the final version of this policy.", label=other.label))
+        if other.position > version.position:
+            raise DraftingError(
+                _(
+                    "“%(label)s” is a later final version of this policy. An earlier version cannot supersede it.",
+                    label=other.label,
+                )
+            )
+        # The earlier final stays public and readable, as a published version that a later final took over.
+        other.status = VersionStatus.PUBLISHED.value
+        other.superseded_at = now
+        other.updated_at = now
+        audit(session, actor, "version.final_superseded", "version", other.id, by=version.id)
+        session.flush()  # at most one final per policy at any moment
     version.status = VersionStatus.FINAL.value
-    version.updated_at = utcnow()
-    audit(session, actor, "version.final", "version", version.id)
+    version.superseded_at = None
+    version.updated_at = now
+    audit(session, actor, "version.final", "version", version.id, superseded=other.id if other else None)
     session.expire(version.policy, ["versions"])
     session.flush()
     return version
@@ -641,3 +713,255 @@ def working_versions(session: Session, policy: Policy) -> list[Version]:
             .order_by(Version.position.desc())
         )
     )
+
+
+# --- structure: sections and clauses by key ---------------------------------------------------------
+
+MAX_HEADING = 300
+MAX_CLAUSE = 20_000
+
+
+def _structure_text(value: str, what: str, limit: int, field: str, *, multiline: bool) -> str:
+    text = clean_field(value, what, limit, field, multiline=multiline)
+    lines = text.replace("\r\n", "\n").split("\n")
+    if any(line.lstrip().startswith("#") for line in lines[:1]) or any(
+        line.startswith(("# ", "## ")) for line in lines
+    ):
+        raise DraftingError(_("Write the text without '#' heading marks: the workspace adds them."), field)
+    if TRAILING_KEY_RE.search(lines[-1]):
+        raise DraftingError(_("Leave out the {#key}: the workspace keeps the keys for you."), field)
+    return text
+
+
+def _current(session: Session, version: Version) -> Document:
+    """Lock and parse a working version (a source that does not parse cannot be edited by structure)."""
+    lock_version(session, version)
+    ensure_working(version)
+    try:
+        return parse_source(session, version, version.source_markdown)
+    except DraftParseError:
+        raise DraftingError(
+            _("The version's Markdown has an error. Fix it by uploading a corrected file first.")
+        ) from None
+
+
+def _restructure(
+    session: Session,
+    version: Version,
+    source: str,
+    expected: list[tuple[str, list[str]]],
+    actor: User,
+    action: str,
+    field: str | None = None,
+    **details: Any,
+) -> Version:
+    """Store the edited source if it parses to the structure asked for; else refuse and keep nothing."""
+    try:
+        document = _parse_keyed(session, version, source)
+    except SourceError as error:
+        raise DraftingError(error.message, field) from None
+    if structure.shape(document) != expected:
+        raise DraftingError(
+            _("That text would change more than was asked for (for example it makes two clauses). Check it."),
+            field,
+        )
+    _apply_source(session, version, document)
+    audit(session, actor, action, "version", version.id, revision=version.revision, **details)
+    session.flush()
+    return version
+
+
+def _parent_keys(session: Session, version: Version) -> set[str]:
+    return structure.used_keys(parent_document(session, version))
+
+
+def _section_or_refuse(document: Document, key: str) -> int:
+    for index, section in enumerate(document.sections):
+        if section.key == key:
+            return index
+    raise DraftingError(_("Someone else removed this section meanwhile."))
+
+
+def add_section(
+    session: Session,
+    version: Version,
+    heading: str,
+    clause_text: str,
+    after: str | None,
+    actor: User,
+) -> str:
+    """Add a section (with its first clause) after section `after`, or at the end; return its key."""
+    document = _current(session, version)
+    heading = _structure_text(heading, _("the heading"), MAX_HEADING, "heading", multiline=False)
+    clause_text = _structure_text(clause_text, _("the first clause"), MAX_CLAUSE, "text", multiline=True)
+    if after is not None:
+        _section_or_refuse(document, after)
+    # "new" is a word of the workspace's addresses (…/sections/new), never a key.
+    taken = structure.used_keys(document) | _parent_keys(session, version) | {"new"}
+    key = structure.new_key(heading, taken)
+    clause_key = f"{key}-1" if f"{key}-1" not in taken else structure.new_key(f"{key}-clause", taken)
+    source = structure.add_section(
+        version.source_markdown, document, heading, key, clause_text, clause_key, after
+    )
+    expected = structure.shape(document)
+    at = len(expected) if after is None else _section_or_refuse(document, after) + 1
+    expected.insert(at, (key, [clause_key]))
+    _restructure(session, version, source, expected, actor, "version.add_section", "text", section=key)
+    return key
+
+
+def rename_section(session: Session, version: Version, key: str, heading: str, actor: User) -> Version:
+    """Give a section a new heading; its key, and so its comments, stay."""
+    document = _current(session, version)
+    _section_or_refuse(document, key)
+    heading = _structure_text(heading, _("the heading"), MAX_HEADING, "heading", multiline=False)
+    source = structure.rename_section(version.source_markdown, document, key, heading)
+    return _restructure(
+        session,
+        version,
+        source,
+        structure.shape(document),
+        actor,
+        "version.rename_section",
+        "heading",
+        section=key,
+    )
+
+
+def move_section(session: Session, version: Version, key: str, offset: int, actor: User) -> Version:
+    """Move a section one place up (-1) or down (+1)."""
+    document = _current(session, version)
+    index = _section_or_refuse(document, key)
+    expected = structure.shape(document)
+    other = index + offset
+    if not 0 <= other < len(expected):
+        raise DraftingError(_("The section is already at that end of the version."))
+    expected[index], expected[other] = expected[other], expected[index]
+    source = structure.move_section(version.source_markdown, document, key, offset)
+    return _restructure(
+        session, version, source, expected, actor, "version.move_section", section=key, by=offset
+    )
+
+
+def delete_section(session: Session, version: Version, key: str, actor: User) -> Version:
+    """Take a section and its clauses out of the working version."""
+    document = _current(session, version)
+    index = _section_or_refuse(document, key)
+    if len(document.sections) == 1:
+        raise DraftingError(_("A version needs at least one section. Add another before deleting this one."))
+    expected = structure.shape(document)
+    del expected[index]
+    source = structure.delete_section(version.source_markdown, document, key)
+    return _restructure(session, version, source, expected, actor, "version.delete_section", section=key)
+
+
+def _clause_or_refuse(document: Document, key: str) -> tuple[int, int]:
+    for s_index, section in enumerate(document.sections):
+        for c_index, clause in enumerate(section.clauses):
+            if clause.key == key:
+                return s_index, c_index
+    raise DraftingError(_("Someone else removed this clause meanwhile."))
+
+
+def add_clause(
+    session: Session, version: Version, section_key: str, text: str, after: str | None, actor: User
+) -> str:
+    """Add a clause to a section, after clause `after` or at its end; return the new clause's key."""
+    document = _current(session, version)
+    s_index = _section_or_refuse(document, section_key)
+    text = _structure_text(text, _("the clause"), MAX_CLAUSE, "text", multiline=True)
+    expected = structure.shape(document)
+    keys = expected[s_index][1]
+    at = len(keys)
+    if after is not None:
+        if after not in keys:
+            raise DraftingError(_("Someone else removed this clause meanwhile."))
+        at = keys.index(after) + 1
+    key = structure.clause_key_for(
+        document.sections[s_index], structure.used_keys(document) | _parent_keys(session, version)
+    )
+    keys.insert(at, key)
+    source = structure.add_clause(version.source_markdown, document, section_key, text, key, after)
+    _restructure(session, version, source, expected, actor, "version.add_clause", "text", clause=key)
+    return key
+
+
+def reword_clause(session: Session, version: Version, key: str, text: str, actor: User) -> Version:
+    """Give a clause new words; its key, and so its comments, stay."""
+    document = _current(session, version)
+    _clause_or_refuse(document, key)
+    text = _structure_text(text, _("the clause"), MAX_CLAUSE, "text", multiline=True)
+    source = structure.replace_clause(version.source_markdown, document, key, text)
+    return _restructure(
+        session,
+        version,
+        source,
+        structure.shape(document),
+        actor,
+        "version.reword_clause",
+        "text",
+        clause=key,
+    )
+
+
+def move_clause(session: Session, version: Version, key: str, offset: int, actor: User) -> Version:
+    """Move a clause one place up (-1) or down (+1) within its section."""
+    document = _current(session, version)
+    s_index, c_index = _clause_or_refuse(document, key)
+    expected = structure.shape(document)
+    keys = expected[s_index][1]
+    other = c_index + offset
+    if not 0 <= other < len(keys):
+        raise DraftingError(_("The clause is already at that end of its section."))
+    keys[c_index], keys[other] = keys[other], keys[c_index]
+    source = structure.move_clause(version.source_markdown, document, key, offset)
+    return _restructure(
+        session, version, source, expected, actor, "version.move_clause", clause=key, by=offset
+    )
+
+
+def delete_clause(session: Session, version: Version, key: str, actor: User) -> Version:
+    """Take a clause out of its section (a section keeps at least one)."""
+    document = _current(session, version)
+    s_index, c_index = _clause_or_refuse(document, key)
+    expected = structure.shape(document)
+    if len(expected[s_index][1]) == 1:
+        raise DraftingError(
+            _("A section needs at least one clause. Delete the section instead, or add a clause first.")
+        )
+    del expected[s_index][1][c_index]
+    source = structure.delete_clause(version.source_markdown, document, key)
+    return _restructure(session, version, source, expected, actor, "version.delete_clause", clause=key)
+
+
+def clause_texts(session: Session, version: Version, section_key: str) -> list[tuple[str, str, str]] | None:
+    """A section's clauses as (key, number, Markdown without its marker and key), or None if it is gone."""
+    document = parse_source(session, version, version.source_markdown)
+    section = next((s for s in document.sections if s.key == section_key), None)
+    if section is None:
+        return None
+    return [(c.key, c.number, c.markdown) for c in section.clauses]
+
+
+def section_of_clause(session: Session, version: Version, clause_key: str) -> str | None:
+    """The key of the section that holds a clause of a working version, or None."""
+    try:
+        document = parse_source(session, version, version.source_markdown)
+    except DraftParseError:
+        return None
+    found = structure.find_clause(document, clause_key)
+    return found[0].key if found is not None else None
+
+
+# --- discarding -------------------------------------------------------------------------------------
+
+
+def discard_working_version(session: Session, version: Version, actor: User) -> None:
+    """Delete a working version and everything in it; published versions are never deleted."""
+    lock_version(session, version)
+    ensure_working(version)
+    audit(session, actor, "version.discard", "version", version.id, label=version.label)
+    policy = version.policy
+    session.delete(version)
+    session.flush()
+    session.expire(policy, ["versions"])

@@ -13,12 +13,15 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.access import drafter_required, get_policy_or_404, get_version_or_404
-from app.boundary import after_commit, current_session
-from app.drafting import services
+from app.boundary import current_session
+from app.diffing.engine import word_diff
+from app.drafting import publication, services
 from app.drafting.access import current_drafter
 from app.drafting.forms import (
     ActionForm,
+    AddSectionForm,
     DetailsForm,
+    MoveForm,
     PlacementForm,
     SectionForm,
     StartVersionForm,
@@ -30,7 +33,6 @@ from app.errors import Redisplay, redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter
 from app.models import Version, VersionStatus
-from app.pdf import prerender_after_commit
 from app.placements import review
 
 bp = Blueprint("drafting", __name__, url_prefix="/drafting")
@@ -96,6 +98,14 @@ def _details_form(version: Version) -> DetailsForm:
     )
 
 
+def _add_section_form(version: Version) -> AddSectionForm:
+    from app.drafting.outline_views import section_choices
+
+    form = AddSectionForm()
+    form.after.choices = section_choices(services.editable_sections(current_session(), version))
+    return form
+
+
 def _workspace(version: Version, status: int = 200, **extra: object) -> ResponseReturnValue:
     session = current_session()
     is_working = version.status == VersionStatus.WORKING.value
@@ -111,6 +121,10 @@ def _workspace(version: Version, status: int = 200, **extra: object) -> Response
         "review_count": 0 if is_working else len(review.placements_to_review(session, version)),
         "upload_error": None,
         "details_errors": [],
+        "structure_errors": [],
+        "add_section_form": _add_section_form(version),
+        "move_form": MoveForm(),
+        "review": publication.review_state(session, version) if is_working else None,
     }
     context.update(extra)
     return render_template("drafting/workspace.html", **context), status
@@ -138,6 +152,8 @@ def _edit_page(
         preview=preview,
         error=error,
         conflict=conflict,
+        conflict_diff=word_diff(conflict.theirs, conflict.yours) if conflict and conflict.theirs else (),
+        last_editor=services.last_editor(current_session(), version, section_key) if conflict else None,
     )
 
 
@@ -302,28 +318,6 @@ def details(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     return redirect(url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version.slug), 303)
 
 
-@bp.post("/<policy_slug>/<version_slug>/publish")
-@drafter_required
-@limiter.limit("20 per minute", methods=["POST"])
-def publish(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    version = get_drafting_version_or_404(policy_slug, version_slug)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    redisplay(problem_page(version))
-    report = services.publish_version(current_session(), version, current_drafter())
-    # Render the new PDFs only once the publish is durable (the queue's workers read the committed rows).
-    after_commit(lambda: prerender_after_commit(current_session(), policy_slug))
-    message = _("“%(label)s” is published.", label=version.label)
-    if report is not None and report.total:
-        message += " " + _(
-            "%(total)d earlier comments were carried forward; %(review)d need a drafter to place them.",
-            total=report.total,
-            review=report.by_status.get("needs_review", 0),
-        )
-    flash(message, "success")
-    return redirect(url_for("drafting.workspace", policy_slug=policy_slug, version_slug=version_slug), 303)
-
-
 @bp.post("/<policy_slug>/<version_slug>/final")
 @drafter_required
 @limiter.limit("20 per minute", methods=["POST"])
@@ -414,3 +408,7 @@ def place(policy_slug: str, version_slug: str, placement_id: int) -> ResponseRet
     review.replace_comment(current_session(), placement, current_drafter(), clause_key, form.quote.data or "")
     flash(_("The comment was placed."), "success")
     return redirect(url_for("drafting.placements", policy_slug=policy_slug, version_slug=version_slug), 303)
+
+
+# The structure editor and publish-with-review add their routes to this blueprint.
+from app.drafting import outline_views, review_views  # noqa: E402, F401

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, created_at, intpk
+
+if TYPE_CHECKING:
+    from app.models.users import User
 
 
 class VersionStatus(enum.StrEnum):
@@ -38,6 +42,9 @@ class Policy(Base):
     next_steps: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Made by `korero setup` for newcomers to try; never made in production, and labelled on every page.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # How many people sign a publication off: 1 (the drafter, after the confirmation page) or 2 (the drafter
+    # who asks, and a second drafter or admin who reviews the compare and approves).
+    publish_signoffs: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[created_at]
 
     versions: Mapped[list[Version]] = relationship(
@@ -104,9 +111,17 @@ class Version(Base):
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A drafter asked for this working version to be published (publish with review); cleared by a discard.
+    publication_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    publication_requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # When a later final version took over from this one (it went back to `published`).
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     policy: Mapped[Policy] = relationship(lazy="joined", innerjoin=True)
     parent: Mapped[Version | None] = relationship(remote_side="Version.id")
+    publication_requested_by: Mapped[User | None] = relationship(foreign_keys=[publication_requested_by_id])
     sections: Mapped[list[Section]] = relationship(
         back_populates="version",
         order_by="Section.position",
@@ -193,3 +208,19 @@ class Clause(Base):
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     section: Mapped[Section] = relationship(back_populates="clauses")
+
+
+class PublicationApproval(Base):
+    """A second person's approval of a working version's publication, for the revision they reviewed."""
+
+    __tablename__ = "publication_approvals"
+    __table_args__ = (UniqueConstraint("version_id", "user_id", "revision"),)
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The version's revision when approved: an edit after the approval voids it.
+    revision: Mapped[int]
+    created_at: Mapped[created_at]
+
+    user: Mapped[User | None] = relationship()

@@ -24,14 +24,13 @@ def test_a_drafter_edits_previews_and_publishes_and_a_visitor_sees_the_redline(
     page.goto("/drafting/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Drafting")
     axe_check(page)
-    # Other tests create consultations of their own in the shared browser database: use this policy's form.
-    policy_box = page.get_by_role("region", name="Data Protection and Use Policy")
-    policy_box.get_by_label("Label of a new version").fill(label)
-    policy_box.get_by_role("button", name="Start a new version").click()
+    # Other browser tests add policies of their own: use this policy's form.
+    page.locator(f"#label-{POLICY}").fill(label)
+    page.locator(f"section:has(#p-{POLICY})").get_by_role("button", name="Start a new version").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(label)
     axe_check(page)
 
-    page.get_by_role("link", name=re.compile(r"^Edit — Purpose and scope$")).click()
+    page.get_by_role("link", name=re.compile(r"^Edit as Markdown — Purpose and scope$")).click()
     editor = page.get_by_label("Section text (Markdown)")
     text = editor.input_value()
     assert "{#purpose-2}" in text
@@ -47,7 +46,10 @@ def test_a_drafter_edits_previews_and_publishes_and_a_visitor_sees_the_redline(
     page.get_by_role("button", name="Save section").click()
     expect(page.get_by_role("status")).to_contain_text("Section saved.")
 
-    page.get_by_role("button", name=f"Publish “{label}”").click()
+    page.get_by_role("link", name=f"Publish “{label}”…").click()
+    expect(page.locator("main")).to_contain_text("Publishing cannot be undone.")
+    axe_check(page)
+    page.get_by_role("button", name=f"Yes, publish “{label}” now").click()
     expect(page.get_by_role("status")).to_contain_text("is published")
     slug = page.url.rstrip("/").rsplit("/", 1)[-1]
 

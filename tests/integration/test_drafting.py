@@ -439,19 +439,32 @@ def test_mark_final(session, working, as_drafter):
     assert refused.status_code == 400
     assert "Publish this version" in refused.get_data(as_text=True)
     as_drafter.post(f"{WS}/{POLICY}/{working.slug}/publish")
-    # The policy already has a final version.
-    other = as_drafter.post(f"{WS}/{POLICY}/{working.slug}/final")
-    assert other.status_code == 400
-    assert "already the final version" in other.get_data(as_text=True)
     final = session.scalars(select(Version).where(Version.slug == "final")).one()
     again = as_drafter.post(f"{WS}/{POLICY}/final/final")
     assert again.status_code == 409
-    final.status = "published"
-    session.flush()
-    assert as_drafter.post(f"{WS}/{POLICY}/{working.slug}/final").status_code == 303
-    session.refresh(working)
+    # The policy already has a final version: a later final supersedes it (this was a 400 and a dead end).
+    later = as_drafter.post(f"{WS}/{POLICY}/{working.slug}/final")
+    assert later.status_code == 303
+    session.expire_all()
     assert working.status == "final"
+    assert final.status == "published"
+    assert final.superseded_at is not None
     assert actions(session, "version.final")
+    assert [e.target_id for e in actions(session, "version.final_superseded")] == [final.id]
+    finals = session.scalars(
+        select(Version).where(Version.status == "final", Version.policy_id == final.policy_id)
+    )
+    assert [v.id for v in finals] == [working.id]
+
+
+def test_an_earlier_version_cannot_supersede_a_later_final(session, working, as_drafter):
+    as_drafter.post(f"{WS}/{POLICY}/{working.slug}/publish")
+    assert as_drafter.post(f"{WS}/{POLICY}/{working.slug}/final").status_code == 303
+    older = as_drafter.post(f"{WS}/{POLICY}/final/final")
+    assert older.status_code == 400
+    assert "later final version" in older.get_data(as_text=True)
+    session.expire_all()
+    assert working.status == "final"
 
 
 # --- who may do what --------------------------------------------------------------------------------
