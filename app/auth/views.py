@@ -41,6 +41,7 @@ from app.extensions import limiter, login_manager
 from app.i18n import safe_next
 from app.mail import send_mail
 from app.models import Role, User
+from app.notify import events as notify_events
 
 bp = Blueprint("auth", __name__)
 
@@ -155,12 +156,6 @@ def send_already_registered(user: User) -> None:
     send_mail(user.email, _("Someone tried to register with your email address"), body)
 
 
-def send_reset(user: User) -> None:
-    link = public_url("auth.reset_password", token=services.reset_token(secret_key(), user))
-    body = render_template("auth/email/reset.txt", user=user, link=link)
-    send_mail(user.email, _("Reset your %(site)s password", site=current_app.config["SITE_NAME"]), body)
-
-
 # --- registering and confirming -------------------------------------------------------------------------------
 
 
@@ -233,7 +228,8 @@ def login() -> ResponseReturnValue:
         return render_template("auth/login.html", form=form, next_url=next_url, lock_note=note)
 
     redisplay(refused)
-    user = services.authenticate(current_session(), form.email.data, form.password.data)
+    source = services.source_digest(secret_key(), request.remote_addr)
+    user = services.authenticate(current_session(), form.email.data, form.password.data, source)
     login_user(user, remember=bool(form.remember.data), duration=REMEMBER_FOR)
     flash(_("You are signed in as %(name)s.", name=user.display_name), "success")
     return redirect(next_url or url_for("drafts.home"))
@@ -260,10 +256,9 @@ def forgot_password() -> ResponseReturnValue:
         if form.is_submitted():
             return invalid("auth/forgot_password.html", form=form)
         return render_template("auth/forgot_password.html", form=form)
-    user = services.get_user_by_email(current_session(), form.email.data)
-    if user is not None and user.is_active:
-        send_reset(user)
-    # The same page whether or not there is an account, so the form cannot be used to find out.
+    # No look-up here: the queue worker finds the account (if any) and mails it. The request does the same work
+    # whatever the address, so neither its answer nor its timing tells whether an account exists.
+    notify_events.password_reset_requested(current_session(), services.normalise_email(form.email.data))
     return render_template("auth/reset_sent.html", email=form.email.data)
 
 
