@@ -87,6 +87,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(review_bp)
 
+    from app.notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)
+
     from app.observability import init_app as init_observability
 
     init_observability(app)  # /healthz, /readyz, /metrics, request ids, JSON logs

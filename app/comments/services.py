@@ -25,6 +25,7 @@ from app.comments.visibility import can_view_comment
 from app.drafts.rendering import render_comment
 from app.models import Clause, Comment, CommentState, DisplayAs, ModerationMode, User, Version, Viewer
 from app.models.base import utcnow
+from app.notify import events as notify_events
 
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 # The use cases, and the names other packages (and their tests) import from here though they now live in the
@@ -76,6 +77,7 @@ def post_comment(
     assign_campaign(session, comment, campaigns.normalise(text))
     if comment.state == CommentState.PUBLISHED.value:
         bump_clause(session, clause.id, +1)
+    notify_events.comment_posted(session, comment)
     return comment
 
 
@@ -117,6 +119,7 @@ def post_reply(
     if reply.state == CommentState.PUBLISHED.value:
         bump_clause(session, parent.clause_id, +1)
         bump_replies(session, parent, +1)
+    notify_events.comment_posted(session, reply)
     return reply
 
 

@@ -13,11 +13,20 @@ from app.models.comments import (
     Response,
     ResponseOutcome,
 )
+from app.models.notifications import (
+    KINDS,
+    NotificationKind,
+    NotificationSettings,
+    OutboxMessage,
+    OutboxStatus,
+    PolicyFollow,
+)
 from app.models.policies import Clause, ModerationMode, Policy, Section, Version, VersionStatus
-from app.models.users import ANONYMOUS, Anonymous, Role, User, Viewer
+from app.models.users import ANONYMOUS, Anonymous, LoginThrottle, Role, User, Viewer
 
 __all__ = [
     "ANONYMOUS",
+    "KINDS",
     "Anonymous",
     "AuditEvent",
     "Base",
@@ -28,9 +37,15 @@ __all__ = [
     "CommentReport",
     "CommentState",
     "DisplayAs",
+    "LoginThrottle",
     "ModerationMode",
+    "NotificationKind",
+    "NotificationSettings",
+    "OutboxMessage",
+    "OutboxStatus",
     "PlacementStatus",
     "Policy",
+    "PolicyFollow",
     "Response",
     "ResponseOutcome",
     "Role",

@@ -35,6 +35,7 @@ from app.models import (
     audit,
 )
 from app.models.base import utcnow
+from app.notify import events as notify_events
 from app.text import clean_text
 
 QUEUE_PAGE_SIZE = 50
@@ -273,6 +274,8 @@ def _moderate(
     )
     refresh_clause_counts(session, [comment.clause_id])
     session.flush()
+    if action != DISMISS:  # dismissing reports changes nothing for the author
+        notify_events.comment_moderated(session, comment, action)
     return comment
 
 
