@@ -376,3 +376,39 @@ def test_the_cli_worker_drains_the_outbox(session, runner, outbox):
     result = runner.invoke(args=["notify", "work", "--once"])
     assert "1 message(s) sent." in result.output
     assert len(outbox.messages(user.email)) == 1
+
+
+def test_with_redis_a_committed_row_goes_to_rq_and_an_rq_worker_sends_it(app, session, outbox, monkeypatch):
+    import redis
+    from rq import Queue, SimpleWorker
+
+    url = "redis://127.0.0.1:6379/13"  # this feature's own Redis database
+    connection = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        connection.flushdb()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis on 127.0.0.1:6379: {error}")
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    monkeypatch.setattr(queue, "_rq_app", app)  # the RQ job runs in this app (and this test's transaction)
+    user = make_user(session)
+    version = make_version(session)
+    make_comment(session, user, version)
+    rq_queue = Queue(queue.RQ_QUEUE, connection=connection)
+    assert rq_queue.count == 0  # nothing is pushed before the transaction commits
+    session.commit()
+    assert rq_queue.count == 1
+    assert outbox.messages(user.email) == []
+    SimpleWorker([rq_queue], connection=connection).work(burst=True)
+    assert len(outbox.messages(user.email)) == 1
+    assert pending(session) == 0
+    connection.flushdb()
+
+
+def test_with_redis_down_the_row_waits_for_the_outbox_worker(app, session, outbox, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    user = make_user(session)
+    version = make_version(session)
+    make_comment(session, user, version)
+    session.commit()  # the push fails and is logged; the row is committed
+    assert pending(session) == 1
+    assert outbox.deliver() == 1
