@@ -21,7 +21,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth import services as auth_services
 from app.drafts.parsing import NZ
@@ -157,8 +157,19 @@ def _comment_context(comment: Comment) -> dict[str, Any]:
     }
 
 
+def _comment(session: Session, comment_id: object) -> Comment | None:
+    """A comment with what every letter about it shows (its author, clause, version and policy) in one query."""
+    if not isinstance(comment_id, int):
+        return None
+    return session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .options(joinedload(Comment.user), joinedload(Comment.clause), joinedload(Comment.version))
+    )
+
+
 def _receipt(session: Session, row: OutboxMessage) -> list[Letter]:
-    comment = session.get(Comment, row.payload.get("comment_id"))
+    comment = _comment(session, row.payload.get("comment_id"))
     if comment is None or comment.user is None:
         return []
     return _for_account(
@@ -174,7 +185,7 @@ def _receipt(session: Session, row: OutboxMessage) -> list[Letter]:
 
 
 def _reply(session: Session, row: OutboxMessage) -> list[Letter]:
-    reply = session.get(Comment, row.payload.get("comment_id"))
+    reply = _comment(session, row.payload.get("comment_id"))
     if reply is None or reply.parent is None or reply.state != CommentState.PUBLISHED.value:
         return []
     parent = reply.parent
@@ -225,7 +236,7 @@ def _response(session: Session, row: OutboxMessage) -> list[Letter]:
 
 
 def _moderation(session: Session, row: OutboxMessage) -> list[Letter]:
-    comment = session.get(Comment, row.payload.get("comment_id"))
+    comment = _comment(session, row.payload.get("comment_id"))
     if comment is None or comment.user is None:
         return []
     return _for_account(
