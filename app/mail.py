@@ -112,7 +112,11 @@ class Postman:
         if self.smtp is None:
             self.smtp = self._connect()
         try:
-            self.smtp.send_message(message)
-        except smtplib.SMTPServerDisconnected:
-            self.smtp = self._connect()  # an idle connection the server closed: once more on a new one
-            self.smtp.send_message(message)
+            try:
+                self.smtp.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                self.smtp = self._connect()  # an idle connection the server closed: once more on a new one
+                self.smtp.send_message(message)
+        except (smtplib.SMTPException, OSError):
+            self.__exit__()  # the connection may be in any state: the next message starts a new one
+            raise

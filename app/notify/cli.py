@@ -20,6 +20,7 @@ def work_command(once: bool, interval: float) -> None:
     """Send what the outbox holds: the worker to run beside the web processes when there is no Redis."""
     if once:
         click.echo(f"{queue.drain()} message(s) sent.")
+        queue.prune()
         return
     click.echo("Sending queued mail; Ctrl+C to stop.")
     try:

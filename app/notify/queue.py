@@ -9,6 +9,7 @@ way `deliver` claims a row with a conditional UPDATE, so two workers never send 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -177,8 +178,27 @@ def drain(limit: int | None = None, on_row: Callable[[int], None] | None = None)
                 return sent
 
 
+KEEP_DONE = dt.timedelta(days=7)
+
+
+def prune(now: dt.datetime | None = None) -> int:
+    """Delete rows sent more than KEEP_DONE ago (they hold addresses and ids, kept no longer than needed)."""
+    cutoff = (now or utcnow()) - KEEP_DONE
+    with unit_of_work() as session:
+        result = session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status == OutboxStatus.DONE.value, OutboxMessage.done_at < cutoff
+            )
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def work_forever(interval: float = 2.0, stop: Callable[[], bool] = lambda: False) -> None:
     """`flask notify work`: drain the outbox, wait `interval` seconds, again."""
+    last_prune = 0.0
     while not stop():
+        if time.monotonic() - last_prune > 3600:
+            prune()
+            last_prune = time.monotonic()
         if not drain():
             time.sleep(interval)

@@ -412,3 +412,47 @@ def test_with_redis_down_the_row_waits_for_the_outbox_worker(app, session, outbo
     session.commit()  # the push fails and is logged; the row is committed
     assert pending(session) == 1
     assert outbox.deliver() == 1
+
+
+def test_sent_rows_are_pruned_after_a_week(session):
+    user = make_user(session)
+    version = make_version(session)
+    make_comment(session, user, version)
+    queue.drain()
+    assert queue.prune() == 0  # sent just now: kept
+    later = dt.datetime.now(dt.UTC) + queue.KEEP_DONE + dt.timedelta(hours=1)
+    assert queue.prune(later) == 1
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_broken_connection_is_dropped_so_the_next_message_reconnects(app, monkeypatch):
+    import smtplib
+
+    from app.mail import Postman
+
+    connections = []
+
+    class Flaky:
+        def __init__(self, *args, **kwargs):
+            connections.append(self)
+            self.sent = 0
+
+        def send_message(self, message):
+            if len(connections) == 1:
+                raise smtplib.SMTPDataError(451, b"try again")
+            self.sent += 1
+
+        def quit(self):
+            pass
+
+    monkeypatch.setattr(smtplib, "SMTP", Flaky)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.invalid")
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    from email.message import EmailMessage
+
+    with Postman() as postman:
+        with pytest.raises(smtplib.SMTPDataError):
+            postman.send(EmailMessage())
+        postman.send(EmailMessage())
+    assert len(connections) == 2
+    assert connections[1].sent == 1
