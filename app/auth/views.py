@@ -14,8 +14,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
-    after_this_request,
     current_app,
     flash,
     redirect,
@@ -39,8 +37,7 @@ from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter, login_manager
 from app.i18n import safe_next
-from app.mail import send_mail
-from app.models import Role, User
+from app.models import Role
 from app.notify import events as notify_events
 
 bp = Blueprint("auth", __name__)
@@ -99,14 +96,6 @@ def _setup(state: BlueprintSetupState) -> None:
     login_manager.login_message_category = "info"
 
 
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for mail: from PUBLIC_URL when set (a forged Host header cannot steer it), else the request's."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def secret_key() -> str:
     return str(current_app.config["SECRET_KEY"])
 
@@ -123,37 +112,6 @@ def redisplay_on(form: FlaskForm, page: Callable[[], ResponseReturnValue]) -> No
         return page()
 
     redisplay(show)
-
-
-def after_commit(send: Callable[[], None]) -> None:
-    """Send mail once the request's writes are durable: after the boundary's commit, and only if it succeeded."""
-
-    @after_this_request
-    def _send(response: Response) -> Response:
-        if response.status_code < 400:  # a failed commit is answered with 409 or 503, and nothing is sent
-            send()
-        return response
-
-
-# --- mail -----------------------------------------------------------------------------------------------------
-
-
-def send_confirmation(user: User) -> None:
-    link = public_url("auth.verify_email", token=services.email_token(secret_key(), user))
-    body = render_template("auth/email/confirm.txt", user=user, link=link, days=3)
-    send_mail(
-        user.email, _("Confirm your email address for %(site)s", site=current_app.config["SITE_NAME"]), body
-    )
-
-
-def send_already_registered(user: User) -> None:
-    body = render_template(
-        "auth/email/already_registered.txt",
-        user=user,
-        login=public_url("auth.login"),
-        reset=public_url("auth.forgot_password"),
-    )
-    send_mail(user.email, _("Someone tried to register with your email address"), body)
 
 
 # --- registering and confirming -------------------------------------------------------------------------------
@@ -175,8 +133,10 @@ def register() -> ResponseReturnValue:
     )
     # The same answer whether or not the address already had an account; only the mail differs.
     user = registration.user
-    mail = send_confirmation if registration.created else send_already_registered
-    after_commit(lambda: mail(user))
+    # Queued, never sent here: the queue worker mails the link (or the warning) once this commits.
+    notify_events.account_mail(
+        current_session(), user, "confirm_email" if registration.created else "already_registered"
+    )
     session[PENDING_EMAIL_KEY] = user.email
     return redirect(url_for("auth.check_email"))
 
@@ -202,7 +162,7 @@ def resend_confirmation() -> ResponseReturnValue:
     if user.is_verified:
         flash(_("Your email address is already confirmed."), "info")
     else:
-        send_confirmation(user)
+        notify_events.account_mail(current_session(), user, "confirm_email")
         flash(_("We have sent a new confirmation link to %(email)s.", email=user.email), "success")
     return redirect(url_for("auth.account"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.models import Comment, NotificationKind, Response, Version
+from app.models import Comment, NotificationKind, Response, User, Version
 from app.notify.queue import enqueue
 
 
@@ -34,6 +34,11 @@ def version_published(session: Session, version: Version) -> None:
         {"version_id": version.id},
         dedupe_key=f"new_version:{version.id}",
     )
+
+
+def account_mail(session: Session, user: User, kind: str) -> None:
+    """Queue an account's own mail: "confirm_email" (its link) or "already_registered" (a warning)."""
+    enqueue(session, kind, {"user_id": user.id})
 
 
 def password_reset_requested(session: Session, email: str) -> None:

@@ -345,6 +345,36 @@ def _password_reset(session: Session, row: OutboxMessage) -> list[Letter]:
     ]
 
 
+def _account_letter(session: Session, row: OutboxMessage) -> list[Letter]:
+    """The confirmation link of a new account, or the warning that someone tried to register its address."""
+    user = session.get(User, row.payload.get("user_id"))
+    if user is None or not user.is_active:
+        return []
+    site = current_app.config["SITE_NAME"]
+    if row.kind == "confirm_email":
+        if user.is_verified:
+            return []
+        token = auth_services.email_token(secret_key(), user)
+        return [
+            Letter(
+                to=user.email,
+                subject=_("Confirm your email address for %(site)s", site=site),
+                template="confirm_email",
+                context={"user": user, "link": link("auth.verify_email", token=token), "days": 3},
+                locale=row.locale,
+            )
+        ]
+    return [
+        Letter(
+            to=user.email,
+            subject=_("Someone tried to register with your email address"),
+            template="already_registered",
+            context={"user": user, "login": link("auth.login"), "reset": link("auth.forgot_password")},
+            locale=row.locale,
+        )
+    ]
+
+
 def _digest(session: Session, row: OutboxMessage) -> list[Letter]:
     user = session.get(User, row.user_id) if row.user_id is not None else None
     if user is None or not user.is_active:
@@ -375,6 +405,8 @@ HANDLERS: dict[str, Callable[[Session, OutboxMessage], list[Letter]]] = {
     NotificationKind.CLOSING.value: _closing,
     "confirm_follow": _confirm_follow,
     "password_reset": _password_reset,
+    "confirm_email": _account_letter,
+    "already_registered": _account_letter,
     "digest": _digest,
 }
 

@@ -138,9 +138,9 @@ def test_register_with_a_taken_address_answers_the_same_and_warns_the_owner(clie
     assert owner.password_hash == old_hash
     (note,) = outbox.messages("taken@example.org")
     assert "tried to register" in note["Subject"]
-    assert "/login" in note.get_content()
-    assert "/forgot-password" in note.get_content()
-    assert "/verify-email/" not in note.get_content()
+    assert "/login" in text_of(note)
+    assert "/forgot-password" in text_of(note)
+    assert "/verify-email/" not in text_of(note)
 
 
 @pytest.mark.parametrize(

@@ -456,3 +456,16 @@ def test_a_broken_connection_is_dropped_so_the_next_message_reconnects(app, monk
         postman.send(EmailMessage())
     assert len(connections) == 2
     assert connections[1].sent == 1
+
+
+def test_registering_queues_the_confirmation_instead_of_sending_it(client, session, outbox):
+    answer = client.post(
+        "/register", data={"email": "new@example.org", "display_name": "Aroha", "password": PASSWORD}
+    )
+    assert answer.status_code == 302
+    assert outbox.messages() == []
+    assert session.scalar(select(OutboxMessage.kind)) == "confirm_email"
+    outbox.deliver()
+    (confirm,) = outbox.messages("new@example.org")
+    assert "/verify-email/" in outbox.text(confirm)
+    assert "/verify-email/" in outbox.html(confirm)
