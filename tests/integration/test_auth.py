@@ -848,4 +848,5 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(clie
     assert known == unknown
     assert not any("FROM users" in statement for statement in known)
     rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "password_reset")).all()
-    assert sorted(row.payload["email"] for row in rows) == ["known@example.org", "nobody@example.org"]
+    queued = sorted(row.payload["email"] for row in rows)
+    assert queued.count("known@example.org") == queued.count("nobody@example.org") == 1
