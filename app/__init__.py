@@ -94,6 +94,9 @@ def register_blueprints(app: Flask) -> None:
     from app.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)  # accessibility statement, contact, favicon, the footer's links
+    from app.notify.views import bp as notify_bp
+
+    app.register_blueprint(notify_bp)
 
     from app.observability import init_app as init_observability
 

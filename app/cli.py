@@ -55,6 +55,9 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(comments_cli)
+    from app.notify.cli import notify_cli
+
+    app.cli.add_command(notify_cli)
 
 
 def prepare_database(demo: bool) -> None:

@@ -55,6 +55,11 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     return True
 
 
+def _plain_text(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    return str(part.get_content()) if part is not None else ""  # type: ignore[attr-defined]
+
+
 def _write_to_outbox(message: EmailMessage) -> bool:
     folder = outbox_path()
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,6 +72,51 @@ def _write_to_outbox(message: EmailMessage) -> bool:
             "Mail (not sent; MAIL_SERVER is not set) to %s: %s\n%s",
             message["To"],
             message["Subject"],
-            message.get_content(),
+            _plain_text(message),
         )
     return True
+
+
+class Postman:
+    """One SMTP connection (or the outbox folder) for many messages: what the queue worker sends through."""
+
+    def __init__(self) -> None:
+        self.config = current_app.config
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Postman:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15)
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message; raise (smtplib.SMTPException or OSError) if it could not go."""
+        if not self.config.get("MAIL_SERVER"):
+            _write_to_outbox(message)
+            return
+        if self.smtp is None:
+            self.smtp = self._connect()
+        try:
+            try:
+                self.smtp.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                self.smtp = self._connect()  # an idle connection the server closed: once more on a new one
+                self.smtp.send_message(message)
+        except (smtplib.SMTPException, OSError):
+            self.__exit__()  # the connection may be in any state: the next message starts a new one
+            raise

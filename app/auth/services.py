@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,13 +20,14 @@ from typing import ClassVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from app.auth import tokens
 from app.exceptions import InputError, NotFoundError, PermissionDeniedError
-from app.models import Role, User, audit
+from app.models import LoginThrottle, Role, User, audit
 from app.models.base import utcnow
 from app.models.users import new_session_token
 from app.text import clean_text
@@ -283,15 +286,30 @@ def register(session: Session, email: str, display_name: str, password: str) -> 
 # --- signing in ----------------------------------------------------------------------------------------------
 
 
-def is_locked(user: User, now: dt.datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
+def source_digest(secret_key: str, address: str | None) -> str:
+    """A keyed digest of where a sign-in came from: enough to tell sources apart, never the address itself."""
+    raw = (address or "unknown").encode("utf-8", "replace")
+    return hmac.new(secret_key.encode(), b"korero.login-source\x00" + raw, hashlib.sha256).hexdigest()[:32]
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
+def _throttle(session: Session, user: User, source: str) -> LoginThrottle | None:
+    return session.scalar(
+        select(LoginThrottle).where(LoginThrottle.user_id == user.id, LoginThrottle.source == source)
+    )
+
+
+def is_locked(session: Session, user: User, source: str, now: dt.datetime) -> bool:
+    """Whether sign-in to `user` from `source` is paused (another source is never locked by this one)."""
+    throttle = _throttle(session, user, source)
+    return throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
+
+
+def authenticate(session: Session, email: str, password: str, source: str = "unknown") -> User:
     """Check a sign-in; raise LoginFailed (unknown, wrong or locked, all alike) or AccountSuspended.
 
-    Five wrong passwords in a row lock the account for LOCK_PERIOD; while locked even the right password is
-    refused, with the same message.
+    Five wrong passwords in a row from one source lock that account for that source for LOCK_PERIOD; while
+    locked even the right password is refused there, with the same message. Other sources are not affected,
+    and the reset link (`reset_password`) lifts every lock, so a stranger cannot keep the owner out.
     """
     now = utcnow()
     user = get_user_by_email(session, email)
@@ -299,33 +317,55 @@ def authenticate(session: Session, email: str, password: str) -> User:
     failed = LoginFailed(_("Email or password is not right."))
     if user is None:
         raise failed
-    if is_locked(user, now):
+    if is_locked(session, user, source, now):
         raise failed
     if not correct:
-        _record_failure(session, user, now)
+        _record_failure(session, user, source, now)
         raise failed
     if user.suspended_at is not None:
         raise AccountSuspended(_("This account has been suspended, so it cannot sign in."))
-    user.failed_logins = 0
-    user.locked_until = None
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.user_id == user.id, LoginThrottle.source == source)
+    )
     session.flush()
     return user
 
 
-def _record_failure(session: Session, user: User, now: dt.datetime) -> None:
-    if user.locked_until is not None:  # an earlier lock has run out: start counting afresh
-        user.locked_until = None
-        user.failed_logins = 0
+def _record_failure(session: Session, user: User, source: str, now: dt.datetime) -> None:
+    throttle = _throttle(session, user, source)
+    if throttle is None:
+        # Two first failures at the same moment: the loser of the unique constraint counts on the winner's row.
+        try:
+            with session.begin_nested():
+                throttle = LoginThrottle(user_id=user.id, source=source, failures=0, updated_at=now)
+                session.add(throttle)
+        except IntegrityError:
+            throttle = session.scalars(
+                select(LoginThrottle).where(LoginThrottle.user_id == user.id, LoginThrottle.source == source)
+            ).one()
+    if throttle.locked_until is not None:  # an earlier lock has run out: start counting afresh
+        throttle.locked_until = None
+        throttle.failures = 0
         session.flush()
     # Count in SQL, so two wrong guesses at the same moment both count.
-    user.failed_logins = User.failed_logins + 1
+    throttle.failures = LoginThrottle.failures + 1
+    throttle.updated_at = now
     session.flush()
-    session.refresh(user, ["failed_logins"])
-    if user.failed_logins >= MAX_FAILED_LOGINS:
-        user.locked_until = now + LOCK_PERIOD
-        user.failed_logins = 0
-        audit(session, None, "user.lock", "user", user.id, "repeated failed sign-ins")
+    session.refresh(throttle, ["failures"])
+    if throttle.failures >= MAX_FAILED_LOGINS:
+        throttle.locked_until = now + LOCK_PERIOD
+        throttle.failures = 0
+        audit(session, None, "user.lock", "user", user.id, "repeated failed sign-ins from one source")
     session.flush()
+
+
+def login_throttles(session: Session, user: User) -> list[LoginThrottle]:
+    """Every source's count of wrong passwords for `user` (privacy export, tests)."""
+    return list(
+        session.scalars(
+            select(LoginThrottle).where(LoginThrottle.user_id == user.id).order_by(LoginThrottle.id)
+        )
+    )
 
 
 def end_all_sessions(session: Session, user: User) -> None:
@@ -386,8 +426,9 @@ def reset_password(session: Session, secret_key: str, token: str, new_password: 
     user = user_for_reset(session, secret_key, token)
     validate_password(new_password, context=_context(user.email, user.display_name))
     user.password_hash = hash_password(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.user_id == user.id)
+    )  # every source may try again
     if user.email_verified_at is None:  # the link reached the inbox, which proves the address
         user.email_verified_at = utcnow()
     end_all_sessions(session, user)

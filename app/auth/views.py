@@ -14,8 +14,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
-    after_this_request,
     current_app,
     flash,
     g,
@@ -40,8 +38,8 @@ from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter, login_manager
 from app.i18n import safe_next
-from app.mail import send_mail
-from app.models import Role, User
+from app.models import Role
+from app.notify import events as notify_events
 
 bp = Blueprint("auth", __name__)
 
@@ -120,14 +118,6 @@ def _setup(state: BlueprintSetupState) -> None:
     login_manager.login_message_category = "info"
 
 
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for mail: from PUBLIC_URL when set (a forged Host header cannot steer it), else the request's."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def secret_key() -> str:
     return str(current_app.config["SECRET_KEY"])
 
@@ -144,43 +134,6 @@ def redisplay_on(form: FlaskForm, page: Callable[[], ResponseReturnValue]) -> No
         return page()
 
     redisplay(show)
-
-
-def after_commit(send: Callable[[], None]) -> None:
-    """Send mail once the request's writes are durable: after the boundary's commit, and only if it succeeded."""
-
-    @after_this_request
-    def _send(response: Response) -> Response:
-        if response.status_code < 400:  # a failed commit is answered with 409 or 503, and nothing is sent
-            send()
-        return response
-
-
-# --- mail -----------------------------------------------------------------------------------------------------
-
-
-def send_confirmation(user: User) -> None:
-    link = public_url("auth.verify_email", token=services.email_token(secret_key(), user))
-    body = render_template("auth/email/confirm.txt", user=user, link=link, days=3)
-    send_mail(
-        user.email, _("Confirm your email address for %(site)s", site=current_app.config["SITE_NAME"]), body
-    )
-
-
-def send_already_registered(user: User) -> None:
-    body = render_template(
-        "auth/email/already_registered.txt",
-        user=user,
-        login=public_url("auth.login"),
-        reset=public_url("auth.forgot_password"),
-    )
-    send_mail(user.email, _("Someone tried to register with your email address"), body)
-
-
-def send_reset(user: User) -> None:
-    link = public_url("auth.reset_password", token=services.reset_token(secret_key(), user))
-    body = render_template("auth/email/reset.txt", user=user, link=link)
-    send_mail(user.email, _("Reset your %(site)s password", site=current_app.config["SITE_NAME"]), body)
 
 
 # --- registering and confirming -------------------------------------------------------------------------------
@@ -205,9 +158,13 @@ def register() -> ResponseReturnValue:
     # is signed in at once (it may comment before confirming; its comments say "unverified email"). An
     # existing one is not: the password typed here proves nothing about it.
     user = registration.user
-    mail = send_confirmation if registration.created else send_already_registered
-    after_commit(lambda: mail(user))
+    # Queued, never sent here: the queue worker mails the link (or the warning) once this commits.
+    notify_events.account_mail(
+        current_session(), user, "confirm_email" if registration.created else "already_registered"
+    )
     if registration.created:
+        session.clear()  # a new session for the new account
+        g.pop("csrf_token", None)
         login_user(user)
     session[PENDING_EMAIL_KEY] = user.email
     if next_url:
@@ -247,7 +204,7 @@ def resend_confirmation() -> ResponseReturnValue:
     if user.is_verified:
         flash(_("Your email address is already confirmed."), "info")
     else:
-        send_confirmation(user)
+        notify_events.account_mail(current_session(), user, "confirm_email")
         flash(_("We have sent a new confirmation link to %(email)s.", email=user.email), "success")
     return redirect(url_for("auth.account"))
 
@@ -273,7 +230,8 @@ def login() -> ResponseReturnValue:
         return render_template("auth/login.html", form=form, next_url=next_url, lock_note=note)
 
     redisplay(refused)
-    user = services.authenticate(current_session(), form.email.data, form.password.data)
+    source = services.source_digest(secret_key(), request.remote_addr)
+    user = services.authenticate(current_session(), form.email.data, form.password.data, source)
     session.clear()  # a new session on signing in: nothing from before it (a planted cookie) carries over
     g.pop("csrf_token", None)  # and a new CSRF token for it, not the one this request already made
     login_user(user, remember=bool(form.remember.data), duration=REMEMBER_FOR)
@@ -304,10 +262,9 @@ def forgot_password() -> ResponseReturnValue:
         if form.is_submitted():
             return invalid("auth/forgot_password.html", form=form)
         return render_template("auth/forgot_password.html", form=form)
-    user = services.get_user_by_email(current_session(), form.email.data)
-    if user is not None and user.is_active:
-        send_reset(user)
-    # The same page whether or not there is an account, so the form cannot be used to find out.
+    # No look-up here: the queue worker finds the account (if any) and mails it. The request does the same work
+    # whatever the address, so neither its answer nor its timing tells whether an account exists.
+    notify_events.password_reset_requested(current_session(), services.normalise_email(form.email.data))
     return render_template("auth/reset_sent.html", email=form.email.data)
 
 

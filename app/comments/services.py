@@ -32,6 +32,7 @@ from app.comments.visibility import can_view_comment
 from app.drafts.rendering import render_comment
 from app.models import Clause, Comment, CommentState, DisplayAs, ModerationMode, User, Version, Viewer
 from app.models.base import utcnow
+from app.notify import events as notify_events
 
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 # The use cases, and the names other packages (and their tests) import from here though they now live in the
@@ -130,6 +131,7 @@ def settle_comment(session: Session, comment_id: int) -> bool:
         # The group's member count moved as it joined; the clause's and the parent's move here.
         published_changed(session, claimed.clause_id, claimed.parent_id, None, comment_id, +1)
     session.flush()
+    notify_events.comment_posted(session, comment)  # the receipt, and a reply's note to its parent's author
     return True
 
 

@@ -35,6 +35,7 @@ from app.drafts.services import replace_sections, store_version
 from app.exceptions import ConflictError, InputError
 from app.models import AuditEvent, Policy, User, Version, VersionStatus, audit
 from app.models.base import utcnow
+from app.notify import events as notify_events
 from app.placements.carrying import CarryReport, carry_forward
 from app.text import TextError, clean_text
 
@@ -662,6 +663,7 @@ def publish_version(
     )
     session.expire(version.policy, ["versions"])
     session.flush()
+    notify_events.version_published(session, version)
     return report
 
 

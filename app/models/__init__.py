@@ -13,6 +13,14 @@ from app.models.comments import (
     Response,
     ResponseOutcome,
 )
+from app.models.notifications import (
+    KINDS,
+    NotificationKind,
+    NotificationSettings,
+    OutboxMessage,
+    OutboxStatus,
+    PolicyFollow,
+)
 from app.models.policies import (
     Clause,
     ModerationMode,
@@ -23,10 +31,11 @@ from app.models.policies import (
     Version,
     VersionStatus,
 )
-from app.models.users import ANONYMOUS, Anonymous, Role, User, Viewer
+from app.models.users import ANONYMOUS, Anonymous, LoginThrottle, Role, User, Viewer
 
 __all__ = [
     "ANONYMOUS",
+    "KINDS",
     "Anonymous",
     "AuditEvent",
     "Base",
@@ -37,10 +46,16 @@ __all__ = [
     "CommentReport",
     "CommentState",
     "DisplayAs",
+    "LoginThrottle",
     "ModerationMode",
+    "NotificationKind",
+    "NotificationSettings",
+    "OutboxMessage",
+    "OutboxStatus",
     "PlacementStatus",
     "Policy",
     "PolicyDocument",
+    "PolicyFollow",
     "PublicationApproval",
     "Response",
     "ResponseOutcome",

@@ -8,7 +8,7 @@ import secrets
 from typing import Protocol
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, created_at, intpk
@@ -40,8 +40,6 @@ class User(UserMixin, Base):
     suspended_reason: Mapped[str | None] = mapped_column(String(500))
     # Flask-Login's user id is this token, not the row id: rotate it to log out everywhere.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
 
     def get_id(self) -> str:
@@ -92,3 +90,21 @@ class Anonymous(AnonymousUserMixin):
 
 
 ANONYMOUS: Viewer = Anonymous()
+
+
+class LoginThrottle(Base):
+    """Wrong passwords for one account from one source (an address): locks that source only.
+
+    Locking per account and source means a stranger's guesses never lock the owner out from elsewhere; and a
+    reset link always works, whatever the locks, so nobody can keep an owner out (issue 14, item 11).
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("user_id", "source"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))  # a keyed digest of the address, never the address itself
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

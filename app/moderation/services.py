@@ -37,6 +37,7 @@ from app.models import (
     audit,
 )
 from app.models.base import utcnow
+from app.notify import events as notify_events
 from app.text import clean_text
 
 QUEUE_PAGE_SIZE = 50
@@ -318,6 +319,8 @@ def _moderate(
         reports_resolved=resolved,
     )
     session.flush()
+    if action != DISMISS:  # dismissing reports changes nothing for the author
+        notify_events.comment_moderated(session, comment, action)
     return comment
 
 

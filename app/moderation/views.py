@@ -23,12 +23,14 @@ from app.access import (
     moderator_required,
     signed_in_required,
     signed_in_user,
+    viewer,
 )
 from app.boundary import current_session
+from app.comments.visibility import shows_body
 from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter
-from app.models import Comment, User
+from app.models import Comment, CommentState, User
 from app.moderation import services
 from app.moderation.forms import (
     ACTION_LABELS,
@@ -79,9 +81,14 @@ def form_problems(forms: Any) -> list[str]:
 
 
 def _report_page(comment: Comment, form: ReportForm) -> str:
+    # Only a published comment can be reported, and only its words are shown here: a hidden, held or
+    # withdrawn comment's words never appear on this page, whoever asks (the moderators' pages show them).
+    reportable = comment.state == CommentState.PUBLISHED.value
     return render_template(
         "moderation/report.html",
         comment=comment,
+        reportable=reportable,
+        shows_words=reportable and shows_body(viewer(), comment),
         form=form,
         problems=form_problems([form]),
         back=comment_location(comment),

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.auth.services import MAX_PASSWORD_LENGTH, verify_password
+from app.auth.services import MAX_PASSWORD_LENGTH, login_throttles, verify_password
 from app.comments.campaigns import fingerprint
 from app.exceptions import InputError
 from app.models import (
@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.moderation.services import refresh_clause_counts
+from app.notify import services as notify_services
 
 EXPORT_FORMAT = "korero-account-export/1"
 ACTION_ACCOUNT_DELETED = "account.deleted"
@@ -108,8 +109,10 @@ def export_account(session: Session, user: User) -> dict[str, Any]:
             "email_verified_at": _iso(user.email_verified_at),
             "suspended_at": _iso(user.suspended_at),
             "suspended_reason": user.suspended_reason,
-            "failed_sign_ins": user.failed_logins,
-            "locked_until": _iso(user.locked_until),
+            "failed_sign_ins": [
+                {"failures": t.failures, "locked_until": _iso(t.locked_until), "at": _iso(t.updated_at)}
+                for t in login_throttles(session, user)
+            ],
             "not_included": "your password hash and session token: they are secrets, not information about you",
         },
         "comments": [
@@ -152,6 +155,7 @@ def export_account(session: Session, user: User) -> dict[str, Any]:
         "responses_written": [
             {"outcome": r.outcome, "text": r.text, "created_at": _iso(r.created_at)} for r in responses
         ],
+        "notifications": notify_services.export_notifications(session, user),
         "audit_events": [
             {
                 "action": e.action,
@@ -250,6 +254,7 @@ def delete_account(session: Session, user: User, password: str | None, choice: s
             event.reason = _scrub(event.reason, needles)
             event.details = _scrub_value(dict(event.details or {}), needles)
 
+    notify_services.forget_notifications(session, user)
     session.flush()
     session.delete(user)
     session.flush()

@@ -28,6 +28,7 @@ from app.models import (
     audit,
 )
 from app.models.base import utcnow
+from app.notify import events as notify_events
 from app.text import clean_text
 
 MAX_RESPONSE = 5000
@@ -179,6 +180,7 @@ def respond(
         clauses=keys,
     )
     session.flush()
+    notify_events.response_recorded(session, response)
     return response
 
 

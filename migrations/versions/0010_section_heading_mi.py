@@ -4,7 +4,7 @@ A draft may give a section's heading in te reo Māori beside the English one (`#
 {#purpose}`); pages and PDFs show both. Existing sections have none (NULL).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 15:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.models import CampaignGroup, CommentPlacement, PolicyDocument
+from app.models import CampaignGroup, CommentPlacement, PolicyDocument, PolicyFollow
+from app.notify import tokens as notify_tokens
 from tests.factories import login, make_comment, make_user, make_version
 
 ROLES = ("anonymous", "commenter", "drafter", "reviewer", "moderator", "admin")
@@ -189,6 +190,17 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("admin.policy_moderation", "POST", "/admin/policies/{policy}/moderation", ADMINS_POST),
     ("admin.users", "GET", "/admin/users", ADMINS),
     ("admin.user_role", "POST", "/admin/users/{author_id}/role", ADMINS_POST),
+    # notifications: following a policy, confirming a follow by email, one-click unsubscribe, settings
+    ("notify.follow", "GET", "/policies/{policy}/follow", PUBLIC),
+    ("notify.follow_post", "POST", "/policies/{policy}/follow", row(422, 302, 302, 302, 302, 302)),
+    ("notify.unfollow", "POST", "/policies/{policy}/unfollow", row(LOGIN, 302, 302, 302, 302, 302)),
+    ("notify.confirm_follow", "GET", "/follow/confirm/{follow_token}", PUBLIC),
+    ("notify.confirm_follow", "GET", "/follow/confirm/not-a-real-token", same(400)),
+    ("notify.confirm_follow", "POST", "/follow/confirm/{follow_token}", PUBLIC),
+    ("notify.unsubscribe", "GET", "/unsubscribe/{unsubscribe_token}", PUBLIC),
+    ("notify.unsubscribe", "GET", "/unsubscribe/not-a-real-token", same(400)),
+    ("notify.unsubscribe_post", "POST", "/unsubscribe/{unsubscribe_token}", PUBLIC),
+    ("notify.save_settings", "POST", "/account/notifications", row(LOGIN, 302, 302, 302, 302, 302)),
     # operations: probes for the load balancer, and metrics (the test client connects from loopback, which
     # may read them; from elsewhere they need METRICS_TOKEN — see test_observability.py)
     ("observability.healthz", "GET", "/healthz", PUBLIC),
@@ -234,6 +246,10 @@ def seeded(session) -> SimpleNamespace:
         policy_id=version.policy_id, position=2, title="Elsewhere", url="https://example.org/"
     )
     session.add_all([document, link])
+    follow = PolicyFollow(policy_id=version.policy_id, email="reader@example.org")
+    session.add(follow)
+    session.flush()
+    secret = "test-secret-key-not-for-production"  # tests.support.database.app_config's SECRET_KEY
     session.commit()
     return SimpleNamespace(
         users=users,
@@ -251,6 +267,10 @@ def seeded(session) -> SimpleNamespace:
             "author_id": author.id,
             "document_id": document.id,
             "link_id": link.id,
+            "follow_token": notify_tokens.make_follow_token(secret, follow.id, "reader@example.org"),
+            "unsubscribe_token": notify_tokens.make_unsubscribe_token(
+                secret, notify_tokens.Unsubscribe(user_id=author.id, kind="reply")
+            ),
         },
     )
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.auth import loader, services, tokens
 from app.auth import views as auth_views
 from app.mail import send_mail
-from app.models import AuditEvent, Role, User
+from app.models import AuditEvent, LoginThrottle, Role, User
 from app.models.users import new_session_token
 from tests.factories import PASSWORD, login
 from tests.factories import make_user as build_user
@@ -37,6 +37,9 @@ class Outbox:
         self.before = set(folder.glob("*.eml")) if folder.exists() else set()
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
+        from app.notify.queue import drain
+
+        drain()  # mail sent through the queue (the password reset) goes out when the worker runs
         found = []
         paths = set(self.folder.glob("*.eml")) if self.folder.exists() else set()
         for path in sorted(paths - self.before):
@@ -49,7 +52,11 @@ class Outbox:
         """The path of the one link in the latest message to `to`."""
         messages = self.messages(to)
         assert messages, f"no mail to {to}"
-        return LINK.findall(messages[-1].get_content())[0]
+        return LINK.findall(text_of(messages[-1]))[0]
+
+
+def text_of(message: EmailMessage) -> str:
+    return str(message.get_body(("plain",)).get_content())
 
 
 @pytest.fixture
@@ -134,9 +141,9 @@ def test_register_with_a_taken_address_answers_the_same_and_warns_the_owner(clie
     assert owner.password_hash == old_hash
     (note,) = outbox.messages("taken@example.org")
     assert "tried to register" in note["Subject"]
-    assert "/login" in note.get_content()
-    assert "/forgot-password" in note.get_content()
-    assert "/verify-email/" not in note.get_content()
+    assert "/login" in text_of(note)
+    assert "/forgot-password" in text_of(note)
+    assert "/verify-email/" not in text_of(note)
 
 
 @pytest.mark.parametrize(
@@ -372,16 +379,21 @@ def fail(client, user, times: int) -> None:
         assert response.status_code == 422
 
 
+def throttle(session, user) -> LoginThrottle | None:
+    """The count of wrong passwords for `user` from the test client's one source (127.0.0.1)."""
+    session.expire_all()
+    return session.scalar(select(LoginThrottle).where(LoginThrottle.user_id == user.id))
+
+
 def test_five_failures_lock_sign_in_for_fifteen_minutes(client, session, monkeypatch):
     user = make_user(session)
     fail(client, user, 4)
-    session.refresh(user)
-    assert user.failed_logins == 4
-    assert user.locked_until is None
+    assert throttle(session, user).failures == 4
+    assert throttle(session, user).locked_until is None
     fail(client, user, 1)
-    session.refresh(user)
-    assert user.locked_until is not None
-    locked_for = user.locked_until - dt.datetime.now(dt.UTC)
+    locked_until = throttle(session, user).locked_until
+    assert locked_until is not None
+    locked_for = locked_until - dt.datetime.now(dt.UTC)
     assert dt.timedelta(minutes=14) < locked_for <= dt.timedelta(minutes=15)
 
     # Locked: even the right password gets the same generic answer, plus the note about locking.
@@ -396,9 +408,39 @@ def test_five_failures_lock_sign_in_for_fifteen_minutes(client, session, monkeyp
     monkeypatch.setattr(services, "utcnow", lambda: later)
     assert login(client, user).status_code == 302
     assert signed_in(client)
-    session.refresh(user)
-    assert user.failed_logins == 0
-    assert user.locked_until is None
+    assert throttle(session, user) is None
+
+
+def test_a_lock_holds_only_for_the_source_that_guessed(app, session):
+    """Issue 14 item 11: a stranger's five guesses must not lock the owner out from their own address."""
+    user = make_user(session)
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(services.MAX_FAILED_LOGINS):
+        attacker.post(
+            "/login",
+            data={"email": user.email, "password": "not the password"},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+    locked = attacker.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert locked.status_code == 422  # the guessing source is paused
+    allowed = owner.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert allowed.status_code == 302  # the owner, elsewhere, signs in
+
+
+def test_sources_are_stored_as_keyed_digests_never_addresses(client, session):
+    user = make_user(session)
+    fail(client, user, 1)
+    source = throttle(session, user).source
+    assert "127.0.0.1" not in source
+    assert source == services.source_digest("test-secret-key-not-for-production", "127.0.0.1")
 
 
 def test_failed_sign_ins_are_committed_although_the_sign_in_is_refused(client, session):
@@ -408,10 +450,9 @@ def test_failed_sign_ins_are_committed_although_the_sign_in_is_refused(client, s
     user = make_user(session)
     fail(client, user, 5)
     session.rollback()  # whatever was only pending is gone now; the count and the lock were committed
-    session.expire_all()
-    locked = session.get(User, user.id)
+    locked = throttle(session, user)
     assert locked.locked_until is not None
-    assert locked.failed_logins == 0  # counting starts afresh after the lock
+    assert locked.failures == 0  # counting starts afresh after the lock
     locks = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "user.lock")
     assert session.scalar(locks) == 1
 
@@ -422,8 +463,7 @@ def test_a_suspended_account_signing_in_writes_nothing(client, session):
     services.suspend(session, user.email)
     session.commit()
     assert login(client, user).status_code == 403
-    session.expire_all()
-    assert session.get(User, user.id).failed_logins == 2  # the right password neither counts nor resets
+    assert throttle(session, user).failures == 2  # the right password neither counts nor resets
 
 
 def test_the_lock_note_shows_for_unknown_addresses_too(client):
@@ -435,22 +475,22 @@ def test_a_right_password_resets_the_failure_count(client, session):
     user = make_user(session)
     fail(client, user, 4)
     login(client, user)
-    session.refresh(user)
-    assert user.failed_logins == 0
+    assert throttle(session, user) is None
 
 
 def test_after_a_lock_runs_out_failures_count_from_zero(session, monkeypatch):
     user = make_user(session)
     for _ in range(5):
         with pytest.raises(services.LoginFailed):
-            services.authenticate(session, user.email, "wrong password")
-    assert user.locked_until is not None
+            services.authenticate(session, user.email, "wrong password", "here")
+    assert services.is_locked(session, user, "here", dt.datetime.now(dt.UTC))
+    assert not services.is_locked(session, user, "elsewhere", dt.datetime.now(dt.UTC))
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)
     monkeypatch.setattr(services, "utcnow", lambda: later)
     with pytest.raises(services.LoginFailed):
-        services.authenticate(session, user.email, "wrong password")
-    assert user.locked_until is None
-    assert user.failed_logins == 1
+        services.authenticate(session, user.email, "wrong password", "here")
+    assert throttle(session, user).locked_until is None
+    assert throttle(session, user).failures == 1
 
 
 # --- signing out ----------------------------------------------------------------------------------------------
@@ -600,12 +640,11 @@ def test_reset_link_dies_when_the_account_signs_out_everywhere(app, client, sess
 def test_reset_lifts_a_lock_and_confirms_the_address(client, session, outbox):
     user = make_user(session, verified=False)
     fail(client, user, 5)
-    session.refresh(user)
-    assert user.locked_until is not None
-    client.post("/forgot-password", data={"email": user.email})
+    assert throttle(session, user).locked_until is not None
+    client.post("/forgot-password", data={"email": user.email})  # the way in a guesser cannot block
     client.post(outbox.link(user.email), data={"password": NEW_PASSWORD})
     session.refresh(user)
-    assert user.locked_until is None
+    assert throttle(session, user) is None
     assert user.is_verified
     assert login(client, user, NEW_PASSWORD).status_code == 302
 
@@ -729,11 +768,11 @@ def test_mail_links_use_public_url_when_set(app, client, session, outbox):
     app.config["PUBLIC_URL"] = "https://korero.example.org/"
     try:
         client.post("/forgot-password", data={"email": user.email}, headers={"Host": "evil.example"})
+        (message,) = outbox.messages(user.email)  # the queue worker builds the link, from PUBLIC_URL
     finally:
         app.config["PUBLIC_URL"] = None
-    (message,) = outbox.messages(user.email)
-    assert "https://korero.example.org/reset-password/" in message.get_content()
-    assert "evil.example" not in message.get_content()
+    assert "https://korero.example.org/reset-password/" in text_of(message)
+    assert "evil.example" not in message.as_string()
 
 
 class FakeSMTP:
@@ -867,3 +906,37 @@ def test_the_security_log_records_sign_ins_failures_refusals_and_sign_outs(clien
     logged = " ".join(str(e) for e in events)
     assert user.email not in logged
     assert "not the password" not in logged
+
+
+def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(client, session):
+    """Issue 14 item 10: no look-up in the request, only one queued row, whatever the address (not timed: the
+    statements the request runs are compared, and they are the same)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+    from app.models import OutboxMessage
+
+    make_user(session, email="known@example.org")
+    session.commit()
+
+    def statements(address: str) -> list[str]:
+        seen: list[str] = []
+
+        def record(_conn, _cursor, statement, _params, _context, _many):
+            seen.append(re.sub(r"sa_savepoint_\d+", "savepoint", statement))
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert client.post("/forgot-password", data={"email": address}).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return seen
+
+    known = statements("known@example.org")
+    unknown = statements("nobody@example.org")
+    assert known == unknown
+    assert not any("FROM users" in statement for statement in known)
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "password_reset")).all()
+    queued = sorted(row.payload["email"] for row in rows)
+    assert queued.count("known@example.org") == queued.count("nobody@example.org") == 1

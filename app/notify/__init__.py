@@ -1,0 +1,1 @@
+"""Email notifications: settings, follows, the outbox queue and its worker, one-click unsubscribe."""
