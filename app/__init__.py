@@ -87,6 +87,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(review_bp)
 
+    from app.api import init_app as init_api
+
+    init_api(app)  # /api/v1 (OpenAPI at /api/v1/openapi.json), tokens, exports, feeds, Akoma Ntoso
+
     from app.observability import init_app as init_observability
 
     init_observability(app)  # /healthz, /readyz, /metrics, request ids, JSON logs

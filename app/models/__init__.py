@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.api import ApiToken, IdempotencyRecord
 from app.models.audit import AuditEvent, audit
 from app.models.base import Base
 from app.models.comments import (
@@ -19,6 +20,7 @@ from app.models.users import ANONYMOUS, Anonymous, Role, User, Viewer
 __all__ = [
     "ANONYMOUS",
     "Anonymous",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "CampaignGroup",
@@ -28,6 +30,7 @@ __all__ = [
     "CommentReport",
     "CommentState",
     "DisplayAs",
+    "IdempotencyRecord",
     "ModerationMode",
     "PlacementStatus",
     "Policy",

@@ -1,0 +1,76 @@
+"""Open data: the JSON API at /api/v1 (OpenAPI 3.1 from the code), tokens, exports, feeds, Akoma Ntoso.
+
+`init_app` registers, in order: the API blueprint through flask-smorest (its document at
+/api/v1/openapi.json), the docs page, the account's token pages, and the open-data formats (feeds, XML, exports).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+DEFAULT_READ_LIMIT = "300 per minute"
+
+
+def init_app(app: Flask) -> None:
+    from app.api.blueprint import KoreroApi
+    from app.api.requests import rate_key
+    from app.extensions import csrf, limiter
+
+    app.config.setdefault("API_TITLE", "Kōrero API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "Policies, versions, comparisons, comments, responses and the moderation log "
+                "of Kōrero, and commenting with a personal access token. Errors are RFC 9457 problem details."
+            },
+            "components": {
+                "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "bearerFormat": "kr_…"}}
+            },
+        },
+    )
+    api = KoreroApi(app)
+
+    from app.api import views
+    from app.api.exports import bp as exports_bp
+
+    for blueprint in (views.bp, exports_bp):
+        # No cookie authentication on the API, so no cross-site request can write with a visitor's session.
+        csrf.exempt(blueprint)
+        limiter.limit(
+            lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_READ_LIMIT), key_func=rate_key
+        )(blueprint)
+    api.register_blueprint(views.bp)
+    api.register_blueprint(exports_bp)
+
+    from app.api.account import bp as account_bp
+    from app.api.docs import bp as docs_bp
+    from app.api.opendata import bp as opendata_bp
+
+    app.register_blueprint(docs_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(opendata_bp)
+
+    @app.context_processor
+    def feeds() -> dict[str, object]:
+        from flask import request
+
+        from app.api.opendata import alternate_links
+
+        return {"alternate_links": lambda: alternate_links(request.view_args)}
+
+    @app.after_request
+    def api_headers(response):  # type: ignore[no-untyped-def]
+        from flask import request
+
+        if request.path.startswith("/api/"):
+            # Public data, read without cookies: any site's scripts may read it.
+            response.headers.setdefault("Access-Control-Allow-Origin", "*")
+            response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Location, Idempotent-Replayed")
+            if response.status_code == 401:
+                response.headers.setdefault("WWW-Authenticate", 'Bearer realm="korero"')
+        return response

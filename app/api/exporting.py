@@ -1,0 +1,210 @@
+"""Bulk exports, streamed: every published comment (or response) of a version or policy, in keyset batches.
+
+Rows are read as plain tuples in batches of `BATCH` by id, never as ORM objects and never all at once, so memory
+stays flat however many rows there are. Column names follow regulations.gov's comment fields where the meaning
+matches (tracking number, received date, submitter, organisation, duplicate comments). Spreadsheet formulas are
+neutralised: a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
+Public exports hold only what the public sees: published comments, their shown author label, never an email.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
+
+from app.comments.presenters import ANONYMOUS_LABEL
+from app.models import (
+    CampaignGroup,
+    Clause,
+    Comment,
+    CommentState,
+    DisplayAs,
+    Policy,
+    Response,
+    Section,
+    User,
+    Version,
+)
+
+BATCH = 2000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+COMMENT_COLUMNS = (
+    "tracking_number",
+    "document_id",  # policy/version the comment is on
+    "comment_on_clause",
+    "section",
+    "received_date",
+    "submitter_name",
+    "submitter_kind",
+    "organization_name",
+    "author_verified",
+    "comment",
+    "quote",
+    "in_reply_to",
+    "campaign_group",
+    "duplicate_comments",
+)
+RESPONSE_COLUMNS = (
+    "response_id",
+    "document_id",
+    "to_tracking_number",
+    "to_campaign_group",
+    "outcome",
+    "response",
+    "changed_in_version",
+    "changed_clauses",
+    "posted_date",
+)
+
+
+def neutralise(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _comment_rows(session: Session, versions: Sequence[Version]) -> Iterator[dict[str, Any]]:
+    ids = [v.id for v in versions]
+    labels = {v.id: f"{v.policy.slug}/{v.slug}" for v in versions}
+    parent = aliased(Comment)
+    anonymous = str(ANONYMOUS_LABEL)
+    base: Select[Any] = (
+        select(
+            Comment.id,
+            Comment.tracking_number,
+            Comment.version_id,
+            Clause.key,
+            Section.key,
+            Comment.created_at,
+            Comment.display_as,
+            User.display_name,
+            Comment.author_verified,
+            Comment.body,
+            Comment.quote_exact,
+            parent.tracking_number,
+            Comment.campaign_group_id,
+            CampaignGroup.member_count,
+        )
+        .join(Clause, Clause.id == Comment.clause_id)
+        .join(Section, Section.id == Clause.section_id)
+        .outerjoin(User, User.id == Comment.user_id)
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .outerjoin(CampaignGroup, CampaignGroup.id == Comment.campaign_group_id)
+        .where(Comment.version_id.in_(ids), Comment.state == CommentState.PUBLISHED.value)
+        .order_by(Comment.id)
+        .limit(BATCH)
+    )
+    after = 0
+    while True:
+        rows = session.execute(base.where(Comment.id > after)).all()
+        for row in rows:
+            shown = row[7] if row[7] is not None and row[6] != DisplayAs.ANONYMOUS.value else anonymous
+            yield {
+                "tracking_number": row[1],
+                "document_id": labels[row[2]],
+                "comment_on_clause": row[3],
+                "section": row[4],
+                "received_date": row[5].isoformat(timespec="seconds"),
+                "submitter_name": shown,
+                "submitter_kind": "individual",
+                "organization_name": "",
+                "author_verified": bool(row[8]),
+                "comment": row[9],
+                "quote": row[10] or "",
+                "in_reply_to": row[11] or "",
+                "campaign_group": row[12] or "",
+                "duplicate_comments": max((row[13] or 1) - 1, 0) if row[12] else 0,
+            }
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][0]
+
+
+def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[dict[str, Any]]:
+    ids = [v.id for v in versions]
+    labels = {v.id: f"{v.policy.slug}/{v.slug}" for v in versions}
+    later = aliased(Version)
+    base: Select[Any] = (
+        select(
+            Response.id,
+            Response.version_id,
+            Comment.tracking_number,
+            Response.campaign_group_id,
+            Response.outcome,
+            Response.text,
+            later.slug,
+            Response.changed_clause_keys,
+            Response.created_at,
+        )
+        .outerjoin(Comment, Comment.id == Response.comment_id)
+        .outerjoin(later, later.id == Response.changed_in_version_id)
+        .where(Response.version_id.in_(ids))
+        .order_by(Response.id)
+        .limit(BATCH)
+    )
+    after = 0
+    while True:
+        rows = session.execute(base.where(Response.id > after)).all()
+        for row in rows:
+            yield {
+                "response_id": row[0],
+                "document_id": labels[row[1]],
+                "to_tracking_number": row[2] or "",
+                "to_campaign_group": row[3] or "",
+                "outcome": row[4],
+                "response": row[5],
+                "changed_in_version": row[6] or "",
+                "changed_clauses": " ".join(row[7] or []),
+                "posted_date": row[8].isoformat(timespec="seconds"),
+            }
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][0]
+
+
+def rows(session: Session, kind: str, versions: Sequence[Version]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    if kind == "comments":
+        return COMMENT_COLUMNS, _comment_rows(session, versions)
+    return RESPONSE_COLUMNS, _response_rows(session, versions)
+
+
+def as_csv(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """CSV text in chunks of about a batch: a header, then one line per record, formula-safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    count = 0
+    for record in records:
+        writer.writerow([neutralise(record[c]) for c in columns])
+        count += 1
+        if count % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def as_json_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """JSON Lines: one object per line (values as stored: JSON has no formulas to fear)."""
+    chunk: list[str] = []
+    for record in records:
+        chunk.append(json.dumps(record, ensure_ascii=False))
+        if len(chunk) == 500:
+            yield "\n".join(chunk) + "\n"
+            chunk = []
+    if chunk:
+        yield "\n".join(chunk) + "\n"
+
+
+def policy_public_versions(session: Session, policy: Policy) -> list[Version]:
+    from app.api.listing import public_versions
+
+    return public_versions(session, policy)

@@ -1,0 +1,134 @@
+"""What an API request carries: its token (never a cookie), its cursor, its rate-limit key.
+
+The API authenticates only by `Authorization: Bearer kr_…`. Flask-Login's session cookie is never read here, so
+a page on another site cannot make a visitor's browser write through the API (no CSRF hole), and a cached
+public reply never depends on who is signed in. Reads need no token; with a `staff:read` token a drafter,
+reviewer or moderator reads what their role may read.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import json
+from typing import Any
+
+from flask import g, request
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.api import tokens
+from app.boundary import current_session
+from app.exceptions import DomainError, InputError, PermissionDeniedError
+from app.models import ANONYMOUS, ApiToken, User, Viewer
+from app.models.base import utcnow
+
+CURSOR_SALT = "korero-api-cursor"
+
+
+class TokenRejectedError(DomainError):
+    """No token, a wrong or revoked one, or one whose owner is suspended."""
+
+    status = 401
+    code = "unauthenticated"
+
+
+class ScopeError(PermissionDeniedError):
+    code = "insufficient-scope"
+
+
+class CursorError(InputError):
+    status = 400
+    code = "invalid-cursor"
+
+
+class ApiInputError(InputError):
+    """A parameter or body the schema refuses, with every field's messages."""
+
+    def __init__(self, message: str, errors: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+    def problem(self) -> dict[str, Any]:
+        return {**super().problem(), "errors": self.errors}
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not value.strip():
+        raise TokenRejectedError(_("Send the token as “Authorization: Bearer <token>”."))
+    return value.strip()
+
+
+def current_token() -> ApiToken | None:
+    """The request's token (checked once per request), or None when it sent none; a bad one is refused."""
+    if "api_token" in g:
+        return g.api_token  # type: ignore[no-any-return]
+    raw = _bearer()
+    token = None
+    if raw is not None:
+        token = tokens.find_token(current_session(), raw)
+        if token is None:
+            raise TokenRejectedError(_("This token is not valid: it may be mistyped, revoked or expired."))
+        now = utcnow()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            token.last_used_at = now  # at most once a minute: reads stay cheap
+    g.api_token = token
+    return token
+
+
+def require_scope(scope: str) -> tuple[ApiToken, User]:
+    """The token and its owner, if the request carries a token with `scope`."""
+    token = current_token()
+    if token is None:
+        raise TokenRejectedError(_("This needs a personal access token. Make one on your account page."))
+    if not token.allows(scope):
+        raise ScopeError(_("This token may not do that: it needs the “%(scope)s” scope.", scope=scope))
+    return token, token.user
+
+
+def reader() -> Viewer:
+    """Who reads: the token's owner if it has `staff:read` and a staff role, else the public."""
+    token = current_token()
+    if token is not None and token.allows(tokens.STAFF_READ) and token.user.sees_everything:
+        return token.user
+    return ANONYMOUS
+
+
+def rate_key() -> str:
+    """Each token has its own limits; requests without one share their address's."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return "token:" + hashlib.sha256(header[7:].strip().encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return "ip:" + (get_remote_address() or "")
+
+
+# --- cursors -----------------------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    from flask import current_app
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CURSOR_SALT)
+
+
+def encode_cursor(listing: str, position: Any) -> str:
+    """An opaque, signed cursor for `listing` that resumes after `position`."""
+    return str(_serializer().dumps([listing, position]))
+
+
+def decode_cursor(listing: str, cursor: str | None) -> Any:
+    """The position a cursor of `listing` resumes after; None for no cursor; 400 for anything forged or stale."""
+    if not cursor:
+        return None
+    try:
+        kind, position = _serializer().loads(cursor)
+    except (BadSignature, ValueError, TypeError, UnicodeError, json.JSONDecodeError, binascii.Error):
+        raise CursorError(_("This cursor is not valid. Start again from the first page."), field="cursor") from None
+    if kind != listing:
+        raise CursorError(_("This cursor belongs to another list."), field="cursor")
+    return position
