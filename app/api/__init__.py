@@ -6,15 +6,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask
 
-DEFAULT_READ_LIMIT = "300 per minute"
 
 
 def init_app(app: Flask) -> None:
     from app.api.blueprint import KoreroApi
-    from app.api.requests import rate_key
-    from app.extensions import csrf, limiter
 
     app.config.setdefault("API_TITLE", "Kōrero API")
     app.config.setdefault("API_VERSION", "v1")
@@ -38,12 +35,6 @@ def init_app(app: Flask) -> None:
     from app.api import views
     from app.api.exports import bp as exports_bp
 
-    for blueprint in (views.bp, exports_bp):
-        # No cookie authentication on the API, so no cross-site request can write with a visitor's session.
-        csrf.exempt(blueprint)
-        limiter.limit(
-            lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_READ_LIMIT), key_func=rate_key
-        )(blueprint)
     api.register_blueprint(views.bp)
     api.register_blueprint(exports_bp)
 

@@ -58,6 +58,24 @@ class ApiBlueprint(Blueprint):
         return decorate
 
 
+READ_LIMIT = "300 per minute"
+
+
+def open_data_blueprint(name: str, import_name: str, description: str) -> ApiBlueprint:
+    """A blueprint under /api/v1: no cookies (so no CSRF), every token checked, limits per token."""
+    from flask import current_app
+
+    from app.api.requests import check_token, rate_key
+    from app.extensions import csrf, limiter
+
+    blueprint = ApiBlueprint(name, import_name, url_prefix="/api/v1", description=description)
+    # No cookie authentication on the API, so no cross-site request can write with a visitor's session.
+    csrf.exempt(blueprint)
+    blueprint.before_request(check_token)  # a wrong token is refused everywhere, not only where it is used
+    limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", READ_LIMIT), key_func=rate_key)(blueprint)
+    return blueprint
+
+
 class KoreroApi(Api):  # type: ignore[misc]
     """flask-smorest's Api without its error handlers: `app.errors` answers every error."""
 

@@ -15,12 +15,12 @@ from app.access import get_policy_or_404, get_version_or_404
 from app.api import webannotations as web_annotations
 from app.api import exporting, listing
 from app.api import schemas as s
-from app.api.blueprint import ApiBlueprint
+from app.api.blueprint import open_data_blueprint
 from app.api.requests import decode_cursor, encode_cursor
 from app.boundary import current_session
 from app.models import ANONYMOUS, Comment, CommentState, Version
 
-bp = ApiBlueprint("exports", __name__, url_prefix="/api/v1", description="Bulk exports and Web Annotations.")
+bp = open_data_blueprint("exports", __name__, "Bulk exports and Web Annotations.")
 
 MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
 FORMAT_DOC = {

@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from flask import g, request
+from flask import request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -25,6 +25,7 @@ from app.models import ANONYMOUS, ApiToken, User, Viewer
 from app.models.base import utcnow
 
 CURSOR_SALT = "korero-api-cursor"
+TOKEN_KEY = "korero.api_token"
 
 
 class TokenRejectedError(DomainError):
@@ -66,8 +67,9 @@ def _bearer() -> str | None:
 
 def current_token() -> ApiToken | None:
     """The request's token (checked once per request), or None when it sent none; a bad one is refused."""
-    if "api_token" in g:
-        return g.api_token  # type: ignore[no-any-return]
+    # Kept on the request (not `g`, which outlives it where one app context serves several requests).
+    if TOKEN_KEY in request.environ:
+        return request.environ[TOKEN_KEY]  # type: ignore[no-any-return]
     raw = _bearer()
     token = None
     if raw is not None:
@@ -77,8 +79,13 @@ def current_token() -> ApiToken | None:
         now = utcnow()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             token.last_used_at = now  # at most once a minute: reads stay cheap
-    g.api_token = token
+    request.environ[TOKEN_KEY] = token
     return token
+
+
+def check_token() -> None:
+    """Refuse a wrong, revoked or malformed token on any API request (reads need none, but not a bad one)."""
+    current_token()
 
 
 def require_scope(scope: str) -> tuple[ApiToken, User]:

@@ -23,7 +23,7 @@ from app.access import (
 )
 from app.api import idempotency, listing, presenters, tokens
 from app.api import schemas as s
-from app.api.blueprint import ApiBlueprint
+from app.api.blueprint import open_data_blueprint
 from app.api.requests import current_token, decode_cursor, encode_cursor, rate_key, reader, require_scope
 from app.boundary import current_session
 from app.comments import services as comment_services
@@ -34,9 +34,7 @@ from app.exceptions import InputError
 from app.extensions import limiter
 from app.moderation.services import public_log
 
-bp = ApiBlueprint(
-    "api", __name__, url_prefix="/api/v1", description="Kōrero's public data, and commenting with a token."
-)
+bp = open_data_blueprint("api", __name__, "Kōrero's public data, and commenting with a token.")
 
 # Whole-version submissions (issue 10, built on its own branch) belong here: list them beside comments
 # (`GET …/versions/<v>/submissions`, the same keyset pages and visibility rule) and accept them with a
@@ -222,10 +220,13 @@ def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> R
 
     key = request.headers.get("Idempotency-Key")
     body, status, replayed = idempotency.replay_or_run(current_session(), token, key, data, run)
-    headers = {"Location": body["comment"]["url"]}
+    # Already dumped (it is what a retry is answered with), so it is sent as it is.
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.headers["Location"] = body["comment"]["url"]
     if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return body, status, headers
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 # --- responses, moderation, the token ------------------------------------------------------------------------
