@@ -24,7 +24,7 @@ from app.access import (
 from app.api import idempotency, listing, presenters, tokens
 from app.api import schemas as s
 from app.api.blueprint import open_data_blueprint
-from app.api.requests import current_token, decode_cursor, encode_cursor, rate_key, reader, require_scope
+from app.api.requests import current_token, decode_cursor, encode_cursor, rate_key, reader, require_scope, requires
 from app.boundary import current_session
 from app.comments import services as comment_services
 from app.comments.inputs import QuoteInput
@@ -162,6 +162,7 @@ def comment(tracking_number: str) -> ResponseReturnValue:
 @limiter.limit(
     lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT), key_func=rate_key, scope="api-write"
 )
+@requires(tokens.COMMENTS_WRITE)
 @bp.arguments(s.CommentIn, location="json")
 @bp.response(201, s.ReceiptOut)
 @bp.doc(
