@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Flask
 
 
-
 def init_app(app: Flask) -> None:
     from app.api.blueprint import KoreroApi
 
@@ -61,7 +60,9 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             # Public data, read without cookies: any site's scripts may read it.
             response.headers.setdefault("Access-Control-Allow-Origin", "*")
-            response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Location, Idempotent-Replayed")
+            response.headers.setdefault(
+                "Access-Control-Expose-Headers", "ETag, Location, Idempotent-Replayed"
+            )
             if response.status_code == 401:
                 response.headers.setdefault("WWW-Authenticate", 'Bearer realm="korero"')
         return response

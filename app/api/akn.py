@@ -21,7 +21,9 @@ _ID_SAFE = re.compile(r"[^A-Za-z0-9_\-.]")
 
 
 def _e(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{AKN_NS}}}{tag}", {k.rstrip("_"): v for k, v in attributes.items()})
+    element = etree.SubElement(
+        parent, f"{{{AKN_NS}}}{tag}", {k.rstrip("_"): v for k, v in attributes.items()}
+    )
     if text is not None:
         element.text = text
     return element
@@ -31,7 +33,9 @@ def eid_part(key: str) -> str:
     return _ID_SAFE.sub("-", key) or "x"
 
 
-def _frbr(parent: etree._Element, level: str, this: str, uri: str, date: str, date_name: str) -> etree._Element:
+def _frbr(
+    parent: etree._Element, level: str, this: str, uri: str, date: str, date_name: str
+) -> etree._Element:
     element = _e(parent, level)
     _e(element, "FRBRthis", value=this)
     _e(element, "FRBRuri", value=uri)
@@ -56,7 +60,9 @@ def version_document(version: Version, sections: Sequence[Section], language: st
     expr_el = _frbr(identification, "FRBRExpression", f"{expression}/!main", expression, day, "publication")
     _e(expr_el, "FRBRversionNumber", value=version.slug)
     _e(expr_el, "FRBRlanguage", language=language)
-    _frbr(identification, "FRBRManifestation", f"{expression}/!main.xml", f"{expression}.akn", day, "generation")
+    _frbr(
+        identification, "FRBRManifestation", f"{expression}/!main.xml", f"{expression}.akn", day, "generation"
+    )
     references = _e(meta, "references", source="#korero")
     _e(references, "TLCOrganization", eId="korero", href="/ontology/organization/korero", showAs="Kōrero")
     preface = _e(doc, "preface")

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.comments.presenters import ANONYMOUS_LABEL
@@ -76,7 +76,7 @@ def _comment_rows(session: Session, versions: Sequence[Version]) -> Iterator[dic
     labels = {v.id: f"{v.policy.slug}/{v.slug}" for v in versions}
     parent = aliased(Comment)
     anonymous = str(ANONYMOUS_LABEL)
-    base: Select[Any] = (
+    base = (
         select(
             Comment.id,
             Comment.tracking_number,
@@ -132,7 +132,7 @@ def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[di
     ids = [v.id for v in versions]
     labels = {v.id: f"{v.policy.slug}/{v.slug}" for v in versions}
     later = aliased(Version)
-    base: Select[Any] = (
+    base = (
         select(
             Response.id,
             Response.version_id,
@@ -170,7 +170,9 @@ def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[di
         after = rows[-1][0]
 
 
-def rows(session: Session, kind: str, versions: Sequence[Version]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+def rows(
+    session: Session, kind: str, versions: Sequence[Version]
+) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
     if kind == "comments":
         return COMMENT_COLUMNS, _comment_rows(session, versions)
     return RESPONSE_COLUMNS, _response_rows(session, versions)
@@ -181,10 +183,8 @@ def as_csv(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> Iterato
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
-    count = 0
-    for record in records:
+    for count, record in enumerate(records, start=1):
         writer.writerow([neutralise(record[c]) for c in columns])
-        count += 1
         if count % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -12,9 +12,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from app.access import get_policy_or_404, get_version_or_404
-from app.api import webannotations as web_annotations
 from app.api import exporting, listing
 from app.api import schemas as s
+from app.api import webannotations as web_annotations
 from app.api.blueprint import open_data_blueprint
 from app.api.requests import decode_cursor, encode_cursor
 from app.boundary import current_session
@@ -40,8 +40,6 @@ def _export(versions: list[Version], kind: str, fmt: str, name: str) -> Response
     return response
 
 
-
-
 def _make(kind: str, fmt: str) -> None:
     def version_export(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         version = get_version_or_404(policy_slug, version_slug)
@@ -59,7 +57,9 @@ def _make(kind: str, fmt: str) -> None:
         view.__name__ = f"{view.__name__}_{kind}_{fmt}"
         view.__doc__ = f"Every published {kind[:-1]} on {what}, streamed as {fmt.upper()}."
         documented = bp.doc(
-            responses={200: {"description": FORMAT_DOC[fmt], "content": {media: {"schema": {"type": "string"}}}}}
+            responses={
+                200: {"description": FORMAT_DOC[fmt], "content": {media: {"schema": {"type": "string"}}}}
+            }
         )(view)
         bp.route(path, methods=["GET"], endpoint=view.__name__)(bp.problems(404, 429)(documented))
 
@@ -107,14 +107,15 @@ def annotation_collection(
             limit=limit,
             _external=True,
         )
-    body = web_annotations.collection_page(version, rows[:limit], int(total or 0), page_url, next_url, collection)
-    response = current_app_json(body)
-    return response
+    body = web_annotations.collection_page(
+        version, rows[:limit], int(total or 0), page_url, next_url, collection
+    )
+    return current_app_json(body)
 
 
 def current_app_json(body: dict[str, Any]) -> Response:
     from flask import current_app
 
-    response = current_app.json.response(body)
+    response: Response = current_app.json.response(body)  # type: ignore[assignment]  # Flask types it as the sansio base
     response.headers["Content-Type"] = web_annotations.MEDIA_TYPE
     return response

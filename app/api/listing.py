@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.comments.visibility import visible_states
@@ -71,7 +71,7 @@ def version_sections(session: Session, version: Version) -> list[Section]:
     )
 
 
-def comments_statement(version: Version, viewer: Viewer, filters: CommentQuery) -> Select[tuple[Comment]]:
+def comments_statement(version: Version, viewer: Viewer, filters: CommentQuery) -> Select[Comment]:
     """The comments of `version` that `viewer` may see, filtered, in id order (no paging)."""
     states = visible_states(viewer)
     if filters.state is not None:
@@ -117,9 +117,9 @@ def responses_for(session: Session, comments: Sequence[Comment]) -> dict[tuple[s
     groups = {c.campaign_group_id for c in comments if c.campaign_group_id is not None}
     if not ids:
         return {}
-    condition = Response.comment_id.in_(ids)
+    condition: ColumnElement[bool] = Response.comment_id.in_(ids)
     if groups:
-        condition = condition | Response.campaign_group_id.in_(sorted(groups))
+        condition = or_(condition, Response.campaign_group_id.in_(sorted(groups)))
     found: dict[tuple[str, int], Response] = {}
     for response in session.scalars(
         select(Response).where(condition).options(joinedload(Response.changed_in_version))

@@ -22,7 +22,8 @@ from app.api import akn, listing
 from app.api.listing import PUBLIC_STATUSES
 from app.boundary import current_session
 from app.comments.presenters import author_label
-from app.models import Comment, CommentState, Response as ResponseRow, Version
+from app.models import Comment, CommentState, Version
+from app.models import Response as ResponseRow
 from app.responses.services import OUTCOME_LABELS
 
 bp = Blueprint("opendata", __name__)
@@ -67,7 +68,9 @@ def _version_entry(version: Version) -> dict[str, Any]:
             opens=version.comments_open_at.date().isoformat(),
             closes=version.comments_close_at.date().isoformat(),
         )
-    link = url_for("drafts.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True)
+    link = url_for(
+        "drafts.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True
+    )
     return {
         "id": link,
         "title": f"{version.policy.title}: {version.label}",
@@ -148,7 +151,10 @@ def responses_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         .options(joinedload(ResponseRow.comment))
     )
     page = url_for(
-        "responses.response_to_submissions", policy_slug=policy_slug, version_slug=version_slug, _external=True
+        "responses.response_to_submissions",
+        policy_slug=policy_slug,
+        version_slug=version_slug,
+        _external=True,
     )
     entries = [
         {
@@ -161,8 +167,14 @@ def responses_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         for row in rows
     ]
     return _feed(
-        url_for("opendata.responses_feed", policy_slug=policy_slug, version_slug=version_slug, _external=True),
-        _("Responses to comments on %(policy)s, %(version)s", policy=version.policy.title, version=version.label),
+        url_for(
+            "opendata.responses_feed", policy_slug=policy_slug, version_slug=version_slug, _external=True
+        ),
+        _(
+            "Responses to comments on %(policy)s, %(version)s",
+            policy=version.policy.title,
+            version=version.label,
+        ),
         page,
         entries,
     )

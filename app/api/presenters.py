@@ -23,7 +23,9 @@ def version_summary(version: Version) -> dict[str, Any]:
         "comments_open_at": version.comments_open_at,
         "comments_close_at": version.comments_close_at,
         "content_hash": version.content_hash,
-        "url": url_for("api.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True),
+        "url": url_for(
+            "api.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True
+        ),
     }
 
 

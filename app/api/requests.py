@@ -28,7 +28,7 @@ from app.models.base import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 CURSOR_SALT = "korero-api-cursor"
-TOKEN_KEY = "korero.api_token"
+TOKEN_KEY = "korero.api_token"  # noqa: S105 - the environ key the token row is kept under, not a secret
 
 
 class TokenRejectedError(DomainError):
@@ -152,7 +152,9 @@ def decode_cursor(listing: str, cursor: str | None) -> Any:
     try:
         kind, position = _serializer().loads(cursor)
     except (BadSignature, ValueError, TypeError, UnicodeError, json.JSONDecodeError, binascii.Error):
-        raise CursorError(_("This cursor is not valid. Start again from the first page."), field="cursor") from None
+        raise CursorError(
+            _("This cursor is not valid. Start again from the first page."), field="cursor"
+        ) from None
     if kind != listing:
         raise CursorError(_("This cursor belongs to another list."), field="cursor")
     return position

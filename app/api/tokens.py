@@ -20,7 +20,7 @@ from app.models import ApiToken, User, audit
 from app.models.base import utcnow
 from app.text import clean_text
 
-TOKEN_PREFIX = "kr_"
+TOKEN_PREFIX = "kr_"  # noqa: S105 - the public prefix every token starts with, not a secret
 MAX_TOKEN_CHARS = 100
 MAX_TOKENS_PER_USER = 20
 COMMENTS_WRITE = "comments:write"
@@ -57,7 +57,8 @@ def create_token(session: Session, user: User, name: str | None, scopes: list[st
     ).all()
     if len(active) >= MAX_TOKENS_PER_USER:
         raise TokenError(
-            _("You have %(count)s tokens. Revoke one you no longer use first.", count=len(active)), field="name"
+            _("You have %(count)s tokens. Revoke one you no longer use first.", count=len(active)),
+            field="name",
         )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=label, prefix=raw[:9], token_hash=digest(raw), scopes=wanted)

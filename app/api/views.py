@@ -24,7 +24,15 @@ from app.access import (
 from app.api import idempotency, listing, presenters, tokens
 from app.api import schemas as s
 from app.api.blueprint import open_data_blueprint
-from app.api.requests import current_token, decode_cursor, encode_cursor, rate_key, reader, require_scope, requires
+from app.api.requests import (
+    current_token,
+    decode_cursor,
+    encode_cursor,
+    rate_key,
+    reader,
+    require_scope,
+    requires,
+)
 from app.boundary import current_session
 from app.comments import services as comment_services
 from app.comments.inputs import QuoteInput
@@ -106,7 +114,9 @@ def version(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     if unchanged is not None:
         return unchanged
     session = current_session()
-    body = presenters.version(found, listing.version_sections(session, found), previous_public(session, found))
+    body = presenters.version(
+        found, listing.version_sections(session, found), previous_public(session, found)
+    )
     return body, 200, headers
 
 
@@ -212,9 +222,7 @@ def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> R
             "tracking_number": made.tracking_number,
             "state": made.state,
             "message": message,
-            "receipt_url": url_for(
-                "comments.receipt", tracking_number=made.tracking_number, _external=True
-            ),
+            "receipt_url": url_for("comments.receipt", tracking_number=made.tracking_number, _external=True),
             "comment": presenters.comment(user, made, None),
         }
         return s.ReceiptOut().dump(receipt), 201
@@ -237,7 +245,9 @@ def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> R
 @bp.arguments(s.PageArgs, location="query", as_kwargs=True)
 @bp.response(200, s.ResponsePage)
 @bp.problems(400, 404, 422, 429)
-def responses(policy_slug: str, version_slug: str, limit: int, cursor: str | None = None) -> ResponseReturnValue:
+def responses(
+    policy_slug: str, version_slug: str, limit: int, cursor: str | None = None
+) -> ResponseReturnValue:
     """The drafters' responses ("you said, we did") to comments on a version."""
     found = get_version_or_404(policy_slug, version_slug)
     rows = listing.responses_page(current_session(), found, decode_cursor("responses", cursor), limit)
@@ -291,4 +301,3 @@ def token_info() -> ResponseReturnValue:
         "user": token.user.display_name,
         "created_at": token.created_at,
     }
-

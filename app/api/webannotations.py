@@ -20,9 +20,7 @@ MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
 def clause_source(version: Version, clause_key: str) -> str:
-    base = url_for(
-        "api.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True
-    )
+    base = url_for("api.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True)
     return f"{base}#clause-{clause_key}"
 
 
@@ -35,12 +33,19 @@ def annotation(comment: Comment) -> dict[str, Any]:
         "motivation": "replying" if comment.parent_id is not None else "commenting",
         "created": comment.created_at.isoformat(timespec="seconds"),
         "creator": {"type": "Person", "name": author_label(comment)},
-        "body": {"type": "TextualBody", "value": comment.body, "format": "text/markdown", "purpose": "commenting"},
+        "body": {
+            "type": "TextualBody",
+            "value": comment.body,
+            "format": "text/markdown",
+            "purpose": "commenting",
+        },
     }
     if comment.edited_at is not None:
         item["modified"] = comment.edited_at.isoformat(timespec="seconds")
     if comment.parent is not None:
-        item["target"] = url_for("api.comment", tracking_number=comment.parent.tracking_number, _external=True)
+        item["target"] = url_for(
+            "api.comment", tracking_number=comment.parent.tracking_number, _external=True
+        )
         return item
     source = clause_source(version, comment.clause.key)
     if comment.quote_exact is None:
@@ -55,13 +60,20 @@ def annotation(comment: Comment) -> dict[str, Any]:
         }
     ]
     if comment.quote_start is not None and comment.quote_end is not None:
-        selectors.append({"type": "TextPositionSelector", "start": comment.quote_start, "end": comment.quote_end})
+        selectors.append(
+            {"type": "TextPositionSelector", "start": comment.quote_start, "end": comment.quote_end}
+        )
     item["target"] = {"source": source, "selector": selectors}
     return item
 
 
 def collection_page(
-    version: Version, comments: list[Comment], total: int, page_url: str, next_url: str | None, collection_url: str
+    version: Version,
+    comments: list[Comment],
+    total: int,
+    page_url: str,
+    next_url: str | None,
+    collection_url: str,
 ) -> dict[str, Any]:
     """An AnnotationCollection with its first page embedded (the W3C Annotation Protocol's paging shape)."""
     page: dict[str, Any] = {

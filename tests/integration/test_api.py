@@ -82,9 +82,13 @@ def test_working_versions_and_unknown_things_are_404_problems(client, session, v
 
 def test_comments_page_by_cursor_and_filter_like_the_search_page(client, session, version):
     author = make_user(session)
-    made = [make_comment(session, author, version, "purpose-1", body=f"Comment number {i}.") for i in range(5)]
+    made = [
+        make_comment(session, author, version, "purpose-1", body=f"Comment number {i}.") for i in range(5)
+    ]
     make_comment(session, author, version, "principles-1", body="On principles.")
-    make_comment(session, author, version, "purpose-2", body="A quote.", quote_exact="applies to every agency")
+    make_comment(
+        session, author, version, "purpose-2", body="A quote.", quote_exact="applies to every agency"
+    )
     seen, cursor = [], None
     while True:
         query = {"limit": 2, "clause": "purpose-1"} | ({"cursor": cursor} if cursor else {})
@@ -140,10 +144,18 @@ def test_hostile_filters_are_422_problems_naming_the_field(client, version, quer
 def test_the_public_sees_published_words_and_tombstones_never_held_or_hidden_words(client, session, version):
     author = make_user(session, display_name="Aroha Ngata")
     shown = make_comment(session, author, version, body="Published words.")
-    anonymous = make_comment(session, author, version, "purpose-2", body="Anonymous words.", display_as="anonymous")
+    anonymous = make_comment(
+        session, author, version, "purpose-2", body="Anonymous words.", display_as="anonymous"
+    )
     held = make_comment(session, author, version, "principles-1", body="Held words.", state="held")
     hidden = make_comment(
-        session, author, version, "principles-2", body="Hidden words.", state="hidden", moderation_reason="Abuse"
+        session,
+        author,
+        version,
+        "principles-2",
+        body="Hidden words.",
+        state="hidden",
+        moderation_reason="Abuse",
     )
     body = client.get(comments_url(version)).get_data(as_text=True)
     items = {c["tracking_number"]: c for c in json.loads(body)["items"]}
@@ -153,7 +165,9 @@ def test_the_public_sees_published_words_and_tombstones_never_held_or_hidden_wor
     assert held.tracking_number not in items
     assert items[hidden.tracking_number]["body"] is None
     assert "Abuse" in items[hidden.tracking_number]["tombstone"]
-    assert "Held words" not in body and "Hidden words" not in body and "@example" not in body
+    assert "Held words" not in body
+    assert "Hidden words" not in body
+    assert "@example" not in body
     assert client.get(f"{API}/comments/{held.tracking_number}").status_code == 404
 
 
@@ -167,7 +181,9 @@ def test_a_staff_read_token_reads_held_comments_and_accounts(client, session, ve
     assert response.status_code == 200
     assert response.get_json()["body"] == "Held words."
     assert author.email in response.get_json()["account"]
-    assert client.get(f"{API}/comments/{held.tracking_number}", headers=bearer(without_scope)).status_code == 404
+    assert (
+        client.get(f"{API}/comments/{held.tracking_number}", headers=bearer(without_scope)).status_code == 404
+    )
 
 
 def test_only_staff_may_make_a_staff_token(session):
@@ -190,12 +206,18 @@ def test_responses_and_the_moderation_log_read(client, session, version):
     from app.moderation.services import hide_comment
     from app.responses.services import respond
 
-    author, drafter, moderator = make_user(session), make_user(session, "drafter"), make_user(session, "moderator")
+    author, drafter, moderator = (
+        make_user(session),
+        make_user(session, "drafter"),
+        make_user(session, "moderator"),
+    )
     comment = make_comment(session, author, version, body="Please define agency.")
     other = make_comment(session, author, version, "purpose-2", body="Rude words here.")
     respond(session, drafter, comment, "accepted", "We defined it.", None, "")
     hide_comment(session, moderator, other, "Personal attack")
-    responses = client.get(f"{API}/policies/{version.policy.slug}/versions/{version.slug}/responses").get_json()
+    responses = client.get(
+        f"{API}/policies/{version.policy.slug}/versions/{version.slug}/responses"
+    ).get_json()
     assert [r["to_comment"] for r in responses["items"]] == [comment.tracking_number]
     listed = client.get(f"{API}/comments/{comment.tracking_number}").get_json()
     assert listed["response"]["text"] == "We defined it."
@@ -211,9 +233,11 @@ def test_responses_and_the_moderation_log_read(client, session, version):
 def test_tokens_are_hashed_at_rest_and_revoked_ones_stop_working(client, session, version):
     user = make_user(session)
     token, raw = tokens.create_token(session, user, "my script", [tokens.COMMENTS_WRITE])
-    assert raw.startswith("kr_") and len(raw) > 40
+    assert raw.startswith("kr_")
+    assert len(raw) > 40
     stored = session.get(ApiToken, token.id)
-    assert stored.token_hash != raw and raw not in json.dumps([stored.token_hash, stored.prefix, stored.name])
+    assert stored.token_hash != raw
+    assert raw not in json.dumps([stored.token_hash, stored.prefix, stored.name])
     assert client.get(f"{API}/token", headers=bearer(raw)).get_json()["scopes"] == [tokens.COMMENTS_WRITE]
     tokens.revoke_token(session, user, token.id)
     response = client.get(f"{API}/token", headers=bearer(raw))
@@ -223,7 +247,14 @@ def test_tokens_are_hashed_at_rest_and_revoked_ones_stop_working(client, session
 
 @pytest.mark.parametrize(
     "header",
-    ["Bearer kr_wrong", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer " + "kr_" + "x" * 500, "Bearer kr_\u00e9t\u00e9", "kr_abc"],
+    [
+        "Bearer kr_wrong",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Bearer " + "kr_" + "x" * 500,
+        "Bearer kr_\u00e9t\u00e9",
+        "kr_abc",
+    ],
 )
 def test_wrong_tokens_are_401(client, version, header):
     response = client.get(f"{API}/policies", headers={"Authorization": header})
@@ -273,8 +304,10 @@ def test_a_token_posts_a_comment_through_the_comment_service_with_a_receipt(clie
     assert response.status_code == 201, response.data
     receipt = response.get_json()
     comment = session.scalar(select(Comment).where(Comment.tracking_number == receipt["tracking_number"]))
-    assert comment.user_id == user.id and comment.quote_exact == "every agency"
-    assert receipt["state"] == "published" and "/receipts/" in receipt["receipt_url"]
+    assert comment.user_id == user.id
+    assert comment.quote_exact == "every agency"
+    assert receipt["state"] == "published"
+    assert "/receipts/" in receipt["receipt_url"]
     assert response.headers["Location"].endswith(receipt["tracking_number"])
     reply = client.post(
         comments_url(version),
@@ -288,20 +321,34 @@ def test_a_token_posts_a_comment_through_the_comment_service_with_a_receipt(clie
 def test_posting_follows_the_forms_rules(client, session, version):
     user = make_user(session)
     raw = token_for(session, user)
-    first = client.post(comments_url(version), json={"clause_key": "purpose-1", "body": "Same."}, headers=bearer(raw))
-    again = client.post(comments_url(version), json={"clause_key": "purpose-1", "body": "Same."}, headers=bearer(raw))
+    first = client.post(
+        comments_url(version), json={"clause_key": "purpose-1", "body": "Same."}, headers=bearer(raw)
+    )
+    again = client.post(
+        comments_url(version), json={"clause_key": "purpose-1", "body": "Same."}, headers=bearer(raw)
+    )
     assert (first.status_code, again.status_code) == (201, 409)
     closed = make_version(session, policy_slug="closed", open_for_comment=False)
-    response = client.post(comments_url(closed), json={"clause_key": "purpose-1", "body": "Late."}, headers=bearer(raw))
+    response = client.post(
+        comments_url(closed), json={"clause_key": "purpose-1", "body": "Late."}, headers=bearer(raw)
+    )
     assert response.status_code == 409
     premod = make_version(session, policy_slug="premod", moderation="pre")
-    held = client.post(comments_url(premod), json={"clause_key": "purpose-1", "body": "Held?"}, headers=bearer(raw))
+    held = client.post(
+        comments_url(premod), json={"clause_key": "purpose-1", "body": "Held?"}, headers=bearer(raw)
+    )
     assert held.get_json()["state"] == "held"
     assert client.get(f"{API}/comments/{held.get_json()['tracking_number']}").status_code == 404
     bad_quote = {"clause_key": "purpose-1", "body": "Q", "quote": {"exact": "not in the clause"}}
     response = client.post(comments_url(version), json=bad_quote, headers=bearer(raw))
-    assert response.status_code == 422 and response.get_json()["field"] == "quote_exact"
-    assert client.post(comments_url(version), json={"clause_key": "nope", "body": "x"}, headers=bearer(raw)).status_code == 404
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "quote_exact"
+    assert (
+        client.post(
+            comments_url(version), json={"clause_key": "nope", "body": "x"}, headers=bearer(raw)
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -372,7 +419,9 @@ def test_the_api_needs_no_csrf_token_while_the_forms_still_do(app, client, sessi
     raw = token_for(session, make_user(session))
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        response = client.post(comments_url(version), json={"clause_key": "purpose-1", "body": "No CSRF."}, headers=bearer(raw))
+        response = client.post(
+            comments_url(version), json={"clause_key": "purpose-1", "body": "No CSRF."}, headers=bearer(raw)
+        )
         assert response.status_code == 201
         assert client.post("/login", data={"email": "a@b.c", "password": "x"}).status_code == 400
     finally:
@@ -387,7 +436,9 @@ def limited(database):
     from tests.support.database import app_config
 
     tmp_dir, url = database
-    limited_app = create_app({**app_config(tmp_dir, url), "RATELIMIT_ENABLED": True, "API_WRITE_LIMIT": "2 per minute"})
+    limited_app = create_app(
+        {**app_config(tmp_dir, url), "RATELIMIT_ENABLED": True, "API_WRITE_LIMIT": "2 per minute"}
+    )
     with limited_app.app_context():
         engines = db._app_engines[limited_app]
         engine = engines[None]
@@ -418,13 +469,21 @@ def test_each_token_has_its_own_write_limit(limited):
     first, second = token_for(session, make_user(session)), token_for(session, make_user(session))
     session.commit()
     codes = [
-        client.post(comments_url(version), json={"clause_key": "purpose-1", "body": f"Number {i}."}, headers=bearer(first)).status_code
+        client.post(
+            comments_url(version),
+            json={"clause_key": "purpose-1", "body": f"Number {i}."},
+            headers=bearer(first),
+        ).status_code
         for i in range(3)
     ]
-    other = client.post(comments_url(version), json={"clause_key": "purpose-1", "body": "Mine."}, headers=bearer(second))
+    other = client.post(
+        comments_url(version), json={"clause_key": "purpose-1", "body": "Mine."}, headers=bearer(second)
+    )
     assert codes == [201, 201, 429]
     assert other.status_code == 201
-    limited_response = client.post(comments_url(version), json={"clause_key": "purpose-1", "body": "Again."}, headers=bearer(first))
+    limited_response = client.post(
+        comments_url(version), json={"clause_key": "purpose-1", "body": "Again."}, headers=bearer(first)
+    )
     assert limited_response.mimetype == "application/problem+json"
 
 

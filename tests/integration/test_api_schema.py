@@ -47,7 +47,11 @@ def seeded(app, session):
 @settings(
     max_examples=8,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_every_operation_answers_as_documented(case, seeded):
     # "Schema-valid data is accepted" cannot hold for an opaque cursor (any string fits its schema; only signed

@@ -51,7 +51,9 @@ def test_the_csv_export_holds_published_comments_only_formula_safe(client, sessi
     assert rows[0]["comment"].startswith("'=")
     assert rows[0]["submitter_name"] == "Mere Tane"
     assert rows[1]["submitter_name"] == "Anonymous member of the public"
-    assert "Held words" not in text and "Hidden words" not in text and "@example.org" not in text
+    assert "Held words" not in text
+    assert "Hidden words" not in text
+    assert "@example.org" not in text
     assert set(exporting.COMMENT_COLUMNS) == set(rows[0])
 
 
@@ -75,7 +77,9 @@ def test_exports_page_through_more_rows_than_one_batch(client, session, version,
     author = make_user(session)
     made = [make_comment(session, author, version, body=f"Comment {i}.") for i in range(8)]
     text = client.get(f"{base(version)}/comments.csv").get_data(as_text=True)
-    assert [r["tracking_number"] for r in csv.DictReader(io.StringIO(text))] == [c.tracking_number for c in made]
+    assert [r["tracking_number"] for r in csv.DictReader(io.StringIO(text))] == [
+        c.tracking_number for c in made
+    ]
 
 
 def test_the_responses_export(client, session, version):
@@ -83,7 +87,9 @@ def test_the_responses_export(client, session, version):
 
     comment = make_comment(session, make_user(session), version, body="Define agency.")
     respond(session, make_user(session, "drafter"), comment, "accepted", "+We did.", None, "")
-    rows = list(csv.DictReader(io.StringIO(client.get(f"{base(version)}/responses.csv").get_data(as_text=True))))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(f"{base(version)}/responses.csv").get_data(as_text=True)))
+    )
     assert rows[0]["to_tracking_number"] == comment.tracking_number
     assert rows[0]["response"] == "'+We did."
 
@@ -96,7 +102,9 @@ def test_exports_of_working_or_unknown_versions_are_404(client, session, version
 
 def test_comments_are_web_annotations_with_quote_and_position_selectors(client, session, version):
     author = make_user(session)
-    passage = make_comment(session, author, version, "purpose-2", body="Which ones?", quote_exact="every agency")
+    passage = make_comment(
+        session, author, version, "purpose-2", body="Which ones?", quote_exact="every agency"
+    )
     whole = make_comment(session, author, version, "purpose-1", body="On all of it.")
     reply = make_comment(session, author, version, "purpose-1", body="Agreed.", parent_id=whole.id)
     make_comment(session, author, version, "principles-1", body="Held.", state="held")
@@ -104,7 +112,8 @@ def test_comments_are_web_annotations_with_quote_and_position_selectors(client, 
     assert response.headers["Content-Type"].startswith("application/ld+json")
     collection = response.get_json()
     assert collection["@context"] == "http://www.w3.org/ns/anno.jsonld"
-    assert collection["type"] == "AnnotationCollection" and collection["total"] == 3
+    assert collection["type"] == "AnnotationCollection"
+    assert collection["total"] == 3
     items = {item["id"].rsplit("/", 1)[1]: item for item in collection["first"]["items"]}
     quoted = items[passage.tracking_number]
     assert quoted["motivation"] == "commenting"
@@ -114,7 +123,9 @@ def test_comments_are_web_annotations_with_quote_and_position_selectors(client, 
     position = selectors["TextPositionSelector"]
     assert clause_text[position["start"] : position["end"]] == "every agency"
     assert quoted["target"]["source"].endswith("#clause-purpose-2")
-    assert items[whole.tracking_number]["target"] == {"source": quoted["target"]["source"].replace("purpose-2", "purpose-1")}
+    assert items[whole.tracking_number]["target"] == {
+        "source": quoted["target"]["source"].replace("purpose-2", "purpose-1")
+    }
     assert items[reply.tracking_number]["motivation"] == "replying"
     assert items[reply.tracking_number]["target"].endswith(whole.tracking_number)
 
@@ -163,10 +174,14 @@ def test_the_feeds_are_atom_and_the_pages_link_them(client, session, version):
         assert feed.tag == f"{ATOM}feed"
         assert len(feed.findall(f"{ATOM}entry")) == count, path
     comments = client.get(f"/policies/{slug}/versions/{version.slug}/comments.atom").get_data(as_text=True)
-    assert "A comment for the feed." in comments and "Hemi Walker" in comments
+    assert "A comment for the feed." in comments
+    assert "Hemi Walker" in comments
     assert "Held for the feed" not in comments
     page = client.get(f"/policies/{slug}/versions/{version.slug}").get_data(as_text=True)
-    assert f'rel="alternate" type="application/atom+xml" href="/policies/{slug}/versions/{version.slug}/comments.atom"' in page
+    assert (
+        f'rel="alternate" type="application/atom+xml" href="/policies/{slug}/versions/{version.slug}/comments.atom"'
+        in page
+    )
     assert 'type="application/akn+xml"' in page
 
 
