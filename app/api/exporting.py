@@ -64,9 +64,12 @@ RESPONSE_COLUMNS = (
 )
 
 
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+
+
 def neutralise(value: Any) -> Any:
     """A cell a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if type(value) is str and value and value[0] in _FORMULA_FIRST:
         return "'" + value
     return value
 

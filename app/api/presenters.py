@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from app.comments.presenters import comment_view
+from app.comments.presenters import public_labels
 from app.comments.visibility import shows_body
 from app.diffing.viewmodel import CompareView
 from app.models import Comment, Policy, Response, Section, Version, Viewer
@@ -110,7 +110,7 @@ def response_out(response: Response) -> dict[str, Any]:
 
 
 def comment(viewer: Viewer, comment: Comment, answer: Response | None) -> dict[str, Any]:
-    shown = comment_view(viewer, comment, accepting=False)
+    author, account, tombstone = public_labels(viewer, comment)
     published = comment.state == "published"
     group = comment.campaign_group
     return {
@@ -119,11 +119,11 @@ def comment(viewer: Viewer, comment: Comment, answer: Response | None) -> dict[s
         "clause_key": comment.clause.key,
         "in_reply_to": comment.parent.tracking_number if comment.parent is not None else None,
         "state": comment.state,
-        "author": shown.author,
-        "account": shown.account,
+        "author": author,
+        "account": account,
         "author_verified": comment.author_verified,
         "body": comment.body if shows_body(viewer, comment) else None,
-        "tombstone": shown.tombstone,
+        "tombstone": tombstone,
         "anchor": (
             {
                 "exact": comment.quote_exact,

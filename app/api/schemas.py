@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.models import DisplayAs
 
 SLUG = validate.Length(min=1, max=100)
+_UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def readable(value: str) -> None:
+    """Refuse text a database cannot store: NUL and lone surrogates (JSON can carry both as escapes)."""
+    if _UNREADABLE.search(value):
+        raise ValidationError("Contains characters that could not be read (not valid UTF-8 text).")
+
+
+class Text(fields.String):
+    """A string field that refuses unreadable characters before anything looks it up or stores it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        validators = kwargs.pop("validate", None)
+        listed = [validators] if callable(validators) else list(validators or [])
+        super().__init__(*args, validate=[readable, *listed], **kwargs)
 LIMIT = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -158,8 +177,8 @@ class CommentPage(Page):
 
 
 class CommentFilters(PageArgs):
-    clause = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Clause key."})
-    section = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Section key."})
+    clause = Text(validate=validate.Length(min=1, max=64), metadata={"description": "Clause key."})
+    section = Text(validate=validate.Length(min=1, max=64), metadata={"description": "Section key."})
     passage = fields.Boolean(metadata={"description": "Only comments on a passage (true) or whole clauses."})
     replies = fields.Boolean(load_default=True, metadata={"description": "Include replies."})
     campaign = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
@@ -171,21 +190,21 @@ class CommentFilters(PageArgs):
 
 
 class QuoteIn(Schema):
-    exact = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-    prefix = fields.String(load_default="", validate=validate.Length(max=200))
-    suffix = fields.String(load_default="", validate=validate.Length(max=200))
+    exact = Text(required=True, validate=validate.Length(min=1, max=5000))
+    prefix = Text(load_default="", validate=validate.Length(max=200))
+    suffix = Text(load_default="", validate=validate.Length(max=200))
     start = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10**8))
 
 
 class CommentIn(Schema):
     """A new comment or reply. Anything else in the body (`state`, `author`, `tracking_number`…) is refused."""
 
-    clause_key = fields.String(validate=validate.Length(min=1, max=64))
-    in_reply_to = fields.String(
+    clause_key = Text(validate=validate.Length(min=1, max=64))
+    in_reply_to = Text(
         validate=validate.Length(min=1, max=16), metadata={"description": "Tracking number of the comment."}
     )
-    body = fields.String(required=True, validate=validate.Length(min=1, max=20000))
-    display_as = fields.String(
+    body = Text(required=True, validate=validate.Length(min=1, max=20000))
+    display_as = Text(
         load_default=DisplayAs.NAME.value, validate=validate.OneOf([d.value for d in DisplayAs])
     )
     quote = fields.Nested(QuoteIn, load_default=None, allow_none=True)
