@@ -207,6 +207,49 @@ def as_json_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield "\n".join(chunk) + "\n"
 
 
+XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit; the export goes on in the next sheet
+XLSX_CHUNK = 64 * 1024
+
+
+def as_xlsx(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """XLSX, written row by row in xlsxwriter's constant-memory mode to a temporary file, then streamed.
+
+    Every value is written as a string or number, never as a formula (`strings_to_formulas` off), and text
+    cells are neutralised as in CSV, so a copy pasted elsewhere stays inert too.
+    """
+    import tempfile
+
+    import xlsxwriter
+
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
+        book = xlsxwriter.Workbook(
+            target.name,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "tmpdir": tempfile.gettempdir(),
+            },
+        )
+        sheet, row = None, XLSX_MAX_ROWS
+        for record in records:
+            if row >= XLSX_MAX_ROWS:
+                sheet, row = book.add_worksheet(), 1
+                sheet.write_row(0, 0, list(columns))
+            sheet.write_row(row, 0, [neutralise(_cell(record[c])) for c in columns])  # type: ignore[union-attr]
+            row += 1
+        if sheet is None:
+            book.add_worksheet().write_row(0, 0, list(columns))
+        book.close()
+        with open(target.name, "rb") as written:
+            while chunk := written.read(XLSX_CHUNK):
+                yield chunk
+
+
+def _cell(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
 def policy_public_versions(session: Session, policy: Policy) -> list[Version]:
     from app.api.listing import public_versions
 

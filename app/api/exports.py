@@ -22,17 +22,28 @@ from app.models import ANONYMOUS, Comment, CommentState, Version
 
 bp = open_data_blueprint("exports", __name__, "Bulk exports and Web Annotations.")
 
-MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/jsonl; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMATS = tuple(MEDIA)
 FORMAT_DOC = {
     "csv": "CSV (RFC 4180), formula-safe; columns as in docs/api.md.",
     "jsonl": "JSON Lines: one object per line.",
+    "xlsx": "An Excel workbook (a new sheet every 1,048,576 rows), formula-safe.",
 }
 KINDS = ("comments", "responses")
 
 
 def _export(versions: list[Version], kind: str, fmt: str, name: str) -> Response:
     columns, records = exporting.rows(current_session(), kind, versions)
-    body = exporting.as_csv(columns, records) if fmt == "csv" else exporting.as_json_lines(records)
+    if fmt == "csv":
+        body: Any = exporting.as_csv(columns, records)
+    elif fmt == "xlsx":
+        body = exporting.as_xlsx(columns, records)
+    else:
+        body = exporting.as_json_lines(records)
     response = Response(stream_with_context(body), mimetype=MEDIA[fmt].split(";")[0])
     response.headers["Content-Type"] = MEDIA[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{kind}.{fmt}"'
@@ -65,7 +76,7 @@ def _make(kind: str, fmt: str) -> None:
 
 
 for _kind in KINDS:
-    for _fmt in ("csv", "jsonl"):
+    for _fmt in FORMATS:
         _make(_kind, _fmt)
 
 

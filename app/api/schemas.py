@@ -26,6 +26,8 @@ class Text(fields.String):
         validators = kwargs.pop("validate", None)
         listed = [validators] if callable(validators) else list(validators or [])
         super().__init__(*args, validate=[readable, *listed], **kwargs)
+
+
 LIMIT = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -170,7 +170,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     *[
         (f"exports.{view}_export_{kind}_{fmt}", "GET", path, expected)
         for kind in ("comments", "responses")
-        for fmt in ("csv", "jsonl")
+        for fmt in ("csv", "jsonl", "xlsx")
         for view, path, expected in (
             ("version", f"/api/v1{V}/{kind}.{fmt}", PUBLIC),
             ("version", f"/api/v1{W}/{kind}.{fmt}", same(404)),

@@ -37,13 +37,17 @@ def test_hostile_filters_cursors_and_bodies_never_break_the_api(client, session,
         response = client.get(_url(version), query_string=query)
         assert response.status_code in (200, 400, 422), (query, response.status_code)
         assert response.mimetype in ("application/json", "application/problem+json")
-    response = client.get("/api/v1/comments/" + quote(payload.encode("utf-8", "surrogatepass"), safe="")[:2000])
+    response = client.get(
+        "/api/v1/comments/" + quote(payload.encode("utf-8", "surrogatepass"), safe="")[:2000]
+    )
     assert response.status_code in (400, 404, 405), response.status_code
     before = session.scalar(select(func.count(Comment.id)))
     posted = client.post(_url(version), json={"clause_key": "purpose-1", "body": payload}, headers=headers)
     assert posted.status_code in (201, 409, 422), posted.data
     if posted.status_code == 201:
-        stored = session.scalar(select(Comment).where(Comment.tracking_number == posted.get_json()["tracking_number"]))
+        stored = session.scalar(
+            select(Comment).where(Comment.tracking_number == posted.get_json()["tracking_number"])
+        )
         assert stored.body == payload.strip().replace("\r\n", "\n").replace("\r", "\n")
     else:
         assert session.scalar(select(func.count(Comment.id))) == before

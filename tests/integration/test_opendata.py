@@ -191,3 +191,19 @@ def test_the_docs_page_lists_every_operation(client):
     assert spec["openapi"].startswith("3.1")
     for path in spec["paths"]:
         assert path in page
+
+
+def test_the_xlsx_export_is_a_workbook_with_no_formulas(client, session, version):
+    from openpyxl import load_workbook
+
+    author = make_user(session)
+    make_comment(session, author, version, body="=1+1")
+    make_comment(session, author, version, "purpose-2", body="Plain words.")
+    response = client.get(f"{base(version)}/comments.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == exporting.COMMENT_COLUMNS
+    comment = rows[0].index("comment")
+    assert [r[comment] for r in rows[1:]] == ["'=1+1", "Plain words."]
