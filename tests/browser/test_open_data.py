@@ -32,7 +32,7 @@ def test_a_commenter_makes_a_token_uses_it_and_revokes_it(
     token = page.locator("code.token").inner_text()
     assert token.startswith("kr_")
     axe_check(page)
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the live test server on 127.0.0.1
         f"{live_server}/api/v1/token", headers={"Authorization": f"Bearer {token}"}
     )
     with urllib.request.urlopen(request) as reply:  # noqa: S310 - the live test server on 127.0.0.1
