@@ -25,7 +25,6 @@ from app.models import (
     Comment,
     CommentState,
     DisplayAs,
-    Policy,
     Response,
     Section,
     User,
@@ -248,9 +247,3 @@ def as_xlsx(columns: Sequence[str], records: Iterable[dict[str, Any]]) -> Iterat
 
 def _cell(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
-
-
-def policy_public_versions(session: Session, policy: Policy) -> list[Version]:
-    from app.api.listing import public_versions
-
-    return public_versions(session, policy)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, stream_with_context, url_for
+from flask import Response, current_app, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
@@ -58,7 +58,7 @@ def _make(kind: str, fmt: str) -> None:
 
     def policy_export(policy_slug: str) -> ResponseReturnValue:
         policy = get_policy_or_404(policy_slug)
-        return _export(exporting.policy_public_versions(current_session(), policy), kind, fmt, policy_slug)
+        return _export(listing.public_versions(current_session(), policy), kind, fmt, policy_slug)
 
     media = MEDIA[fmt].split(";")[0]
     for view, path, what in (
@@ -125,7 +125,6 @@ def annotation_collection(
 
 
 def current_app_json(body: dict[str, Any]) -> Response:
-    from flask import current_app
 
     response: Response = current_app.json.response(body)  # type: ignore[assignment]  # Flask types it as the sansio base
     response.headers["Content-Type"] = web_annotations.MEDIA_TYPE

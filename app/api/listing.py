@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -18,7 +17,6 @@ from app.comments.visibility import visible_states
 from app.models import (
     Clause,
     Comment,
-    CommentState,
     Policy,
     Response,
     Section,
@@ -149,11 +147,3 @@ def responses_page(session: Session, version: Version, after: int | None, limit:
     if after is not None:
         query = query.where(Response.id > after)
     return list(session.scalars(query))
-
-
-def comment_by_tracking(session: Session, number: str) -> Comment | None:
-    return session.scalar(select(Comment).where(Comment.tracking_number == number.strip().upper()))
-
-
-def published_only(states: Any) -> bool:
-    return set(states) == {CommentState.PUBLISHED.value}

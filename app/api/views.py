@@ -25,6 +25,7 @@ from app.api import idempotency, listing, presenters, tokens
 from app.api import schemas as s
 from app.api.blueprint import open_data_blueprint
 from app.api.requests import (
+    TokenRejectedError,
     current_token,
     decode_cursor,
     encode_cursor,
@@ -292,8 +293,7 @@ def token_info() -> ResponseReturnValue:
     """The token this request carries: its name, scopes and owner."""
     token = current_token()
     if token is None:
-        require_scope("")  # raises: no token
-        raise AssertionError  # pragma: no cover
+        raise TokenRejectedError(_("Send a personal access token to see it."))
     return {
         "name": token.name,
         "prefix": token.prefix,
