@@ -73,7 +73,12 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _comment_rows(session: Session, versions: Sequence[Version]) -> Iterator[dict[str, Any]]:
+STAFF_COMMENT_COLUMNS = (*COMMENT_COLUMNS, "state", "account_email", "moderation_reason")
+
+
+def _comment_rows(
+    session: Session, versions: Sequence[Version], staff: bool = False
+) -> Iterator[dict[str, Any]]:
     ids = [v.id for v in versions]
     labels = {v.id: f"{v.policy.slug}/{v.slug}" for v in versions}
     parent = aliased(Comment)
@@ -94,22 +99,27 @@ def _comment_rows(session: Session, versions: Sequence[Version]) -> Iterator[dic
             parent.tracking_number,
             Comment.campaign_group_id,
             CampaignGroup.member_count,
+            Comment.state,
+            User.email,
+            Comment.moderation_reason,
         )
         .join(Clause, Clause.id == Comment.clause_id)
         .join(Section, Section.id == Clause.section_id)
         .outerjoin(User, User.id == Comment.user_id)
         .outerjoin(parent, parent.id == Comment.parent_id)
         .outerjoin(CampaignGroup, CampaignGroup.id == Comment.campaign_group_id)
-        .where(Comment.version_id.in_(ids), Comment.state == CommentState.PUBLISHED.value)
+        .where(Comment.version_id.in_(ids))
         .order_by(Comment.id)
         .limit(BATCH)
     )
+    if not staff:
+        base = base.where(Comment.state == CommentState.PUBLISHED.value)
     after = 0
     while True:
         rows = session.execute(base.where(Comment.id > after)).all()
         for row in rows:
             shown = row[7] if row[7] is not None and row[6] != DisplayAs.ANONYMOUS.value else anonymous
-            yield {
+            record = {
                 "tracking_number": row[1],
                 "document_id": labels[row[2]],
                 "comment_on_clause": row[3],
@@ -125,6 +135,13 @@ def _comment_rows(session: Session, versions: Sequence[Version]) -> Iterator[dic
                 "campaign_group": row[12] or "",
                 "duplicate_comments": max((row[13] or 1) - 1, 0) if row[12] else 0,
             }
+            if staff:
+                record |= {
+                    "state": row[14],
+                    "account_email": row[15] or "",
+                    "moderation_reason": row[16] or "",
+                }
+            yield record
         if len(rows) < BATCH:
             return
         after = rows[-1][0]
@@ -173,10 +190,12 @@ def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[di
 
 
 def rows(
-    session: Session, kind: str, versions: Sequence[Version]
+    session: Session, kind: str, versions: Sequence[Version], staff: bool = False
 ) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """The columns and records of an export; `staff`: every state, and the account behind each name."""
     if kind == "comments":
-        return COMMENT_COLUMNS, _comment_rows(session, versions)
+        columns = STAFF_COMMENT_COLUMNS if staff else COMMENT_COLUMNS
+        return columns, _comment_rows(session, versions, staff)
     return RESPONSE_COLUMNS, _response_rows(session, versions)
 
 

@@ -207,3 +207,27 @@ def test_the_xlsx_export_is_a_workbook_with_no_formulas(client, session, version
     assert rows[0] == exporting.COMMENT_COLUMNS
     comment = rows[0].index("comment")
     assert [r[comment] for r in rows[1:]] == ["'=1+1", "Plain words."]
+
+
+def test_a_staff_token_exports_every_state_with_accounts_and_is_audited(client, session, version):
+    from sqlalchemy import select
+
+    from app.api import tokens
+    from app.models import AuditEvent
+
+    author = make_user(session)
+    make_comment(session, author, version, body="Published words.")
+    make_comment(session, author, version, "purpose-2", body="Held words.", state="held")
+    moderator = make_user(session, "moderator")
+    _token, raw = tokens.create_token(session, moderator, "staff", [tokens.STAFF_READ])
+    response = client.get(f"{base(version)}/comments.csv", headers={"Authorization": f"Bearer {raw}"})
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["state"] for r in rows] == ["published", "held"]
+    assert rows[1]["account_email"] == author.email
+    assert response.headers["Cache-Control"] == "private, no-store"
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "export.staff"))
+    assert event.actor_id == moderator.id
+    assert event.target_id == version.id
+    public = client.get(f"{base(version)}/comments.csv").get_data(as_text=True)
+    assert "Held words" not in public
+    assert author.email not in public
