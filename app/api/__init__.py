@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 
 
 def init_app(app: Flask) -> None:
@@ -47,15 +47,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def feeds() -> dict[str, object]:
-        from flask import request
-
         from app.api.opendata import alternate_links
 
         return {"alternate_links": lambda: alternate_links(request.view_args)}
 
     @app.after_request
-    def api_headers(response):  # type: ignore[no-untyped-def]
-        from flask import request
+    def api_headers(response: Response) -> Response:
 
         if request.path.startswith("/api/"):
             # Public data, read without cookies: any site's scripts may read it.
@@ -63,6 +60,7 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(
                 "Access-Control-Expose-Headers", "ETag, Location, Idempotent-Replayed"
             )
+            response.vary.add("Authorization")  # a staff token reads more than the public at the same address
             if response.status_code == 401:
                 response.headers.setdefault("WWW-Authenticate", 'Bearer realm="korero"')
         return response
