@@ -97,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
     from app.notify.views import bp as notify_bp
 
     app.register_blueprint(notify_bp)
+    from app.api import init_app as init_api
+
+    init_api(app)  # /api/v1 (OpenAPI at /api/v1/openapi.json), tokens, exports, feeds, Akoma Ntoso
 
     from app.observability import init_app as init_observability
 

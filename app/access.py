@@ -191,3 +191,16 @@ def get_user_or_404(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
+
+
+def get_comment_for_reader_or_404(tracking_number: str, reader: Viewer) -> Comment:
+    """A comment by tracking number for an API reader (who is named by a token, never by a cookie)."""
+    number = (tracking_number or "").strip().upper()
+    if not number or len(number) > TRACKING_NUMBER_MAX:
+        abort(404)
+    from app.comments.visibility import can_view_comment
+
+    comment = _one_or_404(select(Comment).where(Comment.tracking_number == number))
+    if not can_view_comment(reader, comment):
+        abort(404)
+    return comment

@@ -141,7 +141,10 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         message = str(MESSAGES.get(code, error.description or ""))
         if wants_problem_json():
-            return problem(code, message)
+            response = problem(code, message)
+            # RFC 9110: a 405 names the methods that are allowed.
+            response.headers.extend([(k, v) for k, v in error.get_headers() if k.lower() == "allow"])
+            return response
         return _page(code, message)
 
     @app.errorhandler(CSRFError)

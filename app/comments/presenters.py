@@ -120,3 +120,9 @@ def comment_view(
             comment.campaign_group.member_count if comment.campaign_group is not None and published else 0
         ),
     )
+
+
+def public_labels(viewer: Viewer | None, comment: Comment) -> tuple[str, str | None, str | None]:
+    """The author label, the account behind it (staff only) and the tombstone: what `comment_view` shows of
+    the person and the state, without the page's dates and buttons (for the API and exports)."""
+    return author_label(comment), _account(viewer, comment), _tombstone(comment)

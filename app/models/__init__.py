@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.api import ApiToken, IdempotencyRecord
 from app.models.audit import AuditEvent, audit
 from app.models.base import Base
 from app.models.comments import (
@@ -37,6 +38,7 @@ __all__ = [
     "ANONYMOUS",
     "KINDS",
     "Anonymous",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "CampaignGroup",
@@ -46,6 +48,7 @@ __all__ = [
     "CommentReport",
     "CommentState",
     "DisplayAs",
+    "IdempotencyRecord",
     "LoginThrottle",
     "ModerationMode",
     "NotificationKind",

@@ -21,9 +21,8 @@ FOOTER_LINKS = (
     (_l("Accessibility"), "site.accessibility"),
     (_l("Contact"), "site.contact"),
     (_l("Moderation log"), "moderation.log"),
-    # Feeds arrive with the API (issue 12); the first of these that exists is linked.
-    (_l("Feeds"), "api.feeds"),
-    (_l("Feeds"), "feeds.index"),
+    (_l("Feeds"), "opendata.consultations_feed"),
+    (_l("Open data (API)"), "api_docs.docs"),
 )
 
 

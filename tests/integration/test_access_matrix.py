@@ -201,6 +201,46 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("notify.unsubscribe", "GET", "/unsubscribe/not-a-real-token", same(400)),
     ("notify.unsubscribe_post", "POST", "/unsubscribe/{unsubscribe_token}", PUBLIC),
     ("notify.save_settings", "POST", "/account/notifications", row(LOGIN, 302, 302, 302, 302, 302)),
+    # open data: the JSON API (no cookie authentication: a signed-in visitor is the public there), exports,
+    # feeds, Akoma Ntoso, the docs page and the account's access tokens
+    ("api.policies", "GET", "/api/v1/policies", PUBLIC),
+    ("api.policy", "GET", "/api/v1/policies/{policy}", PUBLIC),
+    ("api.version", "GET", "/api/v1" + V, PUBLIC),
+    ("api.version", "GET", "/api/v1" + W, same(404)),
+    ("api.compare", "GET", "/api/v1/policies/{policy}/compare/{first}/{version}", PUBLIC),
+    ("api.compare", "GET", "/api/v1/policies/{policy}/compare/{version}/{working}", same(404)),
+    ("api.comments", "GET", "/api/v1" + V + "/comments", PUBLIC),
+    ("api.comments", "GET", "/api/v1" + W + "/comments", same(404)),
+    ("api.post_comment", "POST", "/api/v1" + V + "/comments", same(401)),  # a token, never a cookie
+    ("api.comment", "GET", "/api/v1/comments/{tracking}", PUBLIC),
+    ("api.comment", "GET", "/api/v1/comments/{held_tracking}", same(404)),  # staff need a staff:read token
+    ("api.responses", "GET", "/api/v1" + V + "/responses", PUBLIC),
+    ("api.moderation_log", "GET", "/api/v1/moderation-log", PUBLIC),
+    ("api.token_info", "GET", "/api/v1/token", same(401)),
+    ("api-docs.openapi_json", "GET", "/api/v1/openapi.json", PUBLIC),
+    ("api_docs.docs", "GET", "/api/v1/docs", PUBLIC),
+    ("exports.annotation_collection", "GET", "/api/v1" + V + "/annotations", PUBLIC),
+    ("exports.annotation_collection", "GET", "/api/v1" + W + "/annotations", same(404)),
+    *[
+        (f"exports.{view}_export_{kind}_{fmt}", "GET", path, expected)
+        for kind in ("comments", "responses")
+        for fmt in ("csv", "jsonl", "xlsx")
+        for view, path, expected in (
+            ("version", f"/api/v1{V}/{kind}.{fmt}", PUBLIC),
+            ("version", f"/api/v1{W}/{kind}.{fmt}", same(404)),
+            ("policy", f"/api/v1/policies/{{policy}}/{kind}.{fmt}", PUBLIC),
+        )
+    ],
+    ("opendata.consultations_feed", "GET", "/feeds/consultations.atom", PUBLIC),
+    ("opendata.versions_feed", "GET", "/policies/{policy}/versions.atom", PUBLIC),
+    ("opendata.comments_feed", "GET", V + "/comments.atom", PUBLIC),
+    ("opendata.comments_feed", "GET", W + "/comments.atom", same(404)),
+    ("opendata.responses_feed", "GET", V + "/responses.atom", PUBLIC),
+    ("opendata.akoma_ntoso", "GET", V + ".akn.xml", PUBLIC),
+    ("opendata.akoma_ntoso", "GET", W + ".akn.xml", same(404)),
+    ("tokens.index", "GET", "/account/tokens", SIGNED_IN),
+    ("tokens.create", "POST", "/account/tokens", SIGNED_IN_POST),
+    ("tokens.revoke", "POST", "/account/tokens/2147483647/revoke", row(LOGIN, 404, 404, 404, 404, 404)),
     # operations: probes for the load balancer, and metrics (the test client connects from loopback, which
     # may read them; from elsewhere they need METRICS_TOKEN — see test_observability.py)
     ("observability.healthz", "GET", "/healthz", PUBLIC),

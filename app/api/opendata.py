@@ -1,0 +1,210 @@
+"""Open formats beside the pages: Atom feeds (consultations, versions, comments, responses) and Akoma Ntoso.
+
+Feeds are built with feedgen and list the newest entries first (at most `FEED_SIZE`); each is linked from the
+pages it follows with `<link rel="alternate">` (see `alternate_links`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, Response, current_app, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.access import get_policy_or_404, get_version_or_404
+from app.api import akn, listing
+from app.api.listing import PUBLIC_STATUSES
+from app.boundary import current_session
+from app.comments.presenters import author_label
+from app.models import Comment, CommentState, Version
+from app.models import Response as ResponseRow
+from app.responses.services import OUTCOME_LABELS
+
+bp = Blueprint("opendata", __name__)
+
+FEED_SIZE = 50
+ATOM = "application/atom+xml"
+
+
+def _feed(feed_id: str, title: str, link: str, entries: Iterable[dict[str, Any]]) -> Response:
+    feed = FeedGenerator()
+    feed.id(feed_id)
+    feed.title(title)
+    feed.link(href=link, rel="alternate")
+    feed.link(href=request.url, rel="self")
+    feed.author({"name": current_app.config.get("SITE_NAME", "Kōrero")})
+    feed.language("en")
+    newest = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    for item in entries:
+        entry = feed.add_entry(order="append")
+        entry.id(item["id"])
+        entry.title(item["title"])
+        entry.link(href=item["link"])
+        entry.updated(item["updated"])
+        entry.published(item["updated"])
+        if item.get("summary"):
+            entry.summary(item["summary"])
+        if item.get("author"):
+            entry.author({"name": item["author"]})
+        newest = max(newest, item["updated"])
+    feed.updated(newest)
+    response = Response(feed.atom_str(pretty=True), mimetype=ATOM)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _version_entry(version: Version) -> dict[str, Any]:
+    moment = version.published_at or version.created_at
+    period = ""
+    if version.comments_open_at and version.comments_close_at:
+        period = _(
+            "Open for comment from %(opens)s to %(closes)s.",
+            opens=version.comments_open_at.date().isoformat(),
+            closes=version.comments_close_at.date().isoformat(),
+        )
+    link = url_for(
+        "drafts.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True
+    )
+    return {
+        "id": link,
+        "title": f"{version.policy.title}: {version.label}",
+        "link": link,
+        "updated": moment,
+        "summary": " ".join(x for x in (version.change_note, period) if x),
+    }
+
+
+@bp.get("/feeds/consultations.atom")
+def consultations_feed() -> ResponseReturnValue:
+    """Every policy's public versions, newest first: a new version opens a new round of consultation."""
+    versions = current_session().scalars(
+        select(Version)
+        .where(Version.status.in_(PUBLIC_STATUSES))
+        .order_by(Version.published_at.desc().nulls_last(), Version.id.desc())
+        .limit(FEED_SIZE)
+    )
+    return _feed(
+        url_for("opendata.consultations_feed", _external=True),
+        _("Consultations on %(site)s", site=current_app.config.get("SITE_NAME", "Kōrero")),
+        url_for("drafts.home", _external=True),
+        [_version_entry(v) for v in versions],
+    )
+
+
+@bp.get("/policies/<policy_slug>/versions.atom")
+def versions_feed(policy_slug: str) -> ResponseReturnValue:
+    policy = get_policy_or_404(policy_slug)
+    versions = list(reversed(listing.public_versions(current_session(), policy)))[:FEED_SIZE]
+    return _feed(
+        url_for("opendata.versions_feed", policy_slug=policy.slug, _external=True),
+        _("Versions of %(policy)s", policy=policy.title),
+        url_for("drafts.policy", policy_slug=policy.slug, _external=True),
+        [_version_entry(v) for v in versions],
+    )
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>/comments.atom")
+def comments_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    version = get_version_or_404(policy_slug, version_slug)
+    comments = current_session().scalars(
+        select(Comment)
+        .where(Comment.version_id == version.id, Comment.state == CommentState.PUBLISHED.value)
+        .order_by(Comment.id.desc())
+        .limit(FEED_SIZE)
+        .options(joinedload(Comment.user), joinedload(Comment.clause))
+    )
+    entries = []
+    for comment in comments:
+        link = url_for("comments.thread", comment_id=comment.id, _external=True)
+        entries.append(
+            {
+                "id": link,
+                "title": _("On clause %(number)s", number=comment.clause.number),
+                "link": link,
+                "updated": comment.edited_at or comment.created_at,
+                "summary": comment.body,
+                "author": author_label(comment),
+            }
+        )
+    return _feed(
+        url_for("opendata.comments_feed", policy_slug=policy_slug, version_slug=version_slug, _external=True),
+        _("Comments on %(policy)s, %(version)s", policy=version.policy.title, version=version.label),
+        url_for("drafts.version", policy_slug=policy_slug, version_slug=version_slug, _external=True),
+        entries,
+    )
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>/responses.atom")
+def responses_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    version = get_version_or_404(policy_slug, version_slug)
+    rows = current_session().scalars(
+        select(ResponseRow)
+        .where(ResponseRow.version_id == version.id)
+        .order_by(ResponseRow.id.desc())
+        .limit(FEED_SIZE)
+        .options(joinedload(ResponseRow.comment))
+    )
+    page = url_for(
+        "responses.response_to_submissions",
+        policy_slug=policy_slug,
+        version_slug=version_slug,
+        _external=True,
+    )
+    entries = [
+        {
+            "id": f"{page}#response-{row.id}",
+            "title": str(OUTCOME_LABELS.get(row.outcome, row.outcome)),
+            "link": f"{page}#response-{row.id}",
+            "updated": row.updated_at or row.created_at,
+            "summary": row.text,
+        }
+        for row in rows
+    ]
+    return _feed(
+        url_for(
+            "opendata.responses_feed", policy_slug=policy_slug, version_slug=version_slug, _external=True
+        ),
+        _(
+            "Responses to comments on %(policy)s, %(version)s",
+            policy=version.policy.title,
+            version=version.label,
+        ),
+        page,
+        entries,
+    )
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>.akn.xml")
+def akoma_ntoso(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """The version as Akoma Ntoso 3.0 XML."""
+    version = get_version_or_404(policy_slug, version_slug)
+    xml = akn.version_document(version, listing.version_sections(current_session(), version))
+    response = Response(xml, mimetype="application/akn+xml")
+    response.headers["Content-Disposition"] = f'inline; filename="{policy_slug}-{version_slug}.akn.xml"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def alternate_links(view_args: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(href, type, title) of the feeds and formats a page has, for `<link rel="alternate">` in its head."""
+    args = view_args or {}
+    links = [(url_for("opendata.consultations_feed"), ATOM, _("Consultations (Atom)"))]
+    policy, version = args.get("policy_slug"), args.get("version_slug")
+    if policy:
+        links.append((url_for("opendata.versions_feed", policy_slug=policy), ATOM, _("Versions (Atom)")))
+    if policy and version:
+        here = {"policy_slug": policy, "version_slug": version}
+        links += [
+            (url_for("opendata.comments_feed", **here), ATOM, _("Comments (Atom)")),
+            (url_for("opendata.responses_feed", **here), ATOM, _("Responses (Atom)")),
+            (url_for("opendata.akoma_ntoso", **here), "application/akn+xml", _("Akoma Ntoso XML")),
+            (url_for("api.version", **here), "application/json", _("JSON (API)")),
+        ]
+    return links

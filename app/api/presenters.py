@@ -1,0 +1,146 @@
+"""Rows as the API shows them: plain dicts the schemas dump. Who sees what is decided by
+`app.comments.visibility` and the comment presenters, the same as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from app.comments.presenters import public_labels
+from app.comments.visibility import shows_body
+from app.diffing.viewmodel import CompareView
+from app.models import Comment, Policy, Response, Section, Version, Viewer
+
+
+def version_summary(version: Version) -> dict[str, Any]:
+    return {
+        "slug": version.slug,
+        "label": version.label,
+        "status": version.status,
+        "position": version.position,
+        "published_at": version.published_at,
+        "comments_open_at": version.comments_open_at,
+        "comments_close_at": version.comments_close_at,
+        "content_hash": version.content_hash,
+        "url": url_for(
+            "api.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True
+        ),
+    }
+
+
+def policy(policy: Policy, versions: list[Version]) -> dict[str, Any]:
+    return {
+        "slug": policy.slug,
+        "title": policy.title,
+        "summary": policy.summary,
+        "moderation": policy.moderation,
+        "url": url_for("api.policy", policy_slug=policy.slug, _external=True),
+        "versions": [version_summary(v) for v in versions],
+    }
+
+
+def version(version: Version, sections: list[Section], previous: Version | None) -> dict[str, Any]:
+    return {
+        **version_summary(version),
+        "policy": version.policy.slug,
+        "change_note": version.change_note,
+        "word_count": version.word_count,
+        "previous": previous.slug if previous is not None else None,
+        "sections": [
+            {
+                "key": s.key,
+                "number": s.number,
+                "heading": s.heading,
+                "clauses": [
+                    {
+                        "key": c.key,
+                        "number": c.number,
+                        "markdown": c.markdown,
+                        "text": c.text,
+                        "comment_count": c.comment_count,
+                    }
+                    for c in s.clauses
+                ],
+            }
+            for s in sections
+        ],
+    }
+
+
+def comparison(policy_slug: str, old: Version, new: Version, view: CompareView) -> dict[str, Any]:
+    by_kind: dict[str, int] = {}
+    for change in view.changes:
+        by_kind[change.kind] = by_kind.get(change.kind, 0) + 1
+    return {
+        "policy": policy_slug,
+        "old": old.slug,
+        "new": new.slug,
+        "total": len(view.changes),
+        "by_kind": by_kind,
+        "changes": [
+            {
+                "kind": c.kind,
+                "section_key": c.section_key,
+                "old_section_key": c.old_section_key,
+                "old_keys": list(c.old_keys),
+                "new_keys": list(c.new_keys),
+                "old_number": c.old_number,
+                "new_number": c.new_number,
+                "old_heading": c.old_heading,
+                "new_heading": c.new_heading,
+                "words": [{"op": w.op, "text": w.text} for w in c.words],
+            }
+            for c in view.changes
+        ],
+    }
+
+
+def response_out(response: Response) -> dict[str, Any]:
+    return {
+        "id": response.id,
+        "outcome": response.outcome,
+        "text": response.text,
+        "changed_in_version": response.changed_in_version.slug if response.changed_in_version else None,
+        "changed_clause_keys": list(response.changed_clause_keys or []),
+        "to_comment": response.comment.tracking_number if response.comment is not None else None,
+        "to_campaign": response.campaign_group_id,
+        "created_at": response.created_at,
+    }
+
+
+def comment(viewer: Viewer, comment: Comment, answer: Response | None) -> dict[str, Any]:
+    author, account, tombstone = public_labels(viewer, comment)
+    published = comment.state == "published"
+    group = comment.campaign_group
+    return {
+        "tracking_number": comment.tracking_number,
+        "version": comment.version.slug,
+        "clause_key": comment.clause.key,
+        "in_reply_to": comment.parent.tracking_number if comment.parent is not None else None,
+        "state": comment.state,
+        "author": author,
+        "account": account,
+        "author_verified": comment.author_verified,
+        "body": comment.body if shows_body(viewer, comment) else None,
+        "tombstone": tombstone,
+        "anchor": (
+            {
+                "exact": comment.quote_exact,
+                "prefix": comment.quote_prefix,
+                "suffix": comment.quote_suffix,
+                "start": comment.quote_start,
+                "end": comment.quote_end,
+            }
+            if comment.quote_exact is not None and shows_body(viewer, comment)
+            else None
+        ),
+        "campaign": (
+            {"id": group.id, "member_count": group.member_count} if group is not None and published else None
+        ),
+        "response": response_out(answer) if answer is not None and published else None,
+        "reply_count": comment.reply_count,
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+        "url": url_for("api.comment", tracking_number=comment.tracking_number, _external=True),
+    }

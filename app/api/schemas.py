@@ -1,0 +1,248 @@
+"""The shapes of the API's requests and replies (marshmallow), from which the OpenAPI document is built."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.models import DisplayAs
+
+SLUG = validate.Length(min=1, max=100)
+_UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def readable(value: str) -> None:
+    """Refuse text a database cannot store: NUL and lone surrogates (JSON can carry both as escapes)."""
+    if _UNREADABLE.search(value):
+        raise ValidationError("Contains characters that could not be read (not valid UTF-8 text).")
+
+
+class Text(fields.String):
+    """A string field that refuses unreadable characters before anything looks it up or stores it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        validators = kwargs.pop("validate", None)
+        listed = [validators] if callable(validators) else list(validators or [])
+        super().__init__(*args, validate=[readable, *listed], **kwargs)
+
+
+LIMIT = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class Problem(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    instance = fields.String()
+    field = fields.String()
+    errors = fields.Dict()
+
+
+class CursorArgs(Schema):
+    cursor = fields.String(validate=validate.Length(max=500), metadata={"description": "From `next_cursor`."})
+
+
+class PageArgs(Schema):
+    cursor = fields.String(validate=validate.Length(max=500), metadata={"description": "From `next_cursor`."})
+    limit = LIMIT
+
+
+class Page(Schema):
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class VersionSummary(Schema):
+    slug = fields.String(required=True)
+    label = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["published", "final"]})
+    position = fields.Integer(required=True)
+    published_at = fields.DateTime(allow_none=True)
+    comments_open_at = fields.DateTime(allow_none=True)
+    comments_close_at = fields.DateTime(allow_none=True)
+    content_hash = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class PolicyOut(Schema):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    moderation = fields.String(required=True)
+    url = fields.String(required=True)
+    versions = fields.List(fields.Nested(VersionSummary), required=True)
+
+
+class PolicyPage(Page):
+    items = fields.List(fields.Nested(PolicyOut), required=True)
+
+
+class ClauseOut(Schema):
+    key = fields.String(required=True)
+    number = fields.String(required=True)
+    markdown = fields.String(required=True)
+    text = fields.String(required=True)
+    comment_count = fields.Integer(required=True)
+
+
+class SectionOut(Schema):
+    key = fields.String(required=True)
+    number = fields.String(required=True)
+    heading = fields.String(required=True)
+    clauses = fields.List(fields.Nested(ClauseOut), required=True)
+
+
+class VersionOut(VersionSummary):
+    policy = fields.String(required=True)
+    change_note = fields.String(required=True)
+    word_count = fields.Integer(required=True)
+    previous = fields.String(allow_none=True, required=True)
+    sections = fields.List(fields.Nested(SectionOut), required=True)
+
+
+class WordOpOut(Schema):
+    op = fields.String(required=True, metadata={"enum": ["equal", "insert", "delete"]})
+    text = fields.String(required=True)
+
+
+class ChangeOut(Schema):
+    kind = fields.String(required=True)
+    section_key = fields.String(required=True)
+    old_section_key = fields.String(allow_none=True)
+    old_keys = fields.List(fields.String(), required=True)
+    new_keys = fields.List(fields.String(), required=True)
+    old_number = fields.String(allow_none=True)
+    new_number = fields.String(allow_none=True)
+    old_heading = fields.String(allow_none=True)
+    new_heading = fields.String(allow_none=True)
+    words = fields.List(fields.Nested(WordOpOut), required=True)
+
+
+class CompareOut(Schema):
+    policy = fields.String(required=True)
+    old = fields.String(required=True)
+    new = fields.String(required=True)
+    total = fields.Integer(required=True)
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    changes = fields.List(fields.Nested(ChangeOut), required=True)
+
+
+class AnchorOut(Schema):
+    exact = fields.String(required=True)
+    prefix = fields.String(allow_none=True)
+    suffix = fields.String(allow_none=True)
+    start = fields.Integer(allow_none=True)
+    end = fields.Integer(allow_none=True)
+
+
+class CampaignOut(Schema):
+    id = fields.Integer(required=True)
+    member_count = fields.Integer(required=True)
+
+
+class ResponseOut(Schema):
+    id = fields.Integer(required=True)
+    outcome = fields.String(required=True)
+    text = fields.String(required=True)
+    changed_in_version = fields.String(allow_none=True)
+    changed_clause_keys = fields.List(fields.String(), required=True)
+    to_comment = fields.String(allow_none=True, metadata={"description": "Tracking number."})
+    to_campaign = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class CommentOut(Schema):
+    tracking_number = fields.String(required=True)
+    version = fields.String(required=True)
+    clause_key = fields.String(required=True)
+    in_reply_to = fields.String(allow_none=True, required=True)
+    state = fields.String(required=True)
+    author = fields.String(required=True, metadata={"description": "The name shown: consent-respecting."})
+    account = fields.String(allow_none=True, metadata={"description": "Staff tokens only."})
+    author_verified = fields.Boolean(required=True)
+    body = fields.String(allow_none=True, required=True, metadata={"description": "Null: a tombstone."})
+    tombstone = fields.String(allow_none=True)
+    anchor = fields.Nested(AnchorOut, allow_none=True, required=True)
+    campaign = fields.Nested(CampaignOut, allow_none=True, required=True)
+    response = fields.Nested(ResponseOut, allow_none=True, required=True)
+    reply_count = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    edited_at = fields.DateTime(allow_none=True)
+    url = fields.String(required=True)
+
+
+class CommentPage(Page):
+    items = fields.List(fields.Nested(CommentOut), required=True)
+
+
+class CommentFilters(PageArgs):
+    clause = Text(validate=validate.Length(min=1, max=64), metadata={"description": "Clause key."})
+    section = Text(validate=validate.Length(min=1, max=64), metadata={"description": "Section key."})
+    passage = fields.Boolean(metadata={"description": "Only comments on a passage (true) or whole clauses."})
+    replies = fields.Boolean(load_default=True, metadata={"description": "Include replies."})
+    campaign = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    since = fields.AwareDateTime(metadata={"description": "Received at or after (ISO 8601 with zone)."})
+    state = fields.String(
+        validate=validate.OneOf(["published", "held", "hidden", "withdrawn"]),
+        metadata={"description": "Held comments need a staff:read token."},
+    )
+
+
+class QuoteIn(Schema):
+    exact = Text(required=True, validate=validate.Length(min=1, max=5000))
+    prefix = Text(load_default="", validate=validate.Length(max=200))
+    suffix = Text(load_default="", validate=validate.Length(max=200))
+    start = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10**8))
+
+
+class CommentIn(Schema):
+    """A new comment or reply. Anything else in the body (`state`, `author`, `tracking_number`…) is refused."""
+
+    clause_key = Text(validate=validate.Length(min=1, max=64))
+    in_reply_to = Text(
+        validate=validate.Length(min=1, max=16), metadata={"description": "Tracking number of the comment."}
+    )
+    body = Text(required=True, validate=validate.Length(min=1, max=20000))
+    display_as = Text(
+        load_default=DisplayAs.NAME.value, validate=validate.OneOf([d.value for d in DisplayAs])
+    )
+    quote = fields.Nested(QuoteIn, load_default=None, allow_none=True)
+
+
+class ReceiptOut(Schema):
+    tracking_number = fields.String(required=True)
+    state = fields.String(required=True)
+    message = fields.String(required=True)
+    receipt_url = fields.String(required=True)
+    comment = fields.Nested(CommentOut, required=True)
+
+
+class ResponsePage(Page):
+    items = fields.List(fields.Nested(ResponseOut), required=True)
+
+
+class LogEntryOut(Schema):
+    id = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    action = fields.String(required=True)
+    tracking_number = fields.String(required=True)
+    reason = fields.String(required=True)
+    by_system = fields.Boolean(required=True)
+    policy = fields.String(allow_none=True)
+    version = fields.String(allow_none=True)
+    clause_number = fields.String(allow_none=True)
+
+
+class LogPage(Page):
+    items = fields.List(fields.Nested(LogEntryOut), required=True)
+
+
+class TokenOut(Schema):
+    name = fields.String(required=True)
+    prefix = fields.String(required=True)
+    scopes = fields.List(fields.String(), required=True)
+    user = fields.String(required=True)
+    created_at = fields.DateTime(required=True)

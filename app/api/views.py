@@ -1,0 +1,303 @@
+"""/api/v1: the public, read-only JSON API, and writing comments with a personal access token.
+
+Views are thin, as everywhere: look up through `app.access`, read through `app.api.listing` or call the same
+comment service the form calls, and return. The request boundary commits. Refusals are domain errors that
+`app.errors` answers as problem+json. Whole-version submissions (issue 10) get their own operations here, beside
+comments, with the `submissions:write` scope that tokens can already carry: see `SUBMISSIONS` below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Response, current_app, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from app.access import (
+    get_clause_or_404,
+    get_comment_for_reader_or_404,
+    get_policy_or_404,
+    get_version_or_404,
+)
+from app.api import idempotency, listing, presenters, tokens
+from app.api import schemas as s
+from app.api.blueprint import open_data_blueprint
+from app.api.requests import (
+    TokenRejectedError,
+    current_token,
+    decode_cursor,
+    encode_cursor,
+    rate_key,
+    reader,
+    require_scope,
+    requires,
+)
+from app.boundary import current_session
+from app.comments import services as comment_services
+from app.comments.inputs import QuoteInput
+from app.diffing.listing import previous_public
+from app.diffing.services import compare_versions
+from app.exceptions import InputError
+from app.extensions import limiter
+from app.moderation.services import public_log
+
+bp = open_data_blueprint("api", __name__, "Kōrero's public data, and commenting with a token.")
+
+# Whole-version submissions (issue 10, built on its own branch) belong here: list them beside comments
+# (`GET …/versions/<v>/submissions`, the same keyset pages and visibility rule) and accept them with a
+# `submissions:write` token (`POST …/versions/<v>/submissions`) through the submissions service, with the same
+# idempotency (`idempotency.replay_or_run`) as comments. Tokens already carry the scope (`tokens.SUBMISSIONS_WRITE`).
+SUBMISSIONS = tokens.SUBMISSIONS_WRITE
+
+WRITE_LIMIT = "10 per minute;100 per day"  # as the comment form's
+IMMUTABLE_MAX_AGE = 300  # a published version's text never changes; its period and status rarely do
+
+
+def _page(items: list[Any], limit: int, listing_name: str, position: Any) -> dict[str, Any]:
+    more = len(items) > limit
+    return {
+        "items": items[:limit],
+        "next_cursor": encode_cursor(listing_name, position(items[limit - 1])) if more else None,
+    }
+
+
+def _cacheable(etag_source: str, public: bool = True) -> tuple[str, dict[str, str]]:
+    etag = hashlib.sha256(etag_source.encode()).hexdigest()[:32]
+    headers = {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={IMMUTABLE_MAX_AGE}"}
+    if not public:
+        headers["Cache-Control"] = "private, no-store"
+    return etag, headers
+
+
+def _not_modified(etag: str, headers: dict[str, str]) -> Response | None:
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers=headers)
+    return None
+
+
+# --- policies and versions -----------------------------------------------------------------------------
+
+
+@bp.get("/policies")
+@bp.arguments(s.PageArgs, location="query", as_kwargs=True)
+@bp.response(200, s.PolicyPage)
+@bp.problems(400, 422, 429)
+def policies(limit: int, cursor: str | None = None) -> ResponseReturnValue:
+    """List the policies under consultation."""
+    session = current_session()
+    found = listing.policies_page(session, decode_cursor("policies", cursor), limit)
+    page = _page(found, limit, "policies", lambda p: p.id)
+    page["items"] = [presenters.policy(p, listing.public_versions(session, p)) for p in page["items"]]
+    return page
+
+
+@bp.get("/policies/<policy_slug>")
+@bp.response(200, s.PolicyOut)
+@bp.problems(404, 429)
+def policy(policy_slug: str) -> ResponseReturnValue:
+    """One policy and its public versions."""
+    found = get_policy_or_404(policy_slug)
+    return presenters.policy(found, listing.public_versions(current_session(), found))
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>")
+@bp.response(200, s.VersionOut, headers={"ETag": {"schema": {"type": "string"}}})
+@bp.problems(404, 429)
+def version(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """A published version with its sections and clauses (keys, numbers, Markdown and plain text)."""
+    found = get_version_or_404(policy_slug, version_slug)
+    etag, headers = _cacheable(
+        f"{found.id}:{found.content_hash}:{found.status}:{found.comments_open_at}:{found.comments_close_at}"
+    )
+    unchanged = _not_modified(etag, headers)
+    if unchanged is not None:
+        return unchanged
+    session = current_session()
+    body = presenters.version(
+        found, listing.version_sections(session, found), previous_public(session, found)
+    )
+    return body, 200, headers
+
+
+@bp.get("/policies/<policy_slug>/compare/<from_slug>/<to_slug>")
+@bp.response(200, s.CompareOut)
+@bp.problems(404, 429)
+def compare(policy_slug: str, from_slug: str, to_slug: str) -> ResponseReturnValue:
+    """The changes between two published versions: the change list the compare page shows."""
+    old = get_version_or_404(policy_slug, from_slug)
+    new = get_version_or_404(policy_slug, to_slug)
+    etag, headers = _cacheable(f"compare:{old.content_hash}:{new.content_hash}")
+    unchanged = _not_modified(etag, headers)
+    if unchanged is not None:
+        return unchanged
+    view = compare_versions(current_session(), old, new, current_app.config.get("REDIS_URL"))
+    return presenters.comparison(policy_slug, old, new, view), 200, headers
+
+
+# --- comments ------------------------------------------------------------------------------------------------
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>/comments")
+@bp.arguments(s.CommentFilters, location="query", as_kwargs=True)
+@bp.response(200, s.CommentPage)
+@bp.problems(400, 401, 404, 422, 429)
+def comments(policy_slug: str, version_slug: str, limit: int, **filters: Any) -> ResponseReturnValue:
+    """Comments on a version, oldest first: published ones and tombstones (held ones with a staff token)."""
+    found = get_version_or_404(policy_slug, version_slug)
+    cursor = filters.pop("cursor", None)
+    who = reader()
+    session = current_session()
+    rows = listing.comments_page(
+        session, found, who, listing.CommentQuery(**filters), decode_cursor("comments", cursor), limit
+    )
+    page = _page(rows, limit, "comments", lambda c: c.id)
+    answers = listing.responses_for(session, page["items"])
+    page["items"] = [presenters.comment(who, c, listing.response_of(answers, c)) for c in page["items"]]
+    return page
+
+
+@bp.get("/comments/<tracking_number>")
+@bp.response(200, s.CommentOut)
+@bp.problems(401, 404, 429)
+def comment(tracking_number: str) -> ResponseReturnValue:
+    """One comment by its tracking number."""
+    who = reader()
+    found = get_comment_for_reader_or_404(tracking_number, who)
+    answers = listing.responses_for(current_session(), [found])
+    return presenters.comment(who, found, listing.response_of(answers, found))
+
+
+@bp.post("/policies/<policy_slug>/versions/<version_slug>/comments")
+@limiter.limit(
+    lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT), key_func=rate_key, scope="api-write"
+)
+@requires(tokens.COMMENTS_WRITE)
+@bp.arguments(s.CommentIn, location="json")
+@bp.response(201, s.ReceiptOut)
+@bp.doc(
+    security=[{"token": [tokens.COMMENTS_WRITE]}],
+    parameters=[
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Send the same key when you retry: the comment is made once, the reply repeated.",
+        }
+    ],
+)
+@bp.problems(400, 401, 403, 404, 409, 422, 429)
+def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """Post a comment (or a reply) as the token's owner, by the same rules as the comment form."""
+    token, user = require_scope(tokens.COMMENTS_WRITE)
+    found = get_version_or_404(policy_slug, version_slug)
+
+    def run() -> tuple[dict[str, Any], int]:
+        session = current_session()
+        if data.get("in_reply_to"):
+            parent = get_comment_for_reader_or_404(data["in_reply_to"], user)
+            if parent.version_id != found.id:
+                raise InputError(_("That comment is on another version."), field="in_reply_to")
+            made = comment_services.post_reply(session, user, parent, data["body"], data["display_as"])
+        else:
+            if not data.get("clause_key"):
+                raise InputError(_("Say which clause the comment is on."), field="clause_key")
+            clause = get_clause_or_404(found, data["clause_key"])
+            quote = data.get("quote")
+            passage = (
+                QuoteInput.from_form(
+                    quote["exact"], quote["prefix"], quote["suffix"], str(quote["start"] or "")
+                )
+                if quote
+                else None
+            )
+            made = comment_services.post_comment(
+                session, user, clause, data["body"], data["display_as"], passage
+            )
+        if made.state == "held":
+            message = _("Thank you. Your comment is waiting for a moderator; it will appear once approved.")
+        else:
+            message = _("Thank you. Your comment has been published.")
+        receipt = {
+            "tracking_number": made.tracking_number,
+            "state": made.state,
+            "message": message,
+            "receipt_url": url_for("comments.receipt", tracking_number=made.tracking_number, _external=True),
+            "comment": presenters.comment(user, made, None),
+        }
+        return s.ReceiptOut().dump(receipt), 201
+
+    key = request.headers.get("Idempotency-Key")
+    body, status, replayed = idempotency.replay_or_run(current_session(), token, key, data, run)
+    # Already dumped (it is what a retry is answered with), so it is sent as it is.
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.headers["Location"] = body["comment"]["url"]
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+# --- responses, moderation, the token ------------------------------------------------------------------------
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>/responses")
+@bp.arguments(s.PageArgs, location="query", as_kwargs=True)
+@bp.response(200, s.ResponsePage)
+@bp.problems(400, 404, 422, 429)
+def responses(
+    policy_slug: str, version_slug: str, limit: int, cursor: str | None = None
+) -> ResponseReturnValue:
+    """The drafters' responses ("you said, we did") to comments on a version."""
+    found = get_version_or_404(policy_slug, version_slug)
+    rows = listing.responses_page(current_session(), found, decode_cursor("responses", cursor), limit)
+    page = _page(rows, limit, "responses", lambda r: r.id)
+    page["items"] = [presenters.response_out(r) for r in page["items"]]
+    return page
+
+
+@bp.get("/moderation-log")
+@bp.arguments(s.CursorArgs, location="query", as_kwargs=True)
+@bp.response(200, s.LogPage)
+@bp.problems(400, 422, 429)
+def moderation_log(cursor: str | None = None) -> ResponseReturnValue:
+    """The public moderation log, newest first: what was hidden or held, and why; no person is named."""
+    found = public_log(current_session(), decode_cursor("moderation-log", cursor))
+    return {
+        "items": [
+            {
+                "id": e.id,
+                "created_at": e.created_at,
+                "action": e.action,
+                "tracking_number": e.tracking_number,
+                "reason": e.reason,
+                "by_system": e.by_system,
+                "policy": e.link[0] if e.link else None,
+                "version": e.link[1] if e.link else None,
+                "clause_number": e.clause_number,
+            }
+            for e in found.entries
+        ],
+        "next_cursor": (
+            encode_cursor("moderation-log", found.next_before) if found.next_before is not None else None
+        ),
+    }
+
+
+@bp.get("/token")
+@bp.response(200, s.TokenOut)
+@bp.doc(security=[{"token": []}])
+@bp.problems(401, 429)
+def token_info() -> ResponseReturnValue:
+    """The token this request carries: its name, scopes and owner."""
+    token = current_token()
+    if token is None:
+        raise TokenRejectedError(_("Send a personal access token to see it."))
+    return {
+        "name": token.name,
+        "prefix": token.prefix,
+        "scopes": token.scopes,
+        "user": token.user.display_name,
+        "created_at": token.created_at,
+    }
