@@ -87,6 +87,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(review_bp)
 
+    from app.intake.views import bp as intake_bp
+    from app.submissions.views import bp as submissions_bp
+
+    app.register_blueprint(submissions_bp)
+    app.register_blueprint(intake_bp)
+
     from app.observability import init_app as init_observability
 
     init_observability(app)  # /healthz, /readyz, /metrics, request ids, JSON logs

@@ -54,6 +54,9 @@ def init_app(app: Flask) -> None:
     from app.auth.cli import users_cli
 
     app.cli.add_command(users_cli)
+    from app.submissions.cli import submissions_cli
+
+    app.cli.add_command(submissions_cli)
 
 
 def prepare_database(demo: bool) -> None:

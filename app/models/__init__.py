@@ -14,9 +14,31 @@ from app.models.comments import (
     ResponseOutcome,
 )
 from app.models.policies import Clause, ModerationMode, Policy, Section, Version, VersionStatus
+from app.models.submissions import (
+    Answer,
+    Attachment,
+    Channel,
+    Consent,
+    OrganisationKind,
+    Question,
+    QuestionKind,
+    Submission,
+    SubmissionState,
+    SubmitterKind,
+)
 from app.models.users import ANONYMOUS, Anonymous, Role, User, Viewer
 
 __all__ = [
+    "Answer",
+    "Attachment",
+    "Channel",
+    "Consent",
+    "OrganisationKind",
+    "Question",
+    "QuestionKind",
+    "Submission",
+    "SubmissionState",
+    "SubmitterKind",
     "ANONYMOUS",
     "Anonymous",
     "AuditEvent",

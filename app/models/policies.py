@@ -63,6 +63,8 @@ class Version(Base):
     word_count: Mapped[int] = mapped_column(default=0)
     # Bumped on every save of a working version; edit forms carry it for optimistic locking.
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Show the results of the consultation questions while the period is open (else only once it closed).
+    question_results_live: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

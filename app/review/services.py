@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Comment, CommentPlacement, CommentReport, PlacementStatus, Policy, Version
+from app.models import Comment, CommentPlacement, CommentReport, PlacementStatus, Policy, Submission, Version
 
 
 @dataclass
@@ -20,6 +20,7 @@ class VersionReview:
     by_state: Counter[str] = field(default_factory=Counter)
     open_reports: int = 0
     needs_review: int = 0
+    submissions: Counter[str] = field(default_factory=Counter)  # whole-version submissions by state
 
     @property
     def total(self) -> int:
@@ -59,6 +60,13 @@ def review_overview(session: Session) -> list[PolicyReview]:
             .group_by(CommentPlacement.version_id)
         ).all()
     )
+    sent: dict[int, Counter[str]] = {}
+    for version_id, state, count in session.execute(
+        select(Submission.version_id, Submission.state, func.count())
+        .where(Submission.state != "draft")
+        .group_by(Submission.version_id, Submission.state)
+    ):
+        sent.setdefault(version_id, Counter())[state] = count
     overview = []
     for policy in policies:
         chain = [v for v in versions if v.policy_id == policy.id]
@@ -69,6 +77,7 @@ def review_overview(session: Session) -> list[PolicyReview]:
                 by_state=states.get(v.id, Counter()),
                 open_reports=reports.get(v.id, 0),
                 needs_review=uncertain.get(v.id, 0),
+                submissions=sent.get(v.id, Counter()),
             )
             for i, v in enumerate(chain)
         ]
