@@ -39,10 +39,14 @@ def parse_received_on(raw: str | None, field: str = "received_on") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise SubmissionInputError(_("Enter the day it was received as YYYY-MM-DD, for example 2026-03-14."), field) from None
+        raise SubmissionInputError(
+            _("Enter the day it was received as YYYY-MM-DD, for example 2026-03-14."), field
+        ) from None
 
 
-def check_received_in_time(version: Version, channel: str, received_on: dt.date, grace_days: int, field: str = "received_on") -> None:
+def check_received_in_time(
+    version: Version, channel: str, received_on: dt.date, grace_days: int, field: str = "received_on"
+) -> None:
     """Refuse a day received outside the period (a posted one may arrive up to `grace_days` after the close)."""
     opens, closes = version.comments_open_at, version.comments_close_at
     if not version.is_public or opens is None or closes is None:
@@ -56,7 +60,11 @@ def check_received_in_time(version: Version, channel: str, received_on: dt.date,
         last += dt.timedelta(days=grace_days)
     if received_on < first or received_on > last:
         raise SubmissionInputError(
-            _("That day is outside the submission period (%(first)s to %(last)s).", first=first.isoformat(), last=last.isoformat()),
+            _(
+                "That day is outside the submission period (%(first)s to %(last)s).",
+                first=first.isoformat(),
+                last=last.isoformat(),
+            ),
             field,
         )
 
@@ -70,17 +78,37 @@ class OfflineInput:
     submission: SubmissionInput
 
 
-def _credit(staff: User, version: Version, offline: OfflineInput, grace_days: int, prefix: str = "") -> Credit:
+def _credit(
+    staff: User, version: Version, offline: OfflineInput, grace_days: int, prefix: str = ""
+) -> Credit:
     if offline.channel not in OFFLINE_CHANNELS:
-        raise SubmissionInputError(_("Choose how it was received: post, email, hui or phone."), prefix + "channel")
+        raise SubmissionInputError(
+            _("Choose how it was received: post, email, hui or phone."), prefix + "channel"
+        )
     received = parse_received_on(offline.received_on, prefix + "received_on")
     check_received_in_time(version, offline.channel, received, grace_days, prefix + "received_on")
     try:
-        name = clean_text(offline.name, _("the submitter's name"), 200, field=prefix + "name", multiline=False, name=True)
-        contact = clean_text(offline.contact, _("how to reach them"), 320, field=prefix + "contact", required=False, multiline=False, name=True)
+        name = clean_text(
+            offline.name, _("the submitter's name"), 200, field=prefix + "name", multiline=False, name=True
+        )
+        contact = clean_text(
+            offline.contact,
+            _("how to reach them"),
+            320,
+            field=prefix + "contact",
+            required=False,
+            multiline=False,
+            name=True,
+        )
     except TextError as error:
         raise SubmissionInputError(error.message, error.field or "name") from None
-    return Credit(name=name, contact=contact or None, channel=offline.channel, received_on=received, entered_by_id=staff.id)
+    return Credit(
+        name=name,
+        contact=contact or None,
+        channel=offline.channel,
+        received_on=received,
+        entered_by_id=staff.id,
+    )
 
 
 def enter_submission(session: Session, staff: User, version: Version, offline: OfflineInput) -> Submission:
@@ -134,7 +162,9 @@ def _row_input(questions: list[Question], cells: dict[str, str]) -> SubmissionIn
         raw = cells.get(f"q{number}", "").strip()
         if not raw:
             continue
-        answers[question.id] = raw if question.kind == "text" else [p.strip() for p in raw.split(";") if p.strip()]
+        answers[question.id] = (
+            raw if question.kind == "text" else [p.strip() for p in raw.split(";") if p.strip()]
+        )
     return SubmissionInput(
         body=cells.get("text"),
         consent=cells.get("consent", "").strip().lower(),
@@ -148,7 +178,12 @@ def _row_input(questions: list[Question], cells: dict[str, str]) -> SubmissionIn
     )
 
 
-COLUMN_OF_FIELD = {"body": "text", "organisation_name": "organisation", "consent": "consent", "region": "region"}
+COLUMN_OF_FIELD = {
+    "body": "text",
+    "organisation_name": "organisation",
+    "consent": "consent",
+    "region": "region",
+}
 
 
 def import_table(
@@ -182,7 +217,12 @@ def import_table(
     try:
         for index, row in enumerate(table.rows, start=1):
             if len(report.preview) < 20:
-                report.preview.append({k: row.cells.get(k, "")[:80] for k in ("name", "organisation", "consent", "channel", "received_on", "text")})
+                report.preview.append(
+                    {
+                        k: row.cells.get(k, "")[:80]
+                        for k in ("name", "organisation", "consent", "channel", "received_on", "text")
+                    }
+                )
             offline = OfflineInput(
                 channel=row.cells.get("channel", "").strip().lower(),
                 received_on=row.cells.get("received_on"),

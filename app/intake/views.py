@@ -15,8 +15,8 @@ from app.intake import services
 from app.intake.forms import ImportForm, IntakeForm
 from app.models import Version, VersionStatus
 from app.submissions import storage
-from app.submissions.views import show_submission_form_again
 from app.submissions.services import SubmissionInput, Upload, version_questions
+from app.submissions.views import show_submission_form_again
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
@@ -36,7 +36,16 @@ def index() -> ResponseReturnValue:
 
 def _enter_page(version: Version, form: IntakeForm, status: int = 200) -> ResponseReturnValue:
     questions = version_questions(current_session(), version)
-    values = {f"q{q.id}": (request.form.get(f"q{q.id}", "") if q.kind == "text" else request.form.getlist(f"q{q.id}")) for q in questions} if request.method == "POST" else {}
+    values = (
+        {
+            f"q{q.id}": (
+                request.form.get(f"q{q.id}", "") if q.kind == "text" else request.form.getlist(f"q{q.id}")
+            )
+            for q in questions
+        }
+        if request.method == "POST"
+        else {}
+    )
     from app.submissions.questions import QuestionSpec
 
     return (
@@ -44,7 +53,10 @@ def _enter_page(version: Version, form: IntakeForm, status: int = 200) -> Respon
             "intake/enter.html",
             version=version,
             form=form,
-            questions=[(q, QuestionSpec(kind=q.kind, prompt=q.prompt, choices=tuple(q.choices)).options()) for q in questions],
+            questions=[
+                (q, QuestionSpec(kind=q.kind, prompt=q.prompt, choices=tuple(q.choices)).options())
+                for q in questions
+            ],
             values=values,
             grace=storage.limits().post_grace_days,
         ),
@@ -84,21 +96,34 @@ def enter(policy_slug: str, version_slug: str) -> ResponseReturnValue:
             organisation_kind=form.organisation_kind.data,
             region=form.region.data,
             section_keys=form.section_keys.data or [],
-            answers={q.id: (request.form.get(f"q{q.id}", "") if q.kind == "text" else request.form.getlist(f"q{q.id}")) for q in questions},
+            answers={
+                q.id: (
+                    request.form.get(f"q{q.id}", "") if q.kind == "text" else request.form.getlist(f"q{q.id}")
+                )
+                for q in questions
+            },
             uploads=uploads,
         ),
     )
     submission = services.enter_submission(current_session(), signed_in_user(), version, offline)
     flash(
-        _("Entered. Send %(name)s this tracking number: %(number)s", name=submission.submitter_name, number=submission.tracking_number),
+        _(
+            "Entered. Send %(name)s this tracking number: %(number)s",
+            name=submission.submitter_name,
+            number=submission.tracking_number,
+        ),
         "success",
     )
     return redirect(url_for("submissions.receipt", tracking_number=submission.tracking_number), 303)
 
 
-def _import_page(version: Version, form: ImportForm, report: services.ImportReport | None = None, status: int = 200) -> ResponseReturnValue:
+def _import_page(
+    version: Version, form: ImportForm, report: services.ImportReport | None = None, status: int = 200
+) -> ResponseReturnValue:
     questions = version_questions(current_session(), version)
-    return render_template("intake/import.html", version=version, form=form, report=report, questions=questions), status
+    return render_template(
+        "intake/import.html", version=version, form=form, report=report, questions=questions
+    ), status
 
 
 @bp.route("/<policy_slug>/<version_slug>/import", methods=["GET", "POST"])
@@ -120,7 +145,9 @@ def import_table(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     finally:
         file.close()
     dry_run = not form.run.data
-    report = services.import_table(current_session(), signed_in_user(), version, file.filename, data, dry_run=dry_run)
+    report = services.import_table(
+        current_session(), signed_in_user(), version, file.filename, data, dry_run=dry_run
+    )
     if report.problems:
         return _import_page(version, form, report, 422)
     if dry_run:

@@ -115,7 +115,9 @@ class Submission(Base):
     state: Mapped[str] = mapped_column(String(12), default=SubmissionState.DRAFT.value)
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from app.boundary import unit_of_work
 from app.exceptions import DomainError
 
-submissions_cli = AppGroup("submissions", help="Offline submissions: import a table; extract attachments' text.")
+submissions_cli = AppGroup(
+    "submissions", help="Offline submissions: import a table; extract attachments' text."
+)
 
 
 @submissions_cli.command("import")

@@ -35,7 +35,7 @@ SNIFF_WINDOW: Final = 1024  # browsers sniff the first 512 bytes; look at twice 
 HTML_MARKERS: Final = (b"<html", b"<script", b"<!doctype html", b"<svg", b"<body")
 
 
-class RefusedFile(Exception):  # noqa: N818 - a refusal, not a programming error
+class RefusedFile(Exception):
     """The file cannot be accepted; `reason` is one of REASONS."""
 
     def __init__(self, reason: str) -> None:

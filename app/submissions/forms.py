@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    MultipleFileField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.comments.forms import _Guarded
@@ -39,14 +47,30 @@ class SubmissionForm(_Guarded):
         _l("What do you think of this draft? Anything else to tell us?"),
         render_kw={"rows": 12, "maxlength": MAX_BODY_CHARS},
     )
-    section_keys = CheckboxesField(_l("Which sections is it about? (optional)"), choices=[], validate_choice=False)
-    submitter_kind = RadioField(
-        _l("Who is making this submission?"), choices=submitter_choices, default=SubmitterKind.INDIVIDUAL.value, validate_choice=False
+    section_keys = CheckboxesField(
+        _l("Which sections is it about? (optional)"), choices=[], validate_choice=False
     )
-    organisation_name = StringField(_l("Name of the organisation"), render_kw={"maxlength": 200, "autocomplete": "organization"})
-    organisation_kind = RadioField(_l("Kind of organisation"), choices=organisation_choices, validate_choice=False)
-    region = StringField(_l("Region (optional)"), render_kw={"maxlength": 100, "autocomplete": "address-level1"})
-    consent = RadioField(_l("May we publish your submission?"), choices=consent_choices, default=Consent.NAMED.value, validate_choice=False)
+    submitter_kind = RadioField(
+        _l("Who is making this submission?"),
+        choices=submitter_choices,
+        default=SubmitterKind.INDIVIDUAL.value,
+        validate_choice=False,
+    )
+    organisation_name = StringField(
+        _l("Name of the organisation"), render_kw={"maxlength": 200, "autocomplete": "organization"}
+    )
+    organisation_kind = RadioField(
+        _l("Kind of organisation"), choices=organisation_choices, validate_choice=False
+    )
+    region = StringField(
+        _l("Region (optional)"), render_kw={"maxlength": 100, "autocomplete": "address-level1"}
+    )
+    consent = RadioField(
+        _l("May we publish your submission?"),
+        choices=consent_choices,
+        default=Consent.NAMED.value,
+        validate_choice=False,
+    )
     attachments = MultipleFileField(_l("Attach files (optional)"))
     remove_attachments = CheckboxesField(_l("Remove attached files"), choices=[], validate_choice=False)
     save = SubmitField(_l("Save as a draft and finish later"))

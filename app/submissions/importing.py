@@ -54,10 +54,7 @@ class Table:
 
 def read_table(filename: str, data: bytes) -> Table:
     """The rows of a CSV or XLSX file (decided by its content), header names lower-cased."""
-    if data.startswith(b"PK\x03\x04"):
-        raw = _xlsx_rows(data)
-    else:
-        raw = _csv_rows(data)
+    raw = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
     if not raw:
         raise TableError("empty")
     header = [h.strip().lower().replace(" ", "_") for h in raw[0][1]]
@@ -138,7 +135,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
         for index, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if index > MAX_ROWS + 10:
                 raise TableError("too_many_rows")
-            cells = [_cell(v) for v in values[:MAX_COLUMNS + 1]]
+            cells = [_cell(v) for v in values[: MAX_COLUMNS + 1]]
             while cells and cells[-1] == "":
                 cells.pop()
             if any(len(c) > MAX_CELL for c in cells):

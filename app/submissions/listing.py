@@ -130,7 +130,10 @@ def user_submissions(session: Session, user_id: int) -> list[Submission]:
             select(Submission)
             .where(Submission.user_id == user_id)
             .order_by(Submission.id)
-            .options(selectinload(Submission.answers).selectinload(Answer.question), selectinload(Submission.attachments))
+            .options(
+                selectinload(Submission.answers).selectinload(Answer.question),
+                selectinload(Submission.attachments),
+            )
         )
     )
 

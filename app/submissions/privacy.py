@@ -36,7 +36,8 @@ def export_submissions(session: Session, user: User) -> list[dict[str, Any]]:
             "sections": list(s.section_keys),
             "answers": [{"question": a.question.prompt, "answer": a.as_value()} for a in s.answers],
             "attachments": [
-                {"filename": a.filename, "kind": a.kind, "bytes": a.size_bytes, "text": a.text} for a in s.attachments
+                {"filename": a.filename, "kind": a.kind, "bytes": a.size_bytes, "text": a.text}
+                for a in s.attachments
             ],
             "created_at": _iso(s.created_at),
             "submitted_at": _iso(s.submitted_at),
@@ -64,9 +65,16 @@ def forget_submissions(session: Session, user: User, remove: bool, moment: dt.da
         submission.user_id = None
         submission.submitter_name = ""
         submission.submitter_contact = None
-    for column in (Submission.entered_by_id, Submission.moderated_by_id, Submission.organisation_confirmed_by_id):
+    for column in (
+        Submission.entered_by_id,
+        Submission.moderated_by_id,
+        Submission.organisation_confirmed_by_id,
+    ):
         session.execute(
-            update(Submission).where(column == user.id).values({column.key: None}).execution_options(synchronize_session="fetch")
+            update(Submission)
+            .where(column == user.id)
+            .values({column.key: None})
+            .execution_options(synchronize_session="fetch")
         )
     session.flush()
     return len(submissions)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+import re
 from typing import Final
 
 import yaml
@@ -35,6 +36,19 @@ MAX_PROMPT: Final = 500
 MAX_CHOICE: Final = 200
 MAX_YAML_BYTES: Final = 50_000
 KEYS: Final = frozenset({"ask", "kind", "choices", "required", "section", "clause"})
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as people write it: only true/false are booleans ("Yes" and "No" stay words, as in a choice list)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class QuestionsError(ValueError):
@@ -90,7 +104,7 @@ def parse_questions(source: str) -> list[QuestionSpec]:
     if not source.strip():
         return []
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise QuestionsError("yaml", 0, str(getattr(error, "problem", "") or "")) from None
     if data is None:

@@ -51,7 +51,7 @@ from app.submissions.errors import (
     SubmissionsClosedError,
     SubmissionStateError,
 )
-from app.submissions.questions import AGREE, MULTIPLE, TEXT, QuestionsError, QuestionSpec, parse_questions
+from app.submissions.questions import MULTIPLE, TEXT, QuestionsError, QuestionSpec, parse_questions
 from app.text import TextError, clean_text
 
 MAX_BODY_CHARS = 50_000
@@ -120,7 +120,9 @@ def _clean(value: str | None, what: str, limit: int, field_name: str, **kwargs: 
         raise SubmissionInputError(error.message, field_name) from None
 
 
-def _choice(value: str | None, allowed: type[Consent | SubmitterKind | OrganisationKind], message: str, name: str) -> str:
+def _choice(
+    value: str | None, allowed: type[Consent | SubmitterKind | OrganisationKind], message: str, name: str
+) -> str:
     if value not in {v.value for v in allowed}:
         raise SubmissionInputError(message, name)
     return str(value)
@@ -142,19 +144,45 @@ def _check(session: Session, version: Version, data: SubmissionInput, sending: b
     body = _clean(data.body, _("your submission"), MAX_BODY_CHARS, "body", required=False)
     consent = _choice(data.consent, Consent, _("Choose whether we may publish your submission."), "consent")
     kind = _choice(
-        data.submitter_kind, SubmitterKind, _("Choose whether you submit as yourself or for an organisation."), "submitter_kind"
+        data.submitter_kind,
+        SubmitterKind,
+        _("Choose whether you submit as yourself or for an organisation."),
+        "submitter_kind",
     )
     org_name = org_kind = None
-    region = _clean(data.region, _("the region"), MAX_REGION_CHARS, "region", required=False, multiline=False, name=True) or None
+    region = (
+        _clean(
+            data.region,
+            _("the region"),
+            MAX_REGION_CHARS,
+            "region",
+            required=False,
+            multiline=False,
+            name=True,
+        )
+        or None
+    )
     if kind == SubmitterKind.ORGANISATION.value:
         org_name = _clean(
-            data.organisation_name, _("the organisation's name"), MAX_NAME_CHARS, "organisation_name", multiline=False, name=True
+            data.organisation_name,
+            _("the organisation's name"),
+            MAX_NAME_CHARS,
+            "organisation_name",
+            multiline=False,
+            name=True,
         )
-        org_kind = _choice(data.organisation_kind, OrganisationKind, _("Choose what kind of organisation it is."), "organisation_kind")
+        org_kind = _choice(
+            data.organisation_kind,
+            OrganisationKind,
+            _("Choose what kind of organisation it is."),
+            "organisation_kind",
+        )
     keys = _section_keys(session, version, data.section_keys)
     answers = _answers(session, version, data.answers, sending)
     if sending and not body and not answers and not data.uploads:
-        raise SubmissionInputError(_("Write your submission, answer a question or attach a file before you send it."))
+        raise SubmissionInputError(
+            _("Write your submission, answer a question or attach a file before you send it.")
+        )
     return _Checked(body, consent, kind, org_name, org_kind, region, keys, answers)
 
 
@@ -169,7 +197,9 @@ def _section_keys(session: Session, version: Version, raw: Sequence[str]) -> lis
 
 
 def version_questions(session: Session, version: Version) -> list[Question]:
-    return list(session.scalars(select(Question).where(Question.version_id == version.id).order_by(Question.position)))
+    return list(
+        session.scalars(select(Question).where(Question.version_id == version.id).order_by(Question.position))
+    )
 
 
 def _answers(
@@ -199,18 +229,30 @@ def _answers(
             if chosen:
                 out[question.id] = (list(dict.fromkeys(chosen)), None)
         if sending and question.required and question.id not in out:
-            raise SubmissionInputError(_("This question needs an answer: %(prompt)s", prompt=question.prompt), name)
+            raise SubmissionInputError(
+                _("This question needs an answer: %(prompt)s", prompt=question.prompt), name
+            )
     return out
 
 
 REFUSAL_MESSAGES = {
-    "unknown_type": lambda: _("We take PDF, Word (.docx), OpenDocument text (.odt) and plain-text files only."),
+    "unknown_type": lambda: _(
+        "We take PDF, Word (.docx), OpenDocument text (.odt) and plain-text files only."
+    ),
     "encrypted": lambda: _("This file is encrypted or password-protected. Send a copy without a password."),
-    "malformed": lambda: _("This file is damaged or not what its type says. Save it again and send the copy."),
-    "zip_bomb": lambda: _("This file unpacks to far more than it holds. Save it again as an ordinary document."),
+    "malformed": lambda: _(
+        "This file is damaged or not what its type says. Save it again and send the copy."
+    ),
+    "zip_bomb": lambda: _(
+        "This file unpacks to far more than it holds. Save it again as an ordinary document."
+    ),
     "macros": lambda: _("This file carries macros or scripts. Save it as an ordinary document without them."),
-    "xml_entities": lambda: _("This file declares XML entities, which we do not accept. Save it again from your word processor."),
-    "polyglot": lambda: _("This file looks like two kinds of file at once. Save it again as one ordinary document."),
+    "xml_entities": lambda: _(
+        "This file declares XML entities, which we do not accept. Save it again from your word processor."
+    ),
+    "polyglot": lambda: _(
+        "This file looks like two kinds of file at once. Save it again as one ordinary document."
+    ),
     "empty": lambda: _("This file is empty."),
 }
 
@@ -249,7 +291,9 @@ def _display_filename(raw: str) -> str:
     return (name.strip() or "attachment")[:MAX_FILENAME_CHARS]
 
 
-def _attach(session: Session, submission: Submission, accepted: list[_Accepted], limits: storage.Limits) -> None:
+def _attach(
+    session: Session, submission: Submission, accepted: list[_Accepted], limits: storage.Limits
+) -> None:
     later: list[int] = []
     for item in accepted:
         storage.store(item.upload.data)
@@ -352,7 +396,9 @@ def record_submission(
     limits = storage.limits()
     sending = send or (existing is not None and not existing.is_draft)
     checked = _check(session, version, data, sending)
-    kept = [a for a in (existing.attachments if existing else []) if a.id not in set(data.remove_attachment_ids)]
+    kept = [
+        a for a in (existing.attachments if existing else []) if a.id not in set(data.remove_attachment_ids)
+    ]
     accepted = _check_uploads(data.uploads, len(kept), limits)
     digest = campaigns.fingerprint(checked.body)
     if sending:
@@ -474,18 +520,26 @@ def set_questions(
     sections = set(session.scalars(select(Section.key).where(Section.version_id == version.id)))
     clauses = set(session.scalars(select(Clause.key).where(Clause.version_id == version.id)))
     for number, spec in enumerate(specs, start=1):
-        if (spec.section_key and spec.section_key not in sections) or (spec.clause_key and spec.clause_key not in clauses):
+        if (spec.section_key and spec.section_key not in sections) or (
+            spec.clause_key and spec.clause_key not in clauses
+        ):
             raise QuestionsInputError(
                 _("Question %(number)s: this version has no such section or clause.", number=number)
             )
     current = version_questions(session, version)
-    answered = session.scalar(
-        select(func.count()).select_from(Answer).where(Answer.question_id.in_([q.id for q in current]))
-    ) if current else 0
+    answered = (
+        session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.question_id.in_([q.id for q in current]))
+        )
+        if current
+        else 0
+    )
     wanted = [(s.kind, s.prompt, list(s.choices), s.required, s.section_key, s.clause_key) for s in specs]
     have = [(q.kind, q.prompt, list(q.choices), q.required, q.section_key, q.clause_key) for q in current]
     if answered and wanted != have:
-        raise SubmissionStateError(_("People have answered these questions already, so they can no longer change."))
+        raise SubmissionStateError(
+            _("People have answered these questions already, so they can no longer change.")
+        )
     version.question_results_live = bool(results_live)
     if wanted != have:
         for question in current:
@@ -504,7 +558,16 @@ def set_questions(
                     clause_key=spec.clause_key,
                 )
             )
-    audit(session, drafter, "questions.set", "version", version.id, "", count=len(specs), live=bool(results_live))
+    audit(
+        session,
+        drafter,
+        "questions.set",
+        "version",
+        version.id,
+        "",
+        count=len(specs),
+        live=bool(results_live),
+    )
     session.flush()
     return version_questions(session, version)
 
@@ -512,7 +575,9 @@ def set_questions(
 # --- staff actions -------------------------------------------------------------------------------------
 
 
-def confirm_organisation(session: Session, staff: User, submission: Submission, now: dt.datetime | None = None) -> Submission:
+def confirm_organisation(
+    session: Session, staff: User, submission: Submission, now: dt.datetime | None = None
+) -> Submission:
     """Record that staff contacted the organisation and it stands behind the submission."""
     if not submission.is_organisation:
         raise SubmissionStateError(_("This submission is not from an organisation."))
@@ -526,7 +591,11 @@ def confirm_organisation(session: Session, staff: User, submission: Submission, 
 
 MODERATION_MOVES = {
     "approve": ({SubmissionState.HELD.value}, SubmissionState.PUBLISHED.value, "submission.approved"),
-    "hide": ({SubmissionState.PUBLISHED.value, SubmissionState.HELD.value}, SubmissionState.HIDDEN.value, "submission.hidden"),
+    "hide": (
+        {SubmissionState.PUBLISHED.value, SubmissionState.HELD.value},
+        SubmissionState.HIDDEN.value,
+        "submission.hidden",
+    ),
     "restore": ({SubmissionState.HIDDEN.value}, SubmissionState.PUBLISHED.value, "submission.restored"),
 }
 

@@ -36,7 +36,12 @@ from app.exceptions import DomainError, InputError
 from app.models import Attachment, Question, SubmissionState, Version
 from app.submissions import listing, presenters, services, storage
 from app.submissions.filetypes import MEDIA_TYPES
-from app.submissions.forms import ConfirmOrganisationForm, ModerateSubmissionForm, QuestionsForm, SubmissionForm
+from app.submissions.forms import (
+    ConfirmOrganisationForm,
+    ModerateSubmissionForm,
+    QuestionsForm,
+    SubmissionForm,
+)
 from app.submissions.questions import QuestionSpec, dump_questions
 from app.submissions.visibility import can_view_submission, is_own, is_public, shown_name
 
@@ -108,7 +113,12 @@ def _form_page(version: Version, form: SubmissionForm, status: int = 200) -> Res
     existing = services.own_submission(session, signed_in_user(), version)
     values: dict[str, object] = {}
     if request.method == "POST":
-        values = {f"q{q.id}": (request.form.get(f"q{q.id}", "") if q.kind == "text" else request.form.getlist(f"q{q.id}")) for q in questions}
+        values = {
+            f"q{q.id}": (
+                request.form.get(f"q{q.id}", "") if q.kind == "text" else request.form.getlist(f"q{q.id}")
+            )
+            for q in questions
+        }
     elif existing is not None:
         values = {f"q{a.question_id}": a.as_value() for a in existing.answers}
     return (
@@ -116,7 +126,10 @@ def _form_page(version: Version, form: SubmissionForm, status: int = 200) -> Res
             "submissions/form.html",
             version=version,
             form=form,
-            questions=[(q, QuestionSpec(kind=q.kind, prompt=q.prompt, choices=tuple(q.choices)).options()) for q in questions],
+            questions=[
+                (q, QuestionSpec(kind=q.kind, prompt=q.prompt, choices=tuple(q.choices)).options())
+                for q in questions
+            ],
             values=values,
             existing=existing,
             period=period_status(version),
@@ -165,10 +178,16 @@ def submission_form(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     send = bool(form.submit.data) and not form.save.data
     submission = services.save_submission(session, viewer(), version, data, send=send)
     if submission.is_draft:
-        flash(_("Your draft is saved. Come back to this page to finish and send it before the period closes."), "success")
+        flash(
+            _("Your draft is saved. Come back to this page to finish and send it before the period closes."),
+            "success",
+        )
         return redirect(_version_url(version, "submissions.submission_form"), 303)
     if submission.state == SubmissionState.HELD.value:
-        flash(_("Thank you. Your submission is waiting for a moderator; it will appear once approved."), "success")
+        flash(
+            _("Thank you. Your submission is waiting for a moderator; it will appear once approved."),
+            "success",
+        )
     else:
         flash(_("Thank you. Your submission has been received."), "success")
     return redirect(url_for("submissions.receipt", tracking_number=submission.tracking_number), 303)
@@ -209,7 +228,9 @@ def receipt(tracking_number: str) -> ResponseReturnValue:
         own=is_own(viewer(), submission),
         public=is_public(submission),
         staff=staff,
-        confirm_form=ConfirmOrganisationForm() if viewer().has_role("drafter", "reviewer", "moderator", "intake") else None,
+        confirm_form=ConfirmOrganisationForm()
+        if viewer().has_role("drafter", "reviewer", "moderator", "intake")
+        else None,
         moderate_form=ModerateSubmissionForm() if viewer().has_role("moderator") else None,
     )
 
@@ -255,14 +276,17 @@ def questions(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         current = services.version_questions(session, version)
         form.questions.data = dump_questions(
-            QuestionSpec(q.kind, q.prompt, tuple(q.choices), q.required, q.section_key, q.clause_key) for q in current
+            QuestionSpec(q.kind, q.prompt, tuple(q.choices), q.required, q.section_key, q.clause_key)
+            for q in current
         )
         form.results_live.data = version.question_results_live
         return _questions_page(version, form)
     show_form_again(form, lambda: _questions_page(version, form, 422), kinds=(DomainError,))
     if not form.validate():
         return _questions_page(version, form, 422)
-    saved = services.set_questions(session, signed_in_user(), version, form.questions.data, form.results_live.data)
+    saved = services.set_questions(
+        session, signed_in_user(), version, form.questions.data, form.results_live.data
+    )
     flash(_("Saved %(count)s questions.", count=len(saved)), "success")
     return redirect(_version_url(version, "submissions.questions"), 303)
 

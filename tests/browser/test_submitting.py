@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD
 from tests.support import files
-from tests.support.browser import FILL_WAIT_MS, POLICY_SLUG, TRACKING, VERSION_SLUG, Seed, comment_period_open, new_commenter, unique
+from tests.support.browser import (
+    FILL_WAIT_MS,
+    POLICY_SLUG,
+    TRACKING,
+    VERSION_SLUG,
+    Seed,
+    comment_period_open,
+    new_commenter,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -166,7 +175,9 @@ def test_intake_staff_enter_a_posted_submission(
     axe_check(page)
     name = unique("Mere Paper")
     page.get_by_label("Post").check()
-    page.get_by_label("Day received (YYYY-MM-DD)").fill(dt.datetime.now(dt.UTC).astimezone(NZ).date().isoformat())
+    page.get_by_label("Day received (YYYY-MM-DD)").fill(
+        dt.datetime.now(dt.UTC).astimezone(NZ).date().isoformat()
+    )
     page.get_by_label("Submitter's name, as they gave it").fill(name)
     page.get_by_label("The submission, transcribed").fill(unique("Handwritten words"))
     page.get_by_label("Agree", exact=True).check()

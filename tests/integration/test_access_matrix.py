@@ -24,7 +24,15 @@ OK = "ok"
 
 def row(anonymous, commenter, drafter, reviewer, moderator, admin, intake=None) -> dict[str, object]:
     """Expected verdicts; the intake role is a commenter everywhere but where a row says otherwise."""
-    values = (anonymous, commenter, drafter, reviewer, moderator, admin, commenter if intake is None else intake)
+    values = (
+        anonymous,
+        commenter,
+        drafter,
+        reviewer,
+        moderator,
+        admin,
+        commenter if intake is None else intake,
+    )
     return dict(zip(ROLES, values, strict=True))
 
 
@@ -165,19 +173,39 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("submissions.receipt", "GET", "/submissions/{private_tracking}", row(404, 404, 200, 200, 200, 200, 404)),
     ("submissions.receipt", "GET", "/submissions/{draft_tracking}", same(404)),
     ("submissions.attachment", "GET", "/submissions/{sub_tracking}/attachments/{attachment_id}", PUBLIC),
-    ("submissions.attachment", "GET", "/submissions/{private_tracking}/attachments/{private_attachment_id}", row(404, 404, 200, 200, 200, 200, 404)),
+    (
+        "submissions.attachment",
+        "GET",
+        "/submissions/{private_tracking}/attachments/{private_attachment_id}",
+        row(404, 404, 200, 200, 200, 200, 404),
+    ),
     ("submissions.questions", "GET", DP + "/questions", DRAFTERS),
     ("submissions.questions", "POST", DP + "/questions", DRAFTERS_POST),
     ("submissions.questions", "GET", D + "/questions", DRAFTERS),
     ("submissions.queue", "GET", "/moderation/submissions", MODERATORS),
     ("submissions.moderate", "POST", "/moderation/submissions/{sub_tracking}/approve", MODERATORS_POST),
-    ("submissions.confirm_organisation", "POST", "/submissions/{sub_tracking}/confirm-organisation", row(LOGIN, 403, OK, OK, OK, OK, OK)),
+    (
+        "submissions.confirm_organisation",
+        "POST",
+        "/submissions/{sub_tracking}/confirm-organisation",
+        row(LOGIN, 403, OK, OK, OK, OK, OK),
+    ),
     # staff intake of offline submissions
     ("intake.index", "GET", "/intake/", row(LOGIN, 403, 200, 403, 403, 200, 200)),
     ("intake.enter", "GET", "/intake/{policy}/{version}", row(LOGIN, 403, 200, 403, 403, 200, 200)),
     ("intake.enter", "POST", "/intake/{policy}/{version}", row(LOGIN, 403, OK, 403, 403, OK, OK)),
-    ("intake.import_table", "GET", "/intake/{policy}/{version}/import", row(LOGIN, 403, 200, 403, 403, 200, 200)),
-    ("intake.import_table", "POST", "/intake/{policy}/{version}/import", row(LOGIN, 403, OK, 403, 403, OK, OK)),
+    (
+        "intake.import_table",
+        "GET",
+        "/intake/{policy}/{version}/import",
+        row(LOGIN, 403, 200, 403, 403, 200, 200),
+    ),
+    (
+        "intake.import_table",
+        "POST",
+        "/intake/{policy}/{version}/import",
+        row(LOGIN, 403, OK, 403, 403, OK, OK),
+    ),
 ]
 
 
@@ -206,7 +234,11 @@ def seeded(session) -> SimpleNamespace:
     for owner in (submission, private):
         data = b"Plain text attachment."
         file = Attachment(
-            submission=owner, content_hash=storage.store(data), filename="a.txt", kind="txt", size_bytes=len(data)
+            submission=owner,
+            content_hash=storage.store(data),
+            filename="a.txt",
+            kind="txt",
+            size_bytes=len(data),
         )
         session.add(file)
         attachments.append(file)

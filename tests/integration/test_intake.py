@@ -39,7 +39,9 @@ def enter(client, version, **fields):
         "body": "Handwritten: please keep the glossary short.",
         **fields,
     }
-    return client.post(f"/intake/{version.policy.slug}/{version.slug}", data=data, content_type="multipart/form-data")
+    return client.post(
+        f"/intake/{version.policy.slug}/{version.slug}", data=data, content_type="multipart/form-data"
+    )
 
 
 def count(session) -> int:
@@ -147,7 +149,8 @@ def test_import_checks_then_imports_all_rows(client, session, version, intake):
     make_questions(session, version, "- ask: Agree?\n  kind: agree")
     login(client, intake)
     rows = CSV_HEADER + "".join(
-        f"Person {i},p{i}@example.org,,,Otago,anonymous,post,{today()},Words number {i},agree\n" for i in range(5)
+        f"Person {i},p{i}@example.org,,,Otago,anonymous,post,{today()},Words number {i},agree\n"
+        for i in range(5)
     )
     checked = upload(client, version, rows.encode())
     assert checked.status_code == 200
@@ -205,7 +208,10 @@ def test_unreadable_tables_are_refused_clearly(client, session, version, intake,
     assert count(session) == 0
 
 
-@pytest.mark.parametrize("payload", [p for p in payloads("xss", "sql", "template-injection", "format-string") if "\r" not in p][:25])
+@pytest.mark.parametrize(
+    "payload",
+    [p for p in payloads("xss", "sql", "template-injection", "format-string") if "\r" not in p][:25],
+)
 def test_hostile_cells_are_refused_or_stored_inert(client, session, version, intake, payload):
     import csv
 
@@ -226,10 +232,14 @@ def test_cli_import_all_or_nothing(app, runner, session, version, intake, tmp_pa
     bad.write_text(CSV_HEADER.replace(",q1", "") + "Ana,,,,,named,post,yesterday,Words\n", encoding="utf-8")
     session.commit()
     target = f"{version.policy.slug}/{version.slug}"
-    failed = runner.invoke(args=["submissions", "import", str(bad), "--version", target, "--as", intake.email])
+    failed = runner.invoke(
+        args=["submissions", "import", str(bad), "--version", target, "--as", intake.email]
+    )
     assert failed.exit_code != 0
     assert "line 2, column received_on" in failed.output
-    checked = runner.invoke(args=["submissions", "import", str(good), "--version", target, "--as", intake.email, "--check"])
+    checked = runner.invoke(
+        args=["submissions", "import", str(good), "--version", target, "--as", intake.email, "--check"]
+    )
     assert checked.exit_code == 0, checked.output
     assert count(session) == 0
     done = runner.invoke(args=["submissions", "import", str(good), "--version", target, "--as", intake.email])

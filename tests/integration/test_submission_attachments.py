@@ -48,7 +48,11 @@ def test_good_files_are_kept_under_their_hash_with_their_text(app, client, sessi
     response = post_files(
         client,
         version,
-        [("letter.pdf", files.pdf("Our letter")), ("notes.docx", files.docx("Notes from the hui")), ("x.txt", b"Plain")],
+        [
+            ("letter.pdf", files.pdf("Our letter")),
+            ("notes.docx", files.docx("Notes from the hui")),
+            ("x.txt", b"Plain"),
+        ],
     )
     assert response.status_code == 303
     attachments = session.scalars(select(Attachment).order_by(Attachment.id)).all()
@@ -75,7 +79,8 @@ def test_downloads_are_attachments_with_a_sandbox(client, session, version, pers
     post_files(client, version, [("../../etc/passwd<script>.pdf", files.pdf())])
     submission = session.scalars(select(Submission)).one()
     attachment = submission.attachments[0]
-    assert "/" not in attachment.filename and "<" not in attachment.filename
+    assert "/" not in attachment.filename
+    assert "<" not in attachment.filename
     client.post("/logout")
     response = client.get(f"/submissions/{submission.tracking_number}/attachments/{attachment.id}")
     assert response.status_code == 200
@@ -151,7 +156,11 @@ def test_the_extract_command_does_what_is_pending(app, runner, session, version,
 
     data = files.docx("Pending words")
     attachment = Attachment(
-        submission=submission, content_hash=storage.store(data), filename="p.docx", kind="docx", size_bytes=len(data)
+        submission=submission,
+        content_hash=storage.store(data),
+        filename="p.docx",
+        kind="docx",
+        size_bytes=len(data),
     )
     session.add(attachment)
     session.commit()

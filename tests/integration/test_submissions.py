@@ -141,7 +141,9 @@ def _encodable(text: str) -> bool:
     return True
 
 
-HOSTILE = [p for p in payloads("xss", "template-injection", "unicode", "sql", "format-string") if _encodable(p)]
+HOSTILE = [
+    p for p in payloads("xss", "template-injection", "unicode", "sql", "format-string") if _encodable(p)
+]
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
@@ -192,7 +194,9 @@ def test_organisation_needs_a_name_and_kind_and_staff_confirm_it(client, session
 def test_do_not_publish_is_counted_but_never_shown(client, session, version, person):
     private = make_submission(session, person, version, "Only for the team.", consent="private")
     make_submission(session, make_user(session), version, "For everyone.")
-    anonymous = make_submission(session, make_user(session, display_name="Hemi Hidden"), version, "No name.", consent="anonymous")
+    anonymous = make_submission(
+        session, make_user(session, display_name="Hemi Hidden"), version, "No name.", consent="anonymous"
+    )
     listing = client.get(f"/policies/{version.policy.slug}/versions/{version.slug}/submissions")
     assert b"3 submissions received" in listing.data
     assert b"2 are published" in listing.data
@@ -231,7 +235,11 @@ def test_questions_required_answers_and_results(client, session, version, person
         client,
         version,
         "Words.",
-        **{f"q{agree.id}": "agree", f"q{multiple.id}": ["He Tāngata", "Kaitiakitanga"], f"q{text.id}": "Kia ora"},
+        **{
+            f"q{agree.id}": "agree",
+            f"q{multiple.id}": ["He Tāngata", "Kaitiakitanga"],
+            f"q{text.id}": "Kia ora",
+        },
     )
     assert ok.status_code == 303
     assert count(session, Answer) == 3
@@ -245,7 +253,8 @@ def test_questions_required_answers_and_results(client, session, version, person
     session.commit()
     shown = client.get(results_url)
     assert shown.status_code == 200
-    assert b"<svg" in shown.data and b"<table" in shown.data
+    assert b"<svg" in shown.data
+    assert b"<table" in shown.data
     assert b"50.0%" in shown.data  # one of two agree, one of two disagree
     assert b"Kia ora" in shown.data
 

@@ -65,7 +65,9 @@ def _zip(parts: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
-def docx(text: str = "Our organisation supports the draft.", document: str | None = None, **extra: bytes | str) -> bytes:
+def docx(
+    text: str = "Our organisation supports the draft.", document: str | None = None, **extra: bytes | str
+) -> bytes:
     body = document or (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
