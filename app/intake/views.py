@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.access import get_version_or_404, intake_required, signed_in_user
 from app.boundary import current_session
+from app.security import allow_larger_bodies
 from app.comments.views import show_form_again
 from app.exceptions import DomainError
 from app.intake import services
@@ -19,6 +20,8 @@ from app.submissions.services import SubmissionInput, Upload, version_questions
 from app.submissions.views import show_submission_form_again
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
+allow_larger_bodies("intake.enter", lambda: storage.limits().max_request)
+allow_larger_bodies("intake.import_table", lambda: services.MAX_IMPORT_BYTES + 1024 * 1024)
 
 
 @bp.get("/")
@@ -68,7 +71,6 @@ def _enter_page(version: Version, form: IntakeForm, status: int = 200) -> Respon
 @intake_required
 def enter(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
-    request.max_content_length = storage.limits().max_request
     form = IntakeForm()
     form.section_keys.choices = [(s.key, f"{s.number}. {s.heading}") for s in version.sections]
     if request.method == "GET":
@@ -130,7 +132,6 @@ def _import_page(
 @intake_required
 def import_table(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
-    request.max_content_length = services.MAX_IMPORT_BYTES + 1024 * 1024
     form = ImportForm()
     if request.method == "GET":
         return _import_page(version, form)

@@ -28,6 +28,7 @@ from app.access import (
     viewer,
 )
 from app.boundary import current_session
+from app.security import allow_larger_bodies
 from app.comments import antibot
 from app.comments.periods import period_status
 from app.comments.views import comment_post_limit, show_form_again
@@ -46,6 +47,7 @@ from app.submissions.questions import QuestionSpec, dump_questions
 from app.submissions.visibility import can_view_submission, is_own, is_public, shown_name
 
 bp = Blueprint("submissions", __name__)
+allow_larger_bodies("submissions.submission_form", lambda: storage.limits().max_request)
 
 
 @bp.app_context_processor
@@ -150,7 +152,6 @@ def submission_form(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return login_redirect()
     session = current_session()
-    request.max_content_length = storage.limits().max_request
     existing = services.own_submission(session, signed_in_user(), version)
     form = SubmissionForm() if request.method == "POST" else SubmissionForm(obj=existing)
     _prepare(form, version)
