@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from app.access import get_version_or_404, intake_required, signed_in_user
 from app.boundary import current_session
-from app.security import allow_larger_bodies
 from app.comments.views import show_form_again
 from app.exceptions import DomainError
 from app.intake import services
 from app.intake.forms import ImportForm, IntakeForm
 from app.models import Version, VersionStatus
+from app.security import allow_larger_bodies
 from app.submissions import storage
 from app.submissions.services import SubmissionInput, Upload, version_questions
 from app.submissions.views import show_submission_form_again

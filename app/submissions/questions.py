@@ -16,10 +16,10 @@ code; `tally` counts answers for the results chart and table.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-import re
 from typing import Final
 
 import yaml

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -28,13 +29,13 @@ from app.access import (
     viewer,
 )
 from app.boundary import current_session
-from app.security import allow_larger_bodies
 from app.comments import antibot
 from app.comments.periods import period_status
 from app.comments.views import comment_post_limit, show_form_again
 from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError, InputError
 from app.models import Attachment, Question, SubmissionState, Version
+from app.security import allow_larger_bodies
 from app.submissions import listing, presenters, services, storage
 from app.submissions.filetypes import MEDIA_TYPES
 from app.submissions.forms import (
@@ -76,7 +77,7 @@ def show_submission_form_again(form: FlaskForm, page: Callable[[], ResponseRetur
     redisplay(show)
 
 
-def _version_url(version: Version, endpoint: str, **kwargs: object) -> str:
+def _version_url(version: Version, endpoint: str, **kwargs: Any) -> str:
     return url_for(endpoint, policy_slug=version.policy.slug, version_slug=version.slug, **kwargs)
 
 

@@ -174,7 +174,9 @@ def test_the_extract_command_does_what_is_pending(app, runner, session, version,
 # The test client spools a large multipart body to a temporary file that nothing reads when the request is refused
 # before its form is parsed; a real server's input is the socket. That file's late close is all this ignores.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_the_form_takes_bodies_beyond_the_site_wide_limit_up_to_its_own(app, client, session, version, person):
+def test_the_form_takes_bodies_beyond_the_site_wide_limit_up_to_its_own(
+    app, client, session, version, person
+):
     login(client, person)
     big = files.pdf("Bigger than the site's 3 MB limit", pages=2, padding=4 * 1024 * 1024)
     # Tests share one connection, which a worker thread must not use: extract in the request's own thread.

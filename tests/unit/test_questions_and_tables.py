@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.submissions.importing import TableError, read_table
-from app.submissions.questions import AGREE_SCALE, QuestionsError, QuestionSpec, dump_questions, parse_questions, tally
+from app.submissions.questions import (
+    AGREE_SCALE,
+    QuestionsError,
+    QuestionSpec,
+    dump_questions,
+    parse_questions,
+    tally,
+)
 
 
 def test_questions_read_every_kind_and_round_trip():
@@ -71,7 +78,11 @@ def test_empty_text_is_no_questions():
 def test_tally_counts_people_and_shares():
     result = tally(("a", "b", "c"), [["a"], ["a", "b"], [], ["zzz"], ["b"]])
     assert result.answered == 3
-    assert [(c.option, c.count, c.percent) for c in result.counts] == [("a", 2, 66.7), ("b", 2, 66.7), ("c", 0, 0.0)]
+    assert [(c.option, c.count, c.percent) for c in result.counts] == [
+        ("a", 2, 66.7),
+        ("b", 2, 66.7),
+        ("c", 0, 0.0),
+    ]
 
 
 @given(st.lists(st.lists(st.sampled_from(["a", "b", "c"]), max_size=3), max_size=30))
@@ -89,7 +100,10 @@ HEADER = "name,consent,channel,received_on,text\n"
 
 
 def test_csv_rows_keep_their_line_numbers_and_skip_blank_lines():
-    table = read_table("a.csv", (HEADER + "Ana,named,post,2026-01-01,Hi\n,,,,\nBen,named,hui,2026-01-02,\"Two\nlines\"\n").encode())
+    table = read_table(
+        "a.csv",
+        (HEADER + 'Ana,named,post,2026-01-01,Hi\n,,,,\nBen,named,hui,2026-01-02,"Two\nlines"\n').encode(),
+    )
     assert [r.line for r in table.rows] == [2, 4]
     assert table.rows[1].cells["text"] == "Two\nlines"
 
