@@ -108,6 +108,7 @@ class Credit:
     channel: str = Channel.ONLINE.value
     received_on: dt.date | None = None
     entered_by_id: int | None = None
+    email: str | None = None  # where the receipt goes (an online submitter's account email)
 
 
 # --- reading what was sent -----------------------------------------------------------------------------
@@ -373,7 +374,7 @@ def save_submission(
         raise NotSubmitterError(_("Sign in to make a submission."))
     _require_open(version, now)
     existing = own_submission(session, viewer, version)
-    credit = Credit(name=viewer.display_name, user_id=viewer.id)
+    credit = Credit(name=viewer.display_name, user_id=viewer.id, email=viewer.email)
     return record_submission(session, version, data, credit, send=send, existing=existing, now=now)
 
 
@@ -428,7 +429,8 @@ def record_submission(
         session.add(submission)
     elif not existing.is_draft:
         submission.edited_at = now
-    if sending and submission.is_draft:
+    first_send = sending and submission.is_draft
+    if first_send:
         submission.state = _initial_state(version)
         submission.submitted_at = now
     session.flush()
@@ -448,6 +450,10 @@ def record_submission(
     if actor is not None:
         audit(session, actor, "submission.entered", "submission", submission.id, "", channel=credit.channel)
     session.flush()
+    if first_send:
+        from app.submissions.receipts import mail_receipt_after_commit
+
+        mail_receipt_after_commit(submission, credit.email or credit.contact)
     return submission
 
 

@@ -343,3 +343,21 @@ def test_privacy_anonymise_keeps_words_without_the_name(session, version, person
     assert submission.body == "Keep my words."
     assert submission.consent == "anonymous"
     assert submission.user_id is None
+
+
+def test_a_sent_submission_mails_its_receipt_once(app, client, session, version, person):
+    from pathlib import Path
+
+    outbox = Path(app.instance_path) / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    login(client, person)
+    send(client, version, "Draft first.", action="save")
+    assert (set(outbox.glob("*.eml")) if outbox.exists() else set()) == before
+    send(client, version, "Now sent.")
+    send(client, version, "Now edited.")
+    new = sorted(set(outbox.glob("*.eml")) - before)
+    assert len(new) == 1
+    text = new[0].read_text()
+    submission = session.scalars(select(Submission)).one()
+    assert submission.tracking_number in text
+    assert person.email in text
