@@ -109,6 +109,20 @@ def question_results(session: Session, viewer: Viewer, version: Version) -> list
     return results
 
 
+def tied_questions(session: Session, version: Version, section_key: str, clause_keys: list[str]) -> list[Question]:
+    """The version's questions about this section or one of its clauses (shown on the section page too)."""
+    return list(
+        session.scalars(
+            select(Question)
+            .where(
+                Question.version_id == version.id,
+                (Question.section_key == section_key) | Question.clause_key.in_(clause_keys or [""]),
+            )
+            .order_by(Question.position)
+        )
+    )
+
+
 def find_submission(session: Session, raw: str | None) -> Submission | None:
     number = normalise_tracking_number(raw)
     if number is None:

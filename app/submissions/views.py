@@ -57,6 +57,9 @@ def submission_helpers() -> dict[str, object]:
         "submission_labels": presenters,
         "submission_name": lambda s: shown_name(viewer(), s),
         "submission_totals": lambda version: listing.totals(current_session(), version),
+        "tied_questions": lambda version, section, clauses: listing.tied_questions(
+            current_session(), version, section.key, [c.key for c in clauses]
+        ),
     }
 
 

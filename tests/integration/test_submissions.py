@@ -361,3 +361,13 @@ def test_a_sent_submission_mails_its_receipt_once(app, client, session, version,
     submission = session.scalars(select(Submission)).one()
     assert submission.tracking_number in text
     assert person.email in text
+
+
+def test_questions_tied_to_a_section_are_shown_on_its_page(client, session, version):
+    url = f"/policies/{version.policy.slug}/versions/{version.slug}/sections/purpose"
+    assert b"Questions about this section" not in client.get(url).data
+    make_questions(session, version, QUESTIONS)
+    page = client.get(url)
+    assert b"Questions about this section" in page.data
+    assert b"How clear is the purpose section?" in page.data
+    assert b"Which principles matter most" not in page.data  # not tied to a section
