@@ -135,6 +135,10 @@ class Submission(Base):
         order_by="Attachment.id",
     )
 
+    redactions: Mapped[list[Redaction]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Redaction.id"
+    )
+
     @property
     def is_organisation(self) -> bool:
         return self.submitter_kind == SubmitterKind.ORGANISATION.value
@@ -186,3 +190,26 @@ class Attachment(Base):
     created_at: Mapped[created_at]
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class RedactionReason(enum.StrEnum):
+    PERSONAL_DETAILS = "personal_details"  # about someone else: names, addresses, phone numbers
+    DEFAMATORY = "defamatory"
+    ABUSIVE = "abusive"
+    CONFIDENTIAL = "confidential"  # commercially or legally confidential
+    OTHER = "other"
+
+
+class Redaction(Base):
+    """A passage of a published submission the public sees as "[redacted: reason]"; staff see the original."""
+
+    __tablename__ = "redactions"
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    passage: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(20))
+    redacted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[created_at]

@@ -90,3 +90,15 @@ class ModerateSubmissionForm(FlaskForm):  # type: ignore[misc]
 
 class ConfirmOrganisationForm(FlaskForm):  # type: ignore[misc]
     submit = SubmitField(_l("Mark the organisation as confirmed"))
+
+
+def redaction_choices() -> list[tuple[str, str]]:
+    from app.submissions.presenters import REDACTION_LABELS
+
+    return [(k, str(v)) for k, v in REDACTION_LABELS.items()]
+
+
+class RedactForm(FlaskForm):  # type: ignore[misc]
+    passage = TextAreaField(_l("Passage to redact, copied exactly"), render_kw={"rows": 3})
+    reason = RadioField(_l("Why"), choices=redaction_choices, validate_choice=False)
+    submit = SubmitField(_l("Redact for the public"))

@@ -109,7 +109,9 @@ def question_results(session: Session, viewer: Viewer, version: Version) -> list
     return results
 
 
-def tied_questions(session: Session, version: Version, section_key: str, clause_keys: list[str]) -> list[Question]:
+def tied_questions(
+    session: Session, version: Version, section_key: str, clause_keys: list[str]
+) -> list[Question]:
     """The version's questions about this section or one of its clauses (shown on the section page too)."""
     return list(
         session.scalars(

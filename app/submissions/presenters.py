@@ -59,3 +59,23 @@ def organisation_kind_label(kind: str | None) -> str:
 def option_label(kind: str, option: str) -> str:
     """What an answer option reads as: the agree scale's words, or the choice as the drafter wrote it."""
     return str(AGREE_LABELS.get(option, option)) if kind == "agree" else option
+
+
+REDACTION_LABELS = {
+    "personal_details": _l("personal details"),
+    "defamatory": _l("possibly defamatory"),
+    "abusive": _l("abusive"),
+    "confidential": _l("confidential"),
+    "other": _l("other"),
+}
+
+
+def redacted_text(body: str, redactions: list[tuple[str, str]]) -> str:
+    """The body with each redacted passage replaced by "[redacted: reason]" (longest passages first)."""
+    from flask_babel import gettext as _
+
+    for passage, reason in sorted(redactions, key=lambda r: -len(r[0])):
+        body = body.replace(
+            passage, _("[redacted: %(reason)s]", reason=str(REDACTION_LABELS.get(reason, reason)))
+        )
+    return body

@@ -22,7 +22,11 @@ def mail_receipt_after_commit(submission: Submission, to: str | None) -> None:
     number = submission.tracking_number
     title = submission.version.policy.title
     label = submission.version.label
-    link = url_for("submissions.receipt", tracking_number=number, _external=True) if has_request_context() else ""
+    link = (
+        url_for("submissions.receipt", tracking_number=number, _external=True)
+        if has_request_context()
+        else ""
+    )
 
     def send() -> None:
         body = _(

@@ -628,3 +628,47 @@ def moderate_submission(
     audit(session, moderator, event, "submission", submission.id, text)
     session.flush()
     return submission
+
+
+# --- redaction -----------------------------------------------------------------------------------------
+
+
+def redact_passage(
+    session: Session, staff: User, submission: Submission, passage: str | None, reason: str | None
+) -> Submission:
+    """Hide a passage of a submission's text from the public behind "[redacted: reason]"; audited."""
+    from app.models import Redaction, RedactionReason
+
+    if not staff.has_role(Role.MODERATOR, Role.REVIEWER):
+        raise NotSubmitterError(_("Only moderators and reviewers redact."))
+    text = (passage or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise SubmissionInputError(_("Copy the passage to redact, exactly as it is written."), "passage")
+    if text not in submission.body:
+        raise SubmissionInputError(
+            _("That passage is not in this submission's text. Copy it exactly."), "passage"
+        )
+    if reason not in {r.value for r in RedactionReason}:
+        raise SubmissionInputError(_("Choose why the passage is redacted."), "reason")
+    submission.redactions.append(Redaction(passage=text, reason=str(reason), redacted_by_id=staff.id))
+    audit(
+        session,
+        staff,
+        "submission.redacted",
+        "submission",
+        submission.id,
+        str(reason),
+        passage_chars=len(text),
+    )
+    # The version's pages count and show submissions: render them again without the passage.
+    from app.caching import touch
+
+    version = submission.version
+    touch(
+        session,
+        f"comments:{version.policy.slug}/{version.slug}",
+        f"version:{version.policy.slug}/{version.slug}",
+        hard=True,
+    )
+    session.flush()
+    return submission

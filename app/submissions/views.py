@@ -24,6 +24,7 @@ from app.access import (
     int_arg,
     login_redirect,
     moderator_required,
+    roles_required,
     signed_in_user,
     submission_staff_required,
     viewer,
@@ -34,7 +35,7 @@ from app.comments.periods import period_status
 from app.comments.views import comment_post_limit, show_form_again
 from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError, InputError
-from app.models import Attachment, Question, SubmissionState, Version
+from app.models import Attachment, Question, Role, SubmissionState, Version
 from app.security import allow_larger_bodies
 from app.submissions import listing, presenters, services, storage
 from app.submissions.filetypes import MEDIA_TYPES
@@ -42,10 +43,11 @@ from app.submissions.forms import (
     ConfirmOrganisationForm,
     ModerateSubmissionForm,
     QuestionsForm,
+    RedactForm,
     SubmissionForm,
 )
 from app.submissions.questions import QuestionSpec, dump_questions
-from app.submissions.visibility import can_view_submission, is_own, is_public, shown_name
+from app.submissions.visibility import can_view_submission, is_own, is_public, shown_body_html, shown_name
 
 bp = Blueprint("submissions", __name__)
 allow_larger_bodies("submissions.submission_form", lambda: storage.limits().max_request)
@@ -56,6 +58,7 @@ def submission_helpers() -> dict[str, object]:
     return {
         "submission_labels": presenters,
         "submission_name": lambda s: shown_name(viewer(), s),
+        "submission_body": lambda s: shown_body_html(viewer(), s),
         "submission_totals": lambda version: listing.totals(current_session(), version),
         "tied_questions": lambda version, section, clauses: listing.tied_questions(
             current_session(), version, section.key, [c.key for c in clauses]
@@ -237,6 +240,7 @@ def receipt(tracking_number: str) -> ResponseReturnValue:
         if viewer().has_role("drafter", "reviewer", "moderator", "intake")
         else None,
         moderate_form=ModerateSubmissionForm() if viewer().has_role("moderator") else None,
+        redact_form=RedactForm() if viewer().has_role("moderator", "reviewer") else None,
     )
 
 
@@ -338,6 +342,20 @@ def confirm_organisation(tracking_number: str) -> ResponseReturnValue:
         abort(400)
     services.confirm_organisation(current_session(), signed_in_user(), submission)
     flash(_("The organisation is marked as confirmed."), "success")
+    return redirect(url_for("submissions.receipt", tracking_number=submission.tracking_number), 303)
+
+
+@bp.post("/submissions/<tracking_number>/redact")
+@roles_required(Role.MODERATOR, Role.REVIEWER)
+def redact(tracking_number: str) -> ResponseReturnValue:
+    submission = get_submission_or_404(tracking_number, staff_only=True)
+    form = RedactForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.redact_passage(
+        current_session(), signed_in_user(), submission, form.passage.data, form.reason.data
+    )
+    flash(_("The passage is redacted for the public."), "success")
     return redirect(url_for("submissions.receipt", tracking_number=submission.tracking_number), 303)
 
 

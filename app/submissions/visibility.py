@@ -47,3 +47,15 @@ def shown_name(viewer: Viewer | None, submission: Submission) -> str:
     if submission.is_organisation:
         return _("An organisation (%(kind)s)", kind=kind)
     return _("Anonymous member of the public")
+
+
+def shown_body_html(viewer: Viewer | None, submission: Submission) -> str:
+    """The submission's words as `viewer` sees them: staff and its maker the original, the public with redactions."""
+    if not submission.redactions or _is_staff(viewer) or is_own(viewer, submission):
+        return submission.body_html
+    from app.drafts.rendering import render_comment
+    from app.submissions.presenters import redacted_text
+
+    return render_comment(
+        redacted_text(submission.body, [(r.passage, r.reason) for r in submission.redactions])
+    )

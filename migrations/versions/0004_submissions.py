@@ -1,4 +1,4 @@
-"""Add whole-version submissions, consultation questions, answers and attachments
+"""Add whole-version submissions, consultation questions, answers, attachments and redactions
 
 Revision ID: 0004
 Revises: 0003
@@ -125,8 +125,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attachments_submission_id'), ['submission_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_content_hash'), ['content_hash'], unique=False)
 
+    op.create_table(
+        'redactions',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('submission_id', sa.Integer(), nullable=False),
+        sa.Column('passage', sa.Text(), nullable=False),
+        sa.Column('reason', sa.String(length=20), nullable=False),
+        sa.Column('redacted_by_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+        sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_redactions_submission_id_submissions'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['redacted_by_id'], ['users.id'], name=op.f('fk_redactions_redacted_by_id_users'), ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_redactions')),
+    )
+    with op.batch_alter_table('redactions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_redactions_submission_id'), ['submission_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_redactions_redacted_by_id'), ['redacted_by_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('redactions')
     op.drop_table('attachments')
     op.drop_table('answers')
     op.drop_table('submissions')

@@ -371,3 +371,33 @@ def test_questions_tied_to_a_section_are_shown_on_its_page(client, session, vers
     assert b"Questions about this section" in page.data
     assert b"How clear is the purpose section?" in page.data
     assert b"Which principles matter most" not in page.data  # not tied to a section
+
+
+def test_a_redacted_passage_is_hidden_from_the_public_and_audited(client, session, version, person):
+    submission = make_submission(
+        session, person, version, "My neighbour Tama Smith at 12 Example Street agrees."
+    )
+    reviewer = make_user(session, "reviewer")
+    login(client, reviewer)
+    url = f"/submissions/{submission.tracking_number}/redact"
+    missing = client.post(url, data={"passage": "not in it", "reason": "personal_details"})
+    assert missing.status_code == 422
+    no_reason = client.post(url, data={"passage": "Tama Smith", "reason": "because"})
+    assert no_reason.status_code == 422
+    done = client.post(url, data={"passage": "Tama Smith at 12 Example Street", "reason": "personal_details"})
+    assert done.status_code == 303
+    staff_view = client.get(f"/submissions/{submission.tracking_number}")
+    assert b"Tama Smith" in staff_view.data
+    client.post("/logout")
+    listing_url = f"/policies/{version.policy.slug}/versions/{version.slug}/submissions"
+    for url in (f"/submissions/{submission.tracking_number}", listing_url):
+        public = client.get(url)
+        assert b"Tama Smith" not in public.data
+        assert b"[redacted: personal details]" in public.data
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "submission.redacted"))
+    assert event.reason == "personal_details"
+    login(client, make_user(session))
+    refused = client.post(
+        f"/submissions/{submission.tracking_number}/redact", data={"passage": "agrees", "reason": "other"}
+    )
+    assert refused.status_code == 403
