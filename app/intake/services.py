@@ -233,7 +233,10 @@ def import_table(
             try:
                 with session.begin_nested():
                     credit = _credit(staff, version, offline, grace)
-                    submission = record_submission(session, version, offline.submission, credit, send=True)
+                    # No receipt mails from an import: a dry run's rows are rolled back, but its request commits.
+                    submission = record_submission(
+                        session, version, offline.submission, credit, send=True, mail_receipt=False
+                    )
                     report.created.append(submission)
             except DomainError as error:
                 column = _column(error, numbers)

@@ -387,6 +387,7 @@ def record_submission(
     existing: Submission | None = None,
     now: dt.datetime | None = None,
     actor: User | None = None,
+    mail_receipt: bool = True,
 ) -> Submission:
     """Write one submission (new, or `existing` changed): the one place every channel stores one.
 
@@ -450,7 +451,7 @@ def record_submission(
     if actor is not None:
         audit(session, actor, "submission.entered", "submission", submission.id, "", channel=credit.channel)
     session.flush()
-    if first_send:
+    if first_send and mail_receipt:
         from app.submissions.receipts import mail_receipt_after_commit
 
         mail_receipt_after_commit(submission, credit.email or credit.contact)

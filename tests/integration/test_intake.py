@@ -247,3 +247,27 @@ def test_cli_import_all_or_nothing(app, runner, session, version, intake, tmp_pa
     assert "1 submission(s) imported" in done.output
     assert count(session) == 1
     assert PASSWORD
+
+
+def test_an_import_sends_no_receipt_mail_even_for_contacts(app, client, session, version, intake):
+    from pathlib import Path
+
+    outbox = Path(app.instance_path) / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    login(client, intake)
+    rows = CSV_HEADER.replace(",q1", "") + f"Ana,ana@example.org,,,,named,post,{today()},Words\n"
+    assert upload(client, version, rows.encode()).status_code == 200
+    assert upload(client, version, rows.encode(), run=True).status_code == 200
+    assert (set(outbox.glob("*.eml")) if outbox.exists() else set()) == before
+
+
+def test_intake_mails_the_receipt_to_an_email_contact(app, client, session, version, intake):
+    from pathlib import Path
+
+    outbox = Path(app.instance_path) / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    login(client, intake)
+    assert enter(client, version, contact="mere@example.org").status_code == 303
+    new = set(outbox.glob("*.eml")) - before
+    assert len(new) == 1
+    assert "mere@example.org" in next(iter(new)).read_text()
