@@ -271,3 +271,14 @@ def test_intake_mails_the_receipt_to_an_email_contact(app, client, session, vers
     new = set(outbox.glob("*.eml")) - before
     assert len(new) == 1
     assert "mere@example.org" in next(iter(new)).read_text()
+
+
+def test_an_administrator_gives_the_intake_role_and_it_is_labelled(client, session):
+    admin = make_user(session, "admin")
+    person = make_user(session)
+    login(client, admin)
+    response = client.post(f"/admin/users/{person.id}/role", data={f"u{person.id}-role": "intake"})
+    assert response.status_code in (302, 303)
+    session.refresh(person)
+    assert person.role == "intake"
+    assert b"Intake (enters offline submissions)" in client.get("/admin/users").data
