@@ -235,7 +235,13 @@ def import_table(
                     credit = _credit(staff, version, offline, grace)
                     # No receipt mails from an import: a dry run's rows are rolled back, but its request commits.
                     submission = record_submission(
-                        session, version, offline.submission, credit, send=True, mail_receipt=False
+                        session,
+                        version,
+                        offline.submission,
+                        credit,
+                        send=True,
+                        mail_receipt=False,
+                        questions=questions,
                     )
                     report.created.append(submission)
             except DomainError as error:

@@ -86,6 +86,8 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_version_state_id", "version_id", "state", "id"),
         Index("ix_submissions_user_id_version_id", "user_id", "version_id"),
+        # The duplicate check looks a text up within one version.
+        Index("ix_submissions_version_id_fingerprint_hash", "version_id", "fingerprint_hash"),
     )
 
     id: Mapped[intpk]
@@ -111,7 +113,7 @@ class Submission(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     section_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    fingerprint_hash: Mapped[str] = mapped_column(String(64), index=True)
+    fingerprint_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(12), default=SubmissionState.DRAFT.value)
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -141,7 +141,13 @@ class _Checked:
     answers: dict[int, tuple[list[str], str | None]]
 
 
-def _check(session: Session, version: Version, data: SubmissionInput, sending: bool) -> _Checked:
+def _check(
+    session: Session,
+    version: Version,
+    data: SubmissionInput,
+    sending: bool,
+    questions: list[Question] | None = None,
+) -> _Checked:
     body = _clean(data.body, _("your submission"), MAX_BODY_CHARS, "body", required=False)
     consent = _choice(data.consent, Consent, _("Choose whether we may publish your submission."), "consent")
     kind = _choice(
@@ -179,7 +185,7 @@ def _check(session: Session, version: Version, data: SubmissionInput, sending: b
             "organisation_kind",
         )
     keys = _section_keys(session, version, data.section_keys)
-    answers = _answers(session, version, data.answers, sending)
+    answers = _answers(session, version, data.answers, sending, questions)
     if sending and not body and not answers and not data.uploads:
         raise SubmissionInputError(
             _("Write your submission, answer a question or attach a file before you send it.")
@@ -204,9 +210,14 @@ def version_questions(session: Session, version: Version) -> list[Question]:
 
 
 def _answers(
-    session: Session, version: Version, raw: dict[int, list[str] | str], sending: bool
+    session: Session,
+    version: Version,
+    raw: dict[int, list[str] | str],
+    sending: bool,
+    questions: list[Question] | None = None,
 ) -> dict[int, tuple[list[str], str | None]]:
-    questions = version_questions(session, version)
+    if questions is None:
+        questions = version_questions(session, version)
     known = {q.id for q in questions}
     if any(qid not in known for qid in raw):
         raise SubmissionInputError(_("Answer the questions of this version only."), "answers")
@@ -388,6 +399,7 @@ def record_submission(
     now: dt.datetime | None = None,
     actor: User | None = None,
     mail_receipt: bool = True,
+    questions: list[Question] | None = None,
 ) -> Submission:
     """Write one submission (new, or `existing` changed): the one place every channel stores one.
 
@@ -397,7 +409,7 @@ def record_submission(
     now = now or utcnow()
     limits = storage.limits()
     sending = send or (existing is not None and not existing.is_draft)
-    checked = _check(session, version, data, sending)
+    checked = _check(session, version, data, sending, questions)
     kept = [
         a for a in (existing.attachments if existing else []) if a.id not in set(data.remove_attachment_ids)
     ]
@@ -407,7 +419,11 @@ def record_submission(
         _refuse_duplicate(session, version, credit, digest, checked.body, existing)
 
     submission = existing or Submission(
-        version_id=version.id,
+        version=version,
+        # Empty collections, so a new row is never lazy-loaded for them after its flush (an import writes many).
+        answers=[],
+        attachments=[],
+        redactions=[],
         user_id=credit.user_id,
         entered_by_id=credit.entered_by_id,
         channel=credit.channel,

@@ -86,7 +86,7 @@ def upgrade():
             batch_op.f('ix_submissions_organisation_confirmed_by_id'), ['organisation_confirmed_by_id'], unique=False
         )
         batch_op.create_index(batch_op.f('ix_submissions_moderated_by_id'), ['moderated_by_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_submissions_fingerprint_hash'), ['fingerprint_hash'], unique=False)
+        batch_op.create_index('ix_submissions_version_id_fingerprint_hash', ['version_id', 'fingerprint_hash'], unique=False)
         batch_op.create_index('ix_submissions_version_state_id', ['version_id', 'state', 'id'], unique=False)
         batch_op.create_index('ix_submissions_user_id_version_id', ['user_id', 'version_id'], unique=False)
 
