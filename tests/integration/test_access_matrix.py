@@ -183,6 +183,12 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("submissions.questions", "POST", DP + "/questions", DRAFTERS_POST),
     ("submissions.questions", "GET", D + "/questions", DRAFTERS),
     ("submissions.queue", "GET", "/moderation/submissions", MODERATORS),
+    (
+        "submissions.redact",
+        "POST",
+        "/submissions/{sub_tracking}/redact",
+        row(LOGIN, 403, 403, OK, OK, OK, 403),
+    ),
     ("submissions.moderate", "POST", "/moderation/submissions/{sub_tracking}/approve", MODERATORS_POST),
     (
         "submissions.confirm_organisation",
