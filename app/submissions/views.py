@@ -273,7 +273,15 @@ def attachment(tracking_number: str, attachment_id: int) -> ResponseReturnValue:
 
 
 def _questions_page(version: Version, form: QuestionsForm, status: int = 200) -> ResponseReturnValue:
-    return render_template("submissions/questions.html", version=version, form=form), status
+    example = dump_questions(
+        [
+            QuestionSpec("agree", _("How clear is the purpose section?"), required=True),
+            QuestionSpec(
+                "multiple", _("Which principles matter most to you?"), ("He Tāngata", "Manaakitanga")
+            ),
+        ]
+    )
+    return render_template("submissions/questions.html", version=version, form=form, example=example), status
 
 
 @bp.route("/drafting/<policy_slug>/<version_slug>/questions", methods=["GET", "POST"])
