@@ -164,12 +164,12 @@ def test_setup_migrates_imports_and_prints_the_demo_accounts(runner, session, mo
     assert result.exit_code == 0, result.output
     assert upgrades == [True]
     assert "Drafts: 3 imported" in result.output
-    for role in ("commenter", "drafter", "reviewer", "moderator", "admin"):
+    for role in ("commenter", "drafter", "reviewer", "moderator", "admin", "intake"):
         assert f"{role}@demo.korero.test" in result.output
-    assert session.scalar(select(func.count()).select_from(User)) == 5
+    assert session.scalar(select(func.count()).select_from(User)) == 6  # one demo account per role
     again = runner.invoke(args=["setup"])
     assert "Drafts: 0 imported, 3 already there." in again.output
-    assert session.scalar(select(func.count()).select_from(User)) == 5
+    assert session.scalar(select(func.count()).select_from(User)) == 6
 
 
 def test_setup_never_creates_demo_accounts_in_production(app, runner, session, monkeypatch):
