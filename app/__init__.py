@@ -100,6 +100,11 @@ def register_blueprints(app: Flask) -> None:
     from app.api import init_app as init_api
 
     init_api(app)  # /api/v1 (OpenAPI at /api/v1/openapi.json), tokens, exports, feeds, Akoma Ntoso
+    from app.intake.views import bp as intake_bp
+    from app.submissions.views import bp as submissions_bp
+
+    app.register_blueprint(submissions_bp)
+    app.register_blueprint(intake_bp)
 
     from app.observability import init_app as init_observability
 

@@ -204,3 +204,27 @@ def get_comment_for_reader_or_404(tracking_number: str, reader: Viewer) -> Comme
     if not can_view_comment(reader, comment):
         abort(404)
     return comment
+
+
+# --- submissions ---------------------------------------------------------------------------------------
+
+intake_required = roles_required(Role.INTAKE, Role.DRAFTER)
+submission_staff_required = roles_required(Role.DRAFTER, Role.REVIEWER, Role.MODERATOR, Role.INTAKE)
+
+
+def get_submission_or_404(tracking_number: str, staff_only: bool = False) -> Any:
+    """A submission by its tracking number, if the viewer may see it (staff: any that was sent)."""
+    from app.models import Submission
+    from app.submissions.visibility import can_view_submission
+
+    number = (tracking_number or "").strip().upper()
+    if not number or len(number) > TRACKING_NUMBER_MAX:
+        abort(404)
+    found = _one_or_404(select(Submission).where(Submission.tracking_number == number))
+    if staff_only:
+        if found.is_draft:
+            abort(404)
+        return found
+    if not can_view_submission(viewer(), found):
+        abort(404)
+    return found

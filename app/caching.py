@@ -56,6 +56,8 @@ WATCHED_TABLES = frozenset(
         "responses",
         "comment_reports",
         "users",
+        "submissions",
+        "questions",
     }
 )
 SITE = "site"
@@ -225,6 +227,16 @@ def tags_for(obj: Any, is_new: bool) -> tuple[list[str], bool]:
         if is_new:
             return _comment_tags(obj), False
         return [*_comment_tags(obj), f"policy:{_policy_of(obj)}"], True
+    if table in {"submissions", "questions"}:
+        # A version page shows how many submissions it has; a change to one takes words away (hard).
+        policy = _policy_of(obj)
+        version = _related(obj, "version", "Version")
+        return [
+            "comments",
+            f"comments:{policy}",
+            f"comments:{policy}/{version.slug}",
+            f"version:{policy}/{version.slug}",
+        ], not is_new
     if table == "comment_reports":
         return [], False  # reports are not shown; a hold that follows changes the comment itself
     if table in {"campaign_groups", "responses", "comment_placements"}:

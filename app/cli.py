@@ -58,6 +58,9 @@ def init_app(app: Flask) -> None:
     from app.notify.cli import notify_cli
 
     app.cli.add_command(notify_cli)
+    from app.submissions.cli import submissions_cli
+
+    app.cli.add_command(submissions_cli)
 
 
 def prepare_database(demo: bool) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -25,6 +27,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Endpoints that take uploads bigger than MAX_CONTENT_LENGTH (submissions with attachments): endpoint -> limit.
+LARGER_BODIES: dict[str, Callable[[], int]] = {}
+
+
+def allow_larger_bodies(endpoint: str, limit: Callable[[], int]) -> None:
+    """Let `endpoint` take request bodies up to `limit()` bytes instead of MAX_CONTENT_LENGTH."""
+    LARGER_BODIES[endpoint] = limit
+
+
 def init_app(app: Flask) -> None:
     """Trust the configured proxies, refuse NUL bytes and over-size bodies, attach the security headers."""
     proxies = int(app.config.get("PROXY_COUNT") or 0)
@@ -37,6 +48,10 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_oversize_bodies() -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
+        larger = LARGER_BODIES.get(request.endpoint or "")
+        if larger is not None:
+            limit = larger()
+            request.max_content_length = limit
         length = request.content_length
         if limit and length and length > limit:
             if length <= DRAIN_LIMIT:

@@ -232,3 +232,30 @@ def make_comment(
         quote=QuoteInput.from_form(quote_exact, quote_prefix, quote_suffix, start),
         moderation_reason=moderation_reason,
     )
+
+
+def make_questions(session: Session, version: Version, source: str, results_live: bool = False) -> list:
+    """Set a version's consultation questions through the service, as a drafter would."""
+    from app.submissions.services import set_questions
+
+    drafter = make_user(session, Role.DRAFTER.value)
+    return set_questions(session, drafter, version, source, results_live)
+
+
+def make_submission(
+    session: Session,
+    user: User,
+    version: Version,
+    body: str = "The draft reads well, but the glossary needs more plain words.",
+    *,
+    consent: str = "named",
+    send: bool = True,
+    answers: dict | None = None,
+    **fields: Any,
+) -> Any:
+    """Save (and by default send) a person's submission on a version through the service."""
+    from app.submissions.services import SubmissionInput, save_submission
+
+    data = SubmissionInput(body=body, consent=consent, answers=answers or {}, **fields)
+    with _taking_comments(session, version) as moment:
+        return save_submission(session, user, version, data, send=send, now=moment)

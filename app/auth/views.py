@@ -69,6 +69,7 @@ ROLE_LABELS = {
     Role.REVIEWER.value: _l("Reviewer"),
     Role.MODERATOR.value: _l("Moderator"),
     Role.ADMIN.value: _l("Administrator"),
+    Role.INTAKE.value: _l("Intake (enters offline submissions)"),
 }
 # Staff areas in the site navigation: (label, endpoint, role). Each shows only once its blueprint exists.
 STAFF_LINKS = (
@@ -76,6 +77,7 @@ STAFF_LINKS = (
     (_l("Moderation"), "moderation.queue", Role.MODERATOR.value),
     (_l("Review"), "review.index", Role.REVIEWER.value),
     (_l("Administration"), "admin.index", Role.ADMIN.value),
+    (_l("Intake"), "intake.index", Role.INTAKE.value),
 )
 
 

@@ -304,6 +304,12 @@ def receipts() -> ResponseReturnValue:
     if number is None:
         return render_template("comments/receipts.html", form=form)
     show_form_again(form, lambda: render_template("comments/receipts.html", form=form), kinds=(DomainError,))
+    # Whole-version submissions share the tracking numbers' shape and the lookup.
+    from app.submissions.listing import receipt as submission_receipt
+
+    submission = submission_receipt(current_session(), viewer(), number)
+    if submission is not None:
+        return redirect(url_for("submissions.receipt", tracking_number=submission.tracking_number))
     comment = look_up_receipt(current_session(), viewer(), number)
     return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number))
 
@@ -312,6 +318,11 @@ def receipts() -> ResponseReturnValue:
 def receipt(tracking_number: str) -> ResponseReturnValue:
     found = listing.receipt(current_session(), viewer(), tracking_number)
     if found is None:
+        from app.submissions.listing import receipt as submission_receipt
+
+        submission = submission_receipt(current_session(), viewer(), tracking_number)
+        if submission is not None:
+            return redirect(url_for("submissions.receipt", tracking_number=submission.tracking_number))
         abort(404)
     if found.comment.tracking_number != tracking_number:
         return redirect(url_for("comments.receipt", tracking_number=found.comment.tracking_number))

@@ -109,6 +109,8 @@ class Version(Base):
     open_when_superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Bumped on every save of a working version; edit forms carry it for optimistic locking.
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Show the results of the consultation questions while the period is open (else only once it closed).
+    question_results_live: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[created_at]
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # A drafter asked for this working version to be published (publish with review); cleared by a discard.

@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     REVIEWER = "reviewer"
     MODERATOR = "moderator"
     ADMIN = "admin"
+    INTAKE = "intake"  # enters offline submissions (post, email, phone, hui) on someone's behalf
 
 
 def new_session_token() -> str:

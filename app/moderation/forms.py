@@ -70,6 +70,7 @@ ROLE_LABELS = {
     Role.REVIEWER.value: _l("Reviewer"),
     Role.MODERATOR.value: _l("Moderator"),
     Role.ADMIN.value: _l("Administrator"),
+    Role.INTAKE.value: _l("Intake (enters offline submissions)"),
 }
 
 

@@ -34,6 +34,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.moderation.services import refresh_clause_counts
 from app.notify import services as notify_services
+from app.submissions.privacy import export_submissions, forget_submissions
 
 EXPORT_FORMAT = "korero-account-export/1"
 ACTION_ACCOUNT_DELETED = "account.deleted"
@@ -143,6 +144,7 @@ def export_account(session: Session, user: User) -> dict[str, Any]:
             }
             for c in comments
         ],
+        "submissions": export_submissions(session, user),
         "reports_made": [
             {
                 "comment": r.comment.tracking_number,
@@ -224,6 +226,7 @@ def delete_account(session: Session, user: User, password: str | None, choice: s
         comment.user_id = None
         comment.display_as = DisplayAs.ANONYMOUS.value
 
+    forget_submissions(session, user, chosen is CommentChoice.REMOVE, moment)
     # Cut every other reference (the foreign keys would too; doing it here keeps the session's objects true).
     for report in session.scalars(select(CommentReport).where(CommentReport.reporter_id == user.id)):
         report.reporter_id = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Comment, CommentPlacement, CommentReport, PlacementStatus, Policy, Version
+from app.models import Comment, CommentPlacement, CommentReport, PlacementStatus, Policy, Submission, Version
 
 
 @dataclass
@@ -21,6 +21,7 @@ class VersionReview:
     open_reports: int = 0
     needs_review: int = 0
     replies: int = 0
+    submissions: Counter[str] = field(default_factory=Counter)  # whole-version submissions by state
 
     @property
     def total(self) -> int:
@@ -87,6 +88,13 @@ def review_overview(session: Session) -> list[PolicyReview]:
             .group_by(CommentPlacement.version_id)
         ).all()
     )
+    sent: dict[int, Counter[str]] = {}
+    for version_id, state, count in session.execute(
+        select(Submission.version_id, Submission.state, func.count())
+        .where(Submission.state != "draft")
+        .group_by(Submission.version_id, Submission.state)
+    ):
+        sent.setdefault(version_id, Counter())[state] = count
     overview = []
     for policy in policies:
         chain = [v for v in versions if v.policy_id == policy.id]
@@ -98,6 +106,7 @@ def review_overview(session: Session) -> list[PolicyReview]:
                 open_reports=reports.get(v.id, 0),
                 needs_review=uncertain.get(v.id, 0),
                 replies=replies[v.id],
+                submissions=sent.get(v.id, Counter()),
             )
             for i, v in enumerate(chain)
         ]

@@ -13,17 +13,28 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.models import CampaignGroup, CommentPlacement, PolicyDocument, PolicyFollow
+from app.models import Attachment, CampaignGroup, CommentPlacement, PolicyDocument, PolicyFollow
 from app.notify import tokens as notify_tokens
-from tests.factories import login, make_comment, make_user, make_version
+from app.submissions import storage
+from tests.factories import login, make_comment, make_submission, make_user, make_version
 
-ROLES = ("anonymous", "commenter", "drafter", "reviewer", "moderator", "admin")
+ROLES = ("anonymous", "commenter", "drafter", "reviewer", "moderator", "admin", "intake")
 LOGIN = "login"
 OK = "ok"
 
 
-def row(anonymous, commenter, drafter, reviewer, moderator, admin) -> dict[str, object]:
-    return dict(zip(ROLES, (anonymous, commenter, drafter, reviewer, moderator, admin), strict=True))
+def row(anonymous, commenter, drafter, reviewer, moderator, admin, intake=None) -> dict[str, object]:
+    """Expected verdicts; the intake role is a commenter everywhere but where a row says otherwise."""
+    values = (
+        anonymous,
+        commenter,
+        drafter,
+        reviewer,
+        moderator,
+        admin,
+        commenter if intake is None else intake,
+    )
+    return dict(zip(ROLES, values, strict=True))
 
 
 def same(value: object) -> dict[str, object]:
@@ -246,6 +257,55 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("observability.healthz", "GET", "/healthz", PUBLIC),
     ("observability.readyz", "GET", "/readyz", PUBLIC),
     ("observability.metrics", "GET", "/metrics", PUBLIC),
+    # whole-version submissions
+    ("submissions.submission_form", "GET", V + "/submission", SIGNED_IN),
+    ("submissions.submission_form", "POST", V + "/submission", SIGNED_IN_POST),
+    ("submissions.version_submissions", "GET", V + "/submissions", PUBLIC),
+    ("submissions.version_submissions", "GET", W + "/submissions", same(404)),  # working versions take none
+    ("submissions.results", "GET", V + "/results", PUBLIC),
+    ("submissions.receipt", "GET", "/submissions/{sub_tracking}", PUBLIC),
+    ("submissions.receipt", "GET", "/submissions/{private_tracking}", row(404, 404, 200, 200, 200, 200, 404)),
+    ("submissions.receipt", "GET", "/submissions/{draft_tracking}", same(404)),
+    ("submissions.attachment", "GET", "/submissions/{sub_tracking}/attachments/{attachment_id}", PUBLIC),
+    (
+        "submissions.attachment",
+        "GET",
+        "/submissions/{private_tracking}/attachments/{private_attachment_id}",
+        row(404, 404, 200, 200, 200, 200, 404),
+    ),
+    ("submissions.questions", "GET", DP + "/questions", DRAFTERS),
+    ("submissions.questions", "POST", DP + "/questions", DRAFTERS_POST),
+    ("submissions.questions", "GET", D + "/questions", DRAFTERS),
+    ("submissions.queue", "GET", "/moderation/submissions", MODERATORS),
+    (
+        "submissions.redact",
+        "POST",
+        "/submissions/{sub_tracking}/redact",
+        row(LOGIN, 403, 403, OK, OK, OK, 403),
+    ),
+    ("submissions.moderate", "POST", "/moderation/submissions/{sub_tracking}/approve", MODERATORS_POST),
+    (
+        "submissions.confirm_organisation",
+        "POST",
+        "/submissions/{sub_tracking}/confirm-organisation",
+        row(LOGIN, 403, OK, OK, OK, OK, OK),
+    ),
+    # staff intake of offline submissions
+    ("intake.index", "GET", "/intake/", row(LOGIN, 403, 200, 403, 403, 200, 200)),
+    ("intake.enter", "GET", "/intake/{policy}/{version}", row(LOGIN, 403, 200, 403, 403, 200, 200)),
+    ("intake.enter", "POST", "/intake/{policy}/{version}", row(LOGIN, 403, OK, 403, 403, OK, OK)),
+    (
+        "intake.import_table",
+        "GET",
+        "/intake/{policy}/{version}/import",
+        row(LOGIN, 403, 200, 403, 403, 200, 200),
+    ),
+    (
+        "intake.import_table",
+        "POST",
+        "/intake/{policy}/{version}/import",
+        row(LOGIN, 403, OK, 403, 403, OK, OK),
+    ),
 ]
 
 
@@ -290,6 +350,22 @@ def seeded(session) -> SimpleNamespace:
     session.add(follow)
     session.flush()
     secret = "test-secret-key-not-for-production"  # tests.support.database.app_config's SECRET_KEY
+    submission = make_submission(session, author, version, "On the whole draft.")
+    private = make_submission(session, make_user(session), version, "Not for the public.", consent="private")
+    draft = make_submission(session, make_user(session), version, "Half done.", send=False)
+    attachments = []
+    for owner in (submission, private):
+        data = b"Plain text attachment."
+        file = Attachment(
+            submission=owner,
+            content_hash=storage.store(data),
+            filename="a.txt",
+            kind="txt",
+            size_bytes=len(data),
+        )
+        session.add(file)
+        attachments.append(file)
+    session.flush()
     session.commit()
     return SimpleNamespace(
         users=users,
@@ -311,6 +387,11 @@ def seeded(session) -> SimpleNamespace:
             "unsubscribe_token": notify_tokens.make_unsubscribe_token(
                 secret, notify_tokens.Unsubscribe(user_id=author.id, kind="reply")
             ),
+            "sub_tracking": submission.tracking_number,
+            "private_tracking": private.tracking_number,
+            "draft_tracking": draft.tracking_number,
+            "attachment_id": attachments[0].id,
+            "private_attachment_id": attachments[1].id,
         },
     )
 

@@ -164,15 +164,15 @@ def test_setup_migrates_imports_and_prints_the_demo_accounts(runner, session, mo
     assert result.exit_code == 0, result.output
     assert upgrades == [True]
     assert "Drafts: 3 imported" in result.output
-    for role in ("commenter", "drafter", "reviewer", "moderator", "admin"):
+    for role in ("commenter", "drafter", "reviewer", "moderator", "admin", "intake"):
         assert f"{role}@demo.korero.test" in result.output
-    # one account per role, and the five made-up people who comment on the demo consultation
-    assert session.scalar(select(func.count()).select_from(User)) == 10
+    # one account per role (six), and the five made-up people who comment on the demo consultation
+    assert session.scalar(select(func.count()).select_from(User)) == 11
     assert "Demo consultation (created), open for comment now" in result.output
     again = runner.invoke(args=["setup"])
     assert "Drafts: 0 imported, 3 already there." in again.output
     assert "Demo consultation (already there)" in again.output
-    assert session.scalar(select(func.count()).select_from(User)) == 10
+    assert session.scalar(select(func.count()).select_from(User)) == 11
 
 
 def test_setup_never_creates_demo_accounts_in_production(app, runner, session, monkeypatch):

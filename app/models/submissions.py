@@ -1,0 +1,217 @@
+"""Whole-version submissions, the consultation questions they answer, and their attachments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, created_at, intpk
+from app.models.comments import new_tracking_number
+from app.models.policies import Version
+from app.models.users import User
+
+
+class SubmissionState(enum.StrEnum):
+    DRAFT = "draft"  # saved to finish later: only its author sees it
+    PUBLISHED = "published"
+    HELD = "held"
+    HIDDEN = "hidden"
+    WITHDRAWN = "withdrawn"
+
+
+class Consent(enum.StrEnum):
+    """What the person said we may do with what they wrote."""
+
+    NAMED = "named"  # publish with my name
+    ANONYMOUS = "anonymous"  # publish without my name
+    PRIVATE = "private"  # do not publish: the drafting team still reads it
+
+
+class SubmitterKind(enum.StrEnum):
+    INDIVIDUAL = "individual"
+    ORGANISATION = "organisation"
+
+
+class OrganisationKind(enum.StrEnum):
+    IWI = "iwi"  # iwi, hapū or Māori organisation
+    COMMUNITY = "community"  # community group or NGO
+    BUSINESS = "business"
+    GOVERNMENT = "government"
+    ACADEMIC = "academic"
+    OTHER = "other"
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    POST = "post"
+    EMAIL = "email"
+    HUI = "hui"
+    PHONE = "phone"
+
+
+class QuestionKind(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    AGREE = "agree"  # the five-point agree scale
+    TEXT = "text"
+
+
+class Question(Base):
+    """A consultation question on a version, set by drafters."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("version_id", "position"),)
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(12))
+    prompt: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    # Optionally about one section or clause of the version (shown there as well).
+    section_key: Mapped[str | None] = mapped_column(String(64))
+    clause_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[created_at]
+
+
+class Submission(Base):
+    """What someone says about a version as a whole, online or through staff (post, email, hui, phone)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_version_state_id", "version_id", "state", "id"),
+        Index("ix_submissions_user_id_version_id", "user_id", "version_id"),
+        # The duplicate check looks a text up within one version.
+        Index("ix_submissions_version_id_fingerprint_hash", "version_id", "fingerprint_hash"),
+    )
+
+    id: Mapped[intpk]
+    tracking_number: Mapped[str] = mapped_column(String(16), unique=True, default=new_tracking_number)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    # The account it is credited to; null for an offline submitter without one, or after account deletion.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The staff member who entered an offline submission (never who it is credited to).
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    submitter_name: Mapped[str] = mapped_column(String(200), default="")
+    submitter_contact: Mapped[str | None] = mapped_column(String(320))
+    submitter_kind: Mapped[str] = mapped_column(String(16), default=SubmitterKind.INDIVIDUAL.value)
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_kind: Mapped[str | None] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(100))
+    organisation_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    organisation_confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    consent: Mapped[str] = mapped_column(String(12), default=Consent.NAMED.value)
+    channel: Mapped[str] = mapped_column(String(12), default=Channel.ONLINE.value)
+    received_on: Mapped[dt.date | None]
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    section_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fingerprint_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(12), default=SubmissionState.DRAFT.value)
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[created_at]
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    version: Mapped[Version] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Attachment.id",
+    )
+
+    redactions: Mapped[list[Redaction]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Redaction.id"
+    )
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.submitter_kind == SubmitterKind.ORGANISATION.value
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == SubmissionState.DRAFT.value
+
+    @property
+    def may_publish(self) -> bool:
+        """Whether the person agreed to publish it at all."""
+        return self.consent != Consent.PRIVATE.value
+
+
+class Answer(Base):
+    """One submission's answer to one question: chosen options, or free text."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("submission_id", "question_id"),)
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    text: Mapped[str | None] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+    def as_value(self) -> Any:
+        return self.text if self.text is not None else list(self.choices)
+
+
+class Attachment(Base):
+    """A file sent with a submission, stored outside the static folder under its content hash."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(8))  # pdf, docx, odt, txt: decided by the content
+    size_bytes: Mapped[int]
+    page_count: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str | None] = mapped_column(Text)  # null until extracted
+    extraction: Mapped[str] = mapped_column(String(12), default="pending")  # pending, done, failed
+    is_original_scan: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_at]
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class RedactionReason(enum.StrEnum):
+    PERSONAL_DETAILS = "personal_details"  # about someone else: names, addresses, phone numbers
+    DEFAMATORY = "defamatory"
+    ABUSIVE = "abusive"
+    CONFIDENTIAL = "confidential"  # commercially or legally confidential
+    OTHER = "other"
+
+
+class Redaction(Base):
+    """A passage of a published submission the public sees as "[redacted: reason]"; staff see the original."""
+
+    __tablename__ = "redactions"
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    passage: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(20))
+    redacted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[created_at]

@@ -1,0 +1,1 @@
+"""Whole-version submissions: free text, answers to the version's questions, attachments, consent to publish."""
