@@ -87,6 +87,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(review_bp)
 
+    from app.analysis import init_app as init_analysis
+
+    init_analysis(app)  # the workbench, its search index listener, jobs and `flask analysis`
+
     from app.observability import init_app as init_observability
 
     init_observability(app)  # /healthz, /readyz, /metrics, request ids, JSON logs

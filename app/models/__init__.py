@@ -1,5 +1,16 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.analysis import (
+    Assignment,
+    ItemKind,
+    SearchDocument,
+    SuggestionStatus,
+    Tag,
+    TagApplication,
+    ThemeRun,
+    ThemeRunStatus,
+    ThemeSuggestion,
+)
 from app.models.audit import AuditEvent, audit
 from app.models.base import Base
 from app.models.comments import (
@@ -17,6 +28,15 @@ from app.models.policies import Clause, ModerationMode, Policy, Section, Version
 from app.models.users import ANONYMOUS, Anonymous, Role, User, Viewer
 
 __all__ = [
+    "Assignment",
+    "ItemKind",
+    "SearchDocument",
+    "SuggestionStatus",
+    "Tag",
+    "TagApplication",
+    "ThemeRun",
+    "ThemeRunStatus",
+    "ThemeSuggestion",
     "ANONYMOUS",
     "Anonymous",
     "AuditEvent",
