@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the pure modules in this package (textsearch, agreement, themes) must load without Flask
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:

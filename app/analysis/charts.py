@@ -59,7 +59,9 @@ def heat_map(session: Session, version: Version, staff: bool) -> list[Row]:
         )
     else:
         counts = dict(
-            session.execute(select(Clause.id, Clause.comment_count).where(Clause.version_id == version.id)).all()
+            session.execute(
+                select(Clause.id, Clause.comment_count).where(Clause.version_id == version.id)
+            ).all()
         )
     sections = session.scalars(
         select(Section).where(Section.version_id == version.id).order_by(Section.position)

@@ -34,7 +34,9 @@ def themes(policy_slug: str, version_slug: str, themes: int, seed: int) -> None:
         )
         if version is None:
             raise click.ClickException("no such version")
-        run = ThemeRun(version_id=version.id, themes_wanted=max(2, min(themes, jobs.MAX_THEMES)), seed=max(0, seed))
+        run = ThemeRun(
+            version_id=version.id, themes_wanted=max(2, min(themes, jobs.MAX_THEMES)), seed=max(0, seed)
+        )
         session.add(run)
         session.flush()
         jobs.compute(session, run.id)

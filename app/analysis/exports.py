@@ -26,8 +26,19 @@ def safe_cell(value: object) -> object:
 
 def header() -> list[str]:
     return [
-        _("Kind"), _("Id"), _("Tracking number"), _("Clause"), _("State"), _("Received"), _("Verified"),
-        _("Campaign group"), _("Tags"), _("Suggested theme"), _("Response outcome"), _("Response"), _("Text"),
+        _("Kind"),
+        _("Id"),
+        _("Tracking number"),
+        _("Clause"),
+        _("State"),
+        _("Received"),
+        _("Verified"),
+        _("Campaign group"),
+        _("Tags"),
+        _("Suggested theme"),
+        _("Response outcome"),
+        _("Response"),
+        _("Text"),
     ]
 
 
@@ -36,7 +47,11 @@ def rows(session: Session, version: Version) -> Iterator[list[object]]:
     for ref_id, name in session.execute(
         select(TagApplication.ref_id, Tag.name)
         .join(Tag, Tag.id == TagApplication.tag_id)
-        .where(TagApplication.version_id == version.id, TagApplication.kind == "comment", TagApplication.second.is_(False))
+        .where(
+            TagApplication.version_id == version.id,
+            TagApplication.kind == "comment",
+            TagApplication.second.is_(False),
+        )
         .order_by(Tag.name)
     ):
         if name not in tags[ref_id]:
@@ -50,7 +65,9 @@ def rows(session: Session, version: Version) -> Iterator[list[object]]:
     responses = session.scalars(select(Response).where(Response.version_id == version.id)).all()
     by_comment = {r.comment_id: r for r in responses if r.comment_id is not None}
     by_group = {r.campaign_group_id: r for r in responses if r.campaign_group_id is not None}
-    numbers = dict(session.execute(select(Clause.id, Clause.number).where(Clause.version_id == version.id)).all())
+    numbers = dict(
+        session.execute(select(Clause.id, Clause.number).where(Clause.version_id == version.id)).all()
+    )
     statement = (
         select(Comment, SearchDocument.verified)
         .outerjoin(SearchDocument, (SearchDocument.kind == "comment") & (SearchDocument.ref_id == Comment.id))
@@ -58,12 +75,23 @@ def rows(session: Session, version: Version) -> Iterator[list[object]]:
         .order_by(Comment.id)
     )
     for comment, verified in session.execute(statement).yield_per(1000):
-        response = by_comment.get(comment.id) or by_group.get(comment.campaign_group_id)
+        response = by_comment.get(comment.id) or (
+            by_group.get(comment.campaign_group_id) if comment.campaign_group_id else None
+        )
         row: list[object] = [
-            "comment", comment.id, comment.tracking_number, numbers.get(comment.clause_id, ""), comment.state,
-            comment.created_at.isoformat(timespec="seconds"), _("yes") if verified else _("no"),
-            comment.campaign_group_id or "", "; ".join(tags.get(comment.id, [])), themes.get(comment.id, ""),
-            response.outcome if response else "", response.text if response else "", comment.body,
+            "comment",
+            comment.id,
+            comment.tracking_number,
+            numbers.get(comment.clause_id, ""),
+            comment.state,
+            comment.created_at.isoformat(timespec="seconds"),
+            _("yes") if verified else _("no"),
+            comment.campaign_group_id or "",
+            "; ".join(tags.get(comment.id, [])),
+            themes.get(comment.id, ""),
+            response.outcome if response else "",
+            response.text if response else "",
+            comment.body,
         ]
         yield [safe_cell(v) for v in row]
 

@@ -16,7 +16,9 @@ class ActionForm(FlaskForm):
 
 class TagForm(FlaskForm):
     name = StringField(_l("Name"))
-    description = TextAreaField(_l("Description"), description=_l("What belongs under this tag, for the analysts."))
+    description = TextAreaField(
+        _l("Description"), description=_l("What belongs under this tag, for the analysts.")
+    )
     parent = SelectField(_l("Parent tag"), choices=[], validate_choice=False)
 
 
@@ -25,7 +27,10 @@ class AssignForm(FlaskForm):
     count = IntegerField(_l("How many items"), default=50)
     second = SelectField(
         _l("Coding"),
-        choices=[SelectChoice("first", _l("First coding (items nobody has coded)")), SelectChoice("second", _l("Second coder (a sample of coded items)"))],
+        choices=[
+            SelectChoice("first", _l("First coding (items nobody has coded)")),
+            SelectChoice("second", _l("Second coder (a sample of coded items)")),
+        ],
         validate_choice=False,
     )
 
@@ -41,6 +46,10 @@ class AnswerForm(FlaskForm):
         choices=[SelectChoice(value, label) for value, label in OUTCOME_LABELS.items()],
         validate_choice=False,
     )
-    text = TextAreaField(_l("Response"), description=_l("One response, linked to every comment with this tag."))
+    text = TextAreaField(
+        _l("Response"), description=_l("One response, linked to every comment with this tag.")
+    )
     changed_in = SelectField(_l("Version where the change was made"), choices=[], validate_choice=False)
-    clauses = StringField(_l("Clauses changed"), description=_l("Clause numbers or keys in that version, separated by commas."))
+    clauses = StringField(
+        _l("Clauses changed"), description=_l("Clause numbers or keys in that version, separated by commas.")
+    )

@@ -97,7 +97,10 @@ def clause_document(clause: Clause, facts: Lookup) -> dict[str, Any] | None:
 
 
 register(
-    Comment, "comment", comment_document, ("body", "state", "campaign_group_id", "author_verified", "clause_id")
+    Comment,
+    "comment",
+    comment_document,
+    ("body", "state", "campaign_group_id", "author_verified", "clause_id"),
 )
 register(Clause, "clause", clause_document, ("text",))
 
@@ -188,6 +191,7 @@ def reindex_all(session: Session) -> int:
 
     count = 0
     for model, registration in _REGISTRY.items():
+        obj: Any
         for obj in session.scalars(select(model)).yield_per(1000):
             fields = registration.fields(obj, facts)
             if fields is not None:

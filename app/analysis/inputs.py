@@ -22,7 +22,20 @@ from app.models import CampaignGroup, Clause, Section, Tag, Version
 
 KINDS = ("comment", "clause")
 CHANNELS = ("online", "policy", "post", "email", "hui")
-FILTER_NAMES = ("q", "kind", "section", "clause", "state", "verified", "group", "tag", "uncoded", "channel", "from", "to")
+FILTER_NAMES = (
+    "q",
+    "kind",
+    "section",
+    "clause",
+    "state",
+    "verified",
+    "group",
+    "tag",
+    "uncoded",
+    "channel",
+    "from",
+    "to",
+)
 
 
 @dataclass
@@ -53,8 +66,7 @@ def read(session: Session, version: Version, args: Mapping[str, str]) -> SearchR
     used: dict[str, str] = {}
 
     def arg(name: str) -> str:
-        value = (args.get(name) or "").replace("\x00", "")[:600]
-        return value
+        return (args.get(name) or "").replace("\x00", "")[:600]
 
     query = parse_query(arg("q"))
     if query.truncated:
@@ -67,13 +79,17 @@ def read(session: Session, version: Version, args: Mapping[str, str]) -> SearchR
     elif kind:
         problems.append(_("That kind of item is not known; showing every kind."))
     if section_key := arg("section"):
-        section_id = session.scalar(select(Section.id).where(Section.version_id == version.id, Section.key == section_key[:64]))
+        section_id = session.scalar(
+            select(Section.id).where(Section.version_id == version.id, Section.key == section_key[:64])
+        )
         if section_id is None:
             problems.append(_("That section is not in this version; showing every section."))
         else:
             values["section_id"], used["section"] = section_id, section_key
     if clause_key := arg("clause"):
-        clause_id = session.scalar(select(Clause.id).where(Clause.version_id == version.id, Clause.key == clause_key[:64]))
+        clause_id = session.scalar(
+            select(Clause.id).where(Clause.version_id == version.id, Clause.key == clause_key[:64])
+        )
         if clause_id is None:
             problems.append(_("That clause is not in this version; showing every clause."))
         else:
@@ -89,7 +105,9 @@ def read(session: Session, version: Version, args: Mapping[str, str]) -> SearchR
     if group := arg("group"):
         group_id = _id(group)
         found = group_id is not None and session.scalar(
-            select(CampaignGroup.id).where(CampaignGroup.id == group_id, CampaignGroup.version_id == version.id)
+            select(CampaignGroup.id).where(
+                CampaignGroup.id == group_id, CampaignGroup.version_id == version.id
+            )
         )
         if not found:
             problems.append(_("That campaign group is not in this version; showing every comment."))

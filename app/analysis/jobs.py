@@ -112,7 +112,11 @@ def _thread_job(app: Flask, run_id: int) -> None:
             log.exception("suggested themes failed")
             with unit_of_work() as session:
                 run = session.get_one(ThemeRun, run_id)
-                run.status, run.error, run.finished_at = ThemeRunStatus.FAILED.value, str(error)[:500], utcnow()
+                run.status, run.error, run.finished_at = (
+                    ThemeRunStatus.FAILED.value,
+                    str(error)[:500],
+                    utcnow(),
+                )
 
 
 def _load(session: Session, run_id: int, mark_running: bool) -> tuple[list[str], list[tuple[str, int]]]:
@@ -177,7 +181,9 @@ def latest_run(session: Session, version: Version) -> ThemeRun | None:
 
 def suggestions(session: Session, run: ThemeRun) -> list[ThemeSuggestion]:
     return list(
-        session.scalars(select(ThemeSuggestion).where(ThemeSuggestion.run_id == run.id).order_by(ThemeSuggestion.id))
+        session.scalars(
+            select(ThemeSuggestion).where(ThemeSuggestion.run_id == run.id).order_by(ThemeSuggestion.id)
+        )
     )
 
 

@@ -48,11 +48,17 @@ def build(session: Session, version: Version) -> Report:
         SearchDocument.public.is_(True),
     )
     total = session.scalar(select(func.count()).where(*public)) or 0
-    by_channel = list(
-        session.execute(
-            select(SearchDocument.channel, func.count()).where(*public).group_by(SearchDocument.channel).order_by(SearchDocument.channel)
+    by_channel: list[tuple[str, int]] = [
+        (str(channel), int(n))
+        for channel, n in (
+            session.execute(
+                select(SearchDocument.channel, func.count())
+                .where(*public)
+                .group_by(SearchDocument.channel)
+                .order_by(SearchDocument.channel)
+            )
         )
-    )
+    ]
     verified = session.scalar(select(func.count()).where(*public, SearchDocument.verified.is_(True))) or 0
     counted = (
         select(TagApplication.tag_id, func.count(func.distinct(TagApplication.ref_id)))
@@ -65,10 +71,14 @@ def build(session: Session, version: Version) -> Report:
     )
     counts = dict(session.execute(counted).all())
     tags = {t.id: t for t in session.scalars(select(Tag).where(Tag.id.in_(counts)))}
-    themes = [ThemeSection(tags[i], n) for i, n in sorted(counts.items(), key=lambda p: (-p[1], tags[p[0]].name))]
+    themes = [
+        ThemeSection(tags[i], n) for i, n in sorted(counts.items(), key=lambda p: (-p[1], tags[p[0]].name))
+    ]
     for section in themes:
         members = select(TagApplication.ref_id).where(
-            TagApplication.tag_id == section.tag.id, TagApplication.kind == "comment", TagApplication.second.is_(False)
+            TagApplication.tag_id == section.tag.id,
+            TagApplication.kind == "comment",
+            TagApplication.second.is_(False),
         )
         quotes = session.scalars(
             select(SearchDocument.body)

@@ -15,15 +15,15 @@ TSV_INDEX = "ix_search_documents_tsv"
 SQLITE_PARTS = (
     # External content: the words live once, in search_documents.folded; porter stems English, unicode61
     # folds case and (remove_diacritics 2) macrons.
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(folded, content='search_documents', content_rowid='id', "
+    "CREATE VIRTUAL TABLE search_fts USING fts5(folded, content='search_documents', content_rowid='id', "
     "tokenize='porter unicode61 remove_diacritics 2')",
-    f"CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, folded) VALUES (new.id, new.folded); END",
-    f"CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, folded) VALUES ('delete', old.id, old.folded); END",
-    f"CREATE TRIGGER search_documents_au AFTER UPDATE OF folded ON search_documents BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, folded) VALUES ('delete', old.id, old.folded); "
-    f"INSERT INTO {FTS_TABLE}(rowid, folded) VALUES (new.id, new.folded); END",
+    "CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN "
+    "INSERT INTO search_fts(rowid, folded) VALUES (new.id, new.folded); END",
+    "CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, folded) VALUES ('delete', old.id, old.folded); END",
+    "CREATE TRIGGER search_documents_au AFTER UPDATE OF folded ON search_documents BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, folded) VALUES ('delete', old.id, old.folded); "
+    "INSERT INTO search_fts(rowid, folded) VALUES (new.id, new.folded); END",
 )
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS search_documents_au",
@@ -38,11 +38,16 @@ POSTGRES_PARTS = (
     "(to_tsvector('english'::regconfig, folded) || to_tsvector('simple'::regconfig, folded)) STORED",
     f"CREATE INDEX {TSV_INDEX} ON search_documents USING gin ({TSV_COLUMN})",
 )
-POSTGRES_DROP = (f"DROP INDEX IF EXISTS {TSV_INDEX}", f"ALTER TABLE search_documents DROP COLUMN IF EXISTS {TSV_COLUMN}")
+POSTGRES_DROP = (
+    f"DROP INDEX IF EXISTS {TSV_INDEX}",
+    f"ALTER TABLE search_documents DROP COLUMN IF EXISTS {TSV_COLUMN}",
+)
 
 
 def create_engine_parts(execute: Any, dialect: str) -> None:
-    for statement in SQLITE_PARTS if dialect == "sqlite" else POSTGRES_PARTS if dialect == "postgresql" else ():
+    for statement in (
+        SQLITE_PARTS if dialect == "sqlite" else POSTGRES_PARTS if dialect == "postgresql" else ()
+    ):
         execute(statement)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, and_, exists, func, select, text
 from sqlalchemy.orm import Session
 
 from app.analysis.textsearch import Query, highlight
@@ -60,7 +60,7 @@ class Page:
     total: int | None = None
 
 
-def match_clause(session: Session, query: Query) -> ColumnElement[bool]:
+def match_clause(session: Session, query: Query) -> ColumnElement[bool] | TextClause:
     """The engine's full-text condition on search_documents for `query` (never empty)."""
     if session.get_bind().dialect.name == "postgresql":
         return text(
@@ -73,7 +73,7 @@ def match_clause(session: Session, query: Query) -> ColumnElement[bool]:
 
 def base_statement(
     session: Session, viewer: Viewer, version: Version, query: Query, filters: Filters
-) -> Select[tuple[SearchDocument]]:
+) -> Select[SearchDocument]:
     statement = select(SearchDocument).where(SearchDocument.version_id == version.id)
     if not sees_everything(viewer):
         statement = statement.where(SearchDocument.public.is_(True))
@@ -158,7 +158,12 @@ def count(session: Session, viewer: Viewer, version: Version, query: Query, filt
 
 
 def all_items(
-    session: Session, viewer: Viewer, version: Version, query: Query, filters: Filters, limit: int = BULK_LIMIT
+    session: Session,
+    viewer: Viewer,
+    version: Version,
+    query: Query,
+    filters: Filters,
+    limit: int = BULK_LIMIT,
 ) -> list[tuple[str, int]]:
     """Every contribution a search finds (policy text is not coded), up to `limit`: what a bulk action acts on."""
     statement = (

@@ -6,6 +6,7 @@ audit event with the item it touched, in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -22,9 +23,9 @@ from app.models import (
     Policy,
     Role,
     SearchDocument,
+    SuggestionStatus,
     Tag,
     TagApplication,
-    SuggestionStatus,
     ThemeSuggestion,
     User,
     Version,
@@ -67,7 +68,9 @@ def codebook(session: Session, policy: Policy) -> list[Tag]:
 
 
 def get_tag(session: Session, policy: Policy, tag_id: int | None) -> Tag:
-    tag = session.get(Tag, tag_id) if tag_id is not None else None
+    if tag_id is None:
+        raise AnalysisError(_("Choose a tag."), "tag")
+    tag = session.get(Tag, tag_id)
     if tag is None or tag.policy_id != policy.id:
         raise NotFoundError(_("That tag is not in this policy's codebook."), "tag")
     return tag
@@ -211,11 +214,15 @@ def apply_tag(
     return added
 
 
-def quote_of(session: Session, kind: str, ref_id: int, start: int | None, end: int | None) -> tuple[str, int, int] | None:
+def quote_of(
+    session: Session, kind: str, ref_id: int, start: int | None, end: int | None
+) -> tuple[str, int, int] | None:
     """A passage of an item by character offsets, checked against its words; None for the whole item."""
     if start is None and end is None:
         return None
-    body = session.scalar(select(SearchDocument.body).where(SearchDocument.kind == kind, SearchDocument.ref_id == ref_id))
+    body = session.scalar(
+        select(SearchDocument.body).where(SearchDocument.kind == kind, SearchDocument.ref_id == ref_id)
+    )
     if body is None or start is None or end is None or not 0 <= start < end <= len(body):
         raise AnalysisError(_("Choose a passage inside the comment's words."), "passage")
     return body[start:end], start, end
@@ -257,7 +264,9 @@ def remove_tag(session: Session, actor: User, version: Version, tag: Tag, kind: 
     if application is None:
         raise ConflictError(_("That tag was already taken off."))
     session.delete(application)
-    audit(session, actor, "tag.remove", kind, ref_id, tag=tag.id, tag_name=tag.name, coder=application.coder_id)
+    audit(
+        session, actor, "tag.remove", kind, ref_id, tag=tag.id, tag_name=tag.name, coder=application.coder_id
+    )
     session.flush()
 
 
@@ -282,7 +291,9 @@ def _coded(second: bool = False) -> Exists:
     )
 
 
-def assign(session: Session, actor: User, version: Version, analyst: User, how_many: int, second: bool = False) -> int:
+def assign(
+    session: Session, actor: User, version: Version, analyst: User, how_many: int, second: bool = False
+) -> int:
     """Give `analyst` up to `how_many` items not yet coded and not yet assigned (oldest first)."""
     if not analyst.has_role(Role.DRAFTER, Role.REVIEWER, Role.MODERATOR):
         raise AnalysisError(_("Choose a member of staff to assign to."), "analyst")
@@ -309,11 +320,24 @@ def assign(session: Session, actor: User, version: Version, analyst: User, how_m
     for kind, ref_id in items:
         session.add(
             Assignment(
-                kind=kind, ref_id=ref_id, version_id=version.id, analyst_id=analyst.id, second=second,
+                kind=kind,
+                ref_id=ref_id,
+                version_id=version.id,
+                analyst_id=analyst.id,
+                second=second,
                 assigned_by_id=actor.id,
             )
         )
-    audit(session, actor, "analysis.assign", "version", version.id, analyst=analyst.id, count=len(items), second=second)
+    audit(
+        session,
+        actor,
+        "analysis.assign",
+        "version",
+        version.id,
+        analyst=analyst.id,
+        count=len(items),
+        second=second,
+    )
     session.flush()
     return len(items)
 
@@ -390,7 +414,10 @@ def my_queue(session: Session, version: Version, analyst: User, limit: int = 50)
     return list(
         session.scalars(
             select(SearchDocument)
-            .join(Assignment, and_(Assignment.kind == SearchDocument.kind, Assignment.ref_id == SearchDocument.ref_id))
+            .join(
+                Assignment,
+                and_(Assignment.kind == SearchDocument.kind, Assignment.ref_id == SearchDocument.ref_id),
+            )
             .where(Assignment.version_id == version.id, Assignment.analyst_id == analyst.id, ~mine)
             .order_by(SearchDocument.id)
             .limit(limit)
@@ -403,9 +430,9 @@ def agreement(session: Session, version: Version, tags: list[Tag]) -> list[Agree
     first: dict[tuple[str, int], set[int]] = defaultdict(set)
     second: dict[tuple[str, int], set[int]] = defaultdict(set)
     rows = session.execute(
-        select(TagApplication.kind, TagApplication.ref_id, TagApplication.tag_id, TagApplication.second).where(
-            TagApplication.version_id == version.id
-        )
+        select(
+            TagApplication.kind, TagApplication.ref_id, TagApplication.tag_id, TagApplication.second
+        ).where(TagApplication.version_id == version.id)
     )
     for kind, ref_id, tag_id, is_second in rows:
         (second if is_second else first)[(kind, ref_id)].add(tag_id)
@@ -456,7 +483,14 @@ def decide_suggestion(
     tag: Tag | None = None
     if action == "accept":
         policy = session.get_one(Policy, version.policy_id)
-        tag = create_tag(session, actor, policy, name or suggestion.label, _("Accepted from a suggested theme: %(terms)s", terms=", ".join(suggestion.terms[:8])), None)
+        tag = create_tag(
+            session,
+            actor,
+            policy,
+            name or suggestion.label,
+            _("Accepted from a suggested theme: %(terms)s", terms=", ".join(suggestion.terms[:8])),
+            None,
+        )
         suggestion.status = SuggestionStatus.ACCEPTED.value
     elif action == "merge":
         if into is None:
@@ -471,10 +505,9 @@ def decide_suggestion(
     suggestion.tag_id = tag.id if tag is not None else None
     audit(session, actor, f"themes.{action}", "theme_suggestion", suggestion.id, tag=suggestion.tag_id)
     if tag is not None and members:
-        try:
+        # If every member was removed since the run, the tag stands with nothing on it.
+        with contextlib.suppress(AnalysisError):
             apply_tag(session, actor, version, tag, members)
-        except AnalysisError:
-            pass  # every member was withdrawn or removed since the run: the tag stands, with nothing on it
     session.flush()
     return tag
 

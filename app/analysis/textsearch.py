@@ -28,7 +28,6 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-
 @dataclass(frozen=True)
 class Query:
     """What was asked: the folded words (all must match), and what was dropped."""
@@ -55,13 +54,11 @@ def parse_query(raw: str | None) -> Query:
     truncated = len(raw) > MAX_QUERY_CHARS
     words = _WORD_RE.findall(fold(raw[:MAX_QUERY_CHARS]))
     terms: list[str] = []
-    for word in words:
-        word = word.replace("_", "")
-        if not word or word in terms:
-            continue
-        if len(word) > MAX_TERM_CHARS:
-            word, truncated = word[:MAX_TERM_CHARS], True
-        terms.append(word)
+    for found in words:
+        word = found.replace("_", "")[:MAX_TERM_CHARS]
+        truncated = truncated or len(found) > MAX_TERM_CHARS
+        if word and word not in terms:
+            terms.append(word)
     if len(terms) > MAX_TERMS:
         terms, truncated = terms[:MAX_TERMS], True
     return Query(tuple(terms), truncated)

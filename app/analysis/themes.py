@@ -42,7 +42,7 @@ def _vectorise(texts: Sequence[str]) -> tuple[TfidfVectorizer, object]:
     vectoriser = TfidfVectorizer(
         preprocessor=fold,
         stop_words=sorted(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS),
-        token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
+        token_pattern=r"(?u)\b[^\W\d_]{3,}\b",  # noqa: S106 - a regular expression, not a secret
         ngram_range=(1, 2),
         min_df=2 if len(texts) >= 20 else 1,
         max_df=0.5,
@@ -77,7 +77,9 @@ def suggest_themes(
         if members.size == 0:
             continue
         order = members[np.argsort(-weights[members, component], kind="stable")]
-        terms = tuple(str(vocabulary[i]) for i in np.argsort(-model.components_[component], kind="stable")[:TOP_TERMS])
+        terms = tuple(
+            str(vocabulary[i]) for i in np.argsort(-model.components_[component], kind="stable")[:TOP_TERMS]
+        )
         found.append(
             Theme(terms, tuple(int(i) for i in order), tuple(int(i) for i in order[:REPRESENTATIVES]))
         )

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -53,21 +52,11 @@ def _items_from_form() -> list[tuple[str, int]]:
 
 
 def _back(version: Version, endpoint: str = "analysis.workbench", **args: str) -> ResponseReturnValue:
-    return redirect(url_for(endpoint, policy_slug=version.policy.slug, version_slug=version.slug, **args), 303)
+    values: dict[str, Any] = {"policy_slug": version.policy.slug, "version_slug": version.slug, **args}
+    return redirect(url_for(endpoint, **values), 303)
 
 
-def _flashing(target: Callable[[], ResponseReturnValue]) -> Callable[[DomainError], ResponseReturnValue]:
-    """Show a refused action: a page with the message and a link back to where it came from."""
-
-    def show(error: DomainError) -> ResponseReturnValue:
-        back = target()
-        location = getattr(back, "location", None) or url_for("analysis.index")
-        return render_template("analysis/refused.html", error=error, back=location)
-
-    return show
-
-
-def _flashing(target: Callable[[], ResponseReturnValue]) -> Callable[[DomainError], ResponseReturnValue]:
+def _refused(target: Callable[[], ResponseReturnValue]) -> Callable[[DomainError], ResponseReturnValue]:
     """Show a refused action: a page with the message and a link back to where it came from."""
 
     def show(error: DomainError) -> ResponseReturnValue:
@@ -101,7 +90,9 @@ def public_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     session = current_session()
     policies = session.scalars(select(Policy).order_by(Policy.title)).all()
-    return render_template("analysis/index.html", policies=[(p, [v for v in p.versions if v.is_public]) for p in policies])
+    return render_template(
+        "analysis/index.html", policies=[(p, [v for v in p.versions if v.is_public]) for p in policies]
+    )
 
 
 @bp.get(A)
@@ -136,7 +127,7 @@ def tag_items(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         abort(400)
     args = _search_args()
 
-    redisplay(_flashing(lambda: _back(version, **args)))
+    redisplay(_refused(lambda: _back(version, **args)))
     tag = services.get_tag(session, version.policy, _optional_id("apply_tag"))
     if request.form.get("scope") == "all":
         asked = inputs.read(session, version, args)
@@ -145,9 +136,16 @@ def tag_items(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         items = _items_from_form()
     second = request.form.get("second") == "1"
     added = services.apply_tag(session, signed_in_user(), version, tag, items, second=second)
-    flash(ngettext("Tagged %(num)d item “%(tag)s”.", "Tagged %(num)d items “%(tag)s”.", added, tag=tag.name), "success")
+    flash(
+        ngettext("Tagged %(num)d item “%(tag)s”.", "Tagged %(num)d items “%(tag)s”.", added, tag=tag.name),
+        "success",
+    )
     if request.form.get("next_item"):
-        return _back(version, "analysis.item", kind=items[0][0], ref_id=str(items[0][1])) if items else _back(version)
+        return (
+            _back(version, "analysis.item", kind=items[0][0], ref_id=str(items[0][1]))
+            if items
+            else _back(version)
+        )
     return _back(version, **args)
 
 
@@ -161,7 +159,7 @@ def untag(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     items = _items_from_form()
     if len(items) != 1:
         abort(400)
-    redisplay(_flashing(lambda: _back(version)))
+    redisplay(_refused(lambda: _back(version)))
     tag = services.get_tag(session, version.policy, _optional_id("tag"))
     services.remove_tag(session, signed_in_user(), version, tag, *items[0])
     flash(_("Took off “%(tag)s”.", tag=tag.name), "success")
@@ -181,7 +179,9 @@ def item(policy_slug: str, version_slug: str, kind: str, ref_id: int) -> Respons
     session = current_session()
     document = session.scalar(
         select(SearchDocument).where(
-            SearchDocument.kind == kind, SearchDocument.ref_id == ref_id, SearchDocument.version_id == version.id
+            SearchDocument.kind == kind,
+            SearchDocument.ref_id == ref_id,
+            SearchDocument.version_id == version.id,
         )
     )
     if document is None or kind not in services.CONTRIBUTION_KINDS:
@@ -190,12 +190,18 @@ def item(policy_slug: str, version_slug: str, kind: str, ref_id: int) -> Respons
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        redisplay(_flashing(lambda: _back(version, "analysis.item", kind=kind, ref_id=str(ref_id))))
+        redisplay(_refused(lambda: _back(version, "analysis.item", kind=kind, ref_id=str(ref_id))))
         tag = services.get_tag(session, version.policy, _optional_id("tag"))
         start, end = _optional_int("start"), _optional_int("end")
         quote = services.quote_of(session, kind, ref_id, start, end)
         added = services.apply_tag(
-            session, signed_in_user(), version, tag, [(kind, ref_id)], second=request.form.get("second") == "1", quote=quote
+            session,
+            signed_in_user(),
+            version,
+            tag,
+            [(kind, ref_id)],
+            second=request.form.get("second") == "1",
+            quote=quote,
         )
         flash(_("Tagged “%(tag)s”.", tag=tag.name) if added else _("It already had that tag."), "success")
         queue = services.my_queue(session, version, signed_in_user(), limit=2)
@@ -234,10 +240,14 @@ def codebook(policy_slug: str) -> ResponseReturnValue:
     session = current_session()
     tags = services.codebook(session, policy)
     form = TagForm()
-    form.parent.choices = [SelectChoice("", _("None (a top-level tag)"))] + [SelectChoice(str(t.id), t.name) for t in tags]
+    form.parent.choices = [SelectChoice("", _("None (a top-level tag)"))] + [
+        SelectChoice(str(t.id), t.name) for t in tags
+    ]
 
     def page(error: str | None = None) -> ResponseReturnValue:
-        return render_template("analysis/codebook.html", policy=policy, tags=tags, form=form, error=error, action=ActionForm())
+        return render_template(
+            "analysis/codebook.html", policy=policy, tags=tags, form=form, error=error, action=ActionForm()
+        )
 
     if request.method == "GET":
         return page()
@@ -246,7 +256,12 @@ def codebook(policy_slug: str) -> ResponseReturnValue:
     redisplay(lambda error: page(error.message))
     parent = form.parent.data or ""
     tag = services.create_tag(
-        session, signed_in_user(), policy, form.name.data or "", form.description.data or "", parse_id(parent) if parent else None
+        session,
+        signed_in_user(),
+        policy,
+        form.name.data or "",
+        form.description.data or "",
+        parse_id(parent) if parent else None,
     )
     flash(_("Added “%(name)s” to the codebook.", name=tag.name), "success")
     return redirect(url_for("analysis.codebook", policy_slug=policy.slug), 303)
@@ -261,13 +276,21 @@ def edit_tag(policy_slug: str, tag_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     back = redirect(url_for("analysis.codebook", policy_slug=policy.slug), 303)
-    redisplay(_flashing(lambda: back))
+    redisplay(_refused(lambda: back))
     tag = services.get_tag(session, policy, tag_id)
     into_raw = (request.form.get("into") or "").strip()
     if into_raw:
         into = services.get_tag(session, policy, parse_id(into_raw))
         moved = services.merge_tags(session, signed_in_user(), tag, into)
-        flash(ngettext("Merged into “%(name)s”: %(num)d item moved.", "Merged into “%(name)s”: %(num)d items moved.", moved, name=into.name), "success")
+        flash(
+            ngettext(
+                "Merged into “%(name)s”: %(num)d item moved.",
+                "Merged into “%(name)s”: %(num)d items moved.",
+                moved,
+                name=into.name,
+            ),
+            "success",
+        )
     else:
         services.rename_tag(session, signed_in_user(), tag, form.name.data or "", form.description.data or "")
         flash(_("Saved “%(name)s”.", name=tag.name), "success")
@@ -306,8 +329,23 @@ def progress(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     analyst = next((u for u in people if str(u.id) == form.analyst.data), None)
     if analyst is None:
         return page(_("Choose a member of staff to assign to."))
-    assigned = services.assign(session, signed_in_user(), version, analyst, int(form.count.data or 0), second=form.second.data == "second")
-    flash(ngettext("Assigned %(num)d item to %(name)s.", "Assigned %(num)d items to %(name)s.", assigned, name=analyst.display_name), "success")
+    assigned = services.assign(
+        session,
+        signed_in_user(),
+        version,
+        analyst,
+        int(form.count.data or 0),
+        second=form.second.data == "second",
+    )
+    flash(
+        ngettext(
+            "Assigned %(num)d item to %(name)s.",
+            "Assigned %(num)d items to %(name)s.",
+            assigned,
+            name=analyst.display_name,
+        ),
+        "success",
+    )
     return _back(version, "analysis.progress")
 
 
@@ -361,7 +399,7 @@ def decide(policy_slug: str, version_slug: str, suggestion_id: int) -> ResponseR
     suggestion = session.get(ThemeSuggestion, suggestion_id)
     if suggestion is None or suggestion.run.version_id != version.id:
         abort(404)
-    redisplay(_flashing(lambda: _back(version, "analysis.themes")))
+    redisplay(_refused(lambda: _back(version, "analysis.themes")))
     into_raw = (request.form.get("into") or "").strip()
     into = services.get_tag(session, version.policy, parse_id(into_raw)) if into_raw else None
     name = (request.form.get("name") or "").strip()
@@ -411,7 +449,9 @@ def activity(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 def export_csv(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = _version(policy_slug, version_slug)
     body = exports.as_csv(current_session(), version)
-    return _download(body.encode("utf-8-sig"), "text/csv; charset=utf-8", f"{version.policy.slug}-{version.slug}-items.csv")
+    return _download(
+        body.encode("utf-8-sig"), "text/csv; charset=utf-8", f"{version.policy.slug}-{version.slug}-items.csv"
+    )
 
 
 @bp.get(A + "/export.xlsx")
@@ -420,7 +460,9 @@ def export_xlsx(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = _version(policy_slug, version_slug)
     body = exports.as_xlsx(current_session(), version)
     return _download(
-        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{version.policy.slug}-{version.slug}-items.xlsx"
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{version.policy.slug}-{version.slug}-items.xlsx",
     )
 
 
@@ -436,7 +478,9 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @cached_page
 def what_we_heard(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = _version(policy_slug, version_slug)
-    return render_template("analysis/what_we_heard.html", version=version, report=report.build(current_session(), version))
+    return render_template(
+        "analysis/what_we_heard.html", version=version, report=report.build(current_session(), version)
+    )
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/what-we-heard.pdf")
@@ -465,7 +509,9 @@ def answer_tag(policy_slug: str, version_slug: str, tag_id: int) -> ResponseRetu
     members = services.tagged_items(session, version, tag)
 
     def page(error: str | None = None) -> ResponseReturnValue:
-        return render_template("analysis/answer.html", version=version, tag=tag, form=form, count=len(members), error=error)
+        return render_template(
+            "analysis/answer.html", version=version, tag=tag, form=form, count=len(members), error=error
+        )
 
     if request.method == "GET":
         return page()
@@ -473,7 +519,17 @@ def answer_tag(policy_slug: str, version_slug: str, tag_id: int) -> ResponseRetu
         abort(400)
     redisplay(lambda error: page(error.message))
     answered = services.answer_tag(
-        session, signed_in_user(), version, tag, form.outcome.data or "", form.text.data or "", form.changed_in.data or "", form.clauses.data or ""
+        session,
+        signed_in_user(),
+        version,
+        tag,
+        form.outcome.data or "",
+        form.text.data or "",
+        form.changed_in.data or "",
+        form.clauses.data or "",
     )
-    flash(ngettext("Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered), "success")
+    flash(
+        ngettext("Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered),
+        "success",
+    )
     return _back(version, "analysis.workbench", tag=str(tag.id))

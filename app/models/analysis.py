@@ -114,7 +114,9 @@ class Assignment(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     analyst_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     second: Mapped[bool] = mapped_column(default=False)
-    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[created_at]
 
     analyst: Mapped[User] = relationship(foreign_keys=[analyst_id])
@@ -168,7 +170,9 @@ class ThemeSuggestion(Base):
     members: Mapped[list[Any]] = mapped_column(JSON, default=list)
     representatives: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(12), default=SuggestionStatus.SUGGESTED.value)
-    tag_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_tags.id", ondelete="SET NULL"), index=True)
+    tag_id: Mapped[int | None] = mapped_column(
+        ForeignKey("analysis_tags.id", ondelete="SET NULL"), index=True
+    )
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     run: Mapped[ThemeRun] = relationship()
