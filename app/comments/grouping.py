@@ -1,8 +1,9 @@
-"""Campaign groups: a new top-level comment joins its clause's group when another person sent the same letter.
+"""Campaign groups: a new top-level comment joins a group when another person sent the same letter.
 
 `app.comments.campaigns` (pure) says whether two texts are one letter; this module decides which comments to
 compare it with, cheaply by design: exact matches by fingerprint (indexed), near matches only against the
-clause's groups and its recent ungrouped comments of similar length.
+clause's groups and its recent ungrouped comments of similar length, then the whole version by MinHash band
+keys (`app.analysis.campaigns`), so a letter sent on another clause, or after many others, is still found.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.analysis import campaigns as version_wide
 from app.comments import campaigns
 from app.comments.counts import recount_groups
 from app.models import CampaignGroup, Comment, CommentState
@@ -44,6 +46,10 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
         group = _similar_group(session, comment, normalised)
     if match is None and group is None:
         match = _similar_comment(session, normalised, others)
+    # Across the whole version (any clause), by MinHash band keys kept in the database: app.analysis.campaigns.
+    keys = version_wide.keys_for(normalised)
+    if match is None and group is None:
+        match = version_wide.version_match(session, comment, keys)
     if match is not None:
         group = match.campaign_group
         if group is None:
@@ -57,9 +63,11 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
             session.flush()
             match.campaign_group_id = group.id
     if group is None:
+        version_wide.remember(session, comment, keys)
         return
     comment.campaign_group_id = group.id
     session.flush()
+    version_wide.remember(session, comment, keys)
     recount_groups(session, [group.id])
 
 

@@ -2,6 +2,7 @@
 
 from app.models.analysis import (
     Assignment,
+    CampaignBandKey,
     ItemKind,
     SearchDocument,
     SuggestionStatus,
@@ -33,6 +34,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Base",
+    "CampaignBandKey",
     "CampaignGroup",
     "Clause",
     "Comment",

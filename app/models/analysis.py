@@ -176,3 +176,15 @@ class ThemeSuggestion(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     run: Mapped[ThemeRun] = relationship()
+
+
+class CampaignBandKey(Base):
+    """One MinHash LSH band key of a top-level comment: how form letters find each other across a version."""
+
+    __tablename__ = "campaign_band_keys"
+    __table_args__ = (Index("ix_campaign_band_keys_version_band", "version_id", "band"),)
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    band: Mapped[str] = mapped_column(String(20))

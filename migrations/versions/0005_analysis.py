@@ -156,6 +156,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_analysis_theme_suggestions_run_id'), ['run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_analysis_theme_suggestions_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table(
+        'campaign_band_keys',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('version_id', sa.Integer(), nullable=False),
+        sa.Column('comment_id', sa.Integer(), nullable=False),
+        sa.Column('band', sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_campaign_band_keys_comment_id_comments'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['version_id'], ['versions.id'], name=op.f('fk_campaign_band_keys_version_id_versions'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_band_keys')),
+    )
+    with op.batch_alter_table('campaign_band_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_band_keys_comment_id'), ['comment_id'], unique=False)
+        batch_op.create_index('ix_campaign_band_keys_version_band', ['version_id', 'band'], unique=False)
+
     from app.analysis.schema import create_engine_parts
 
     bind = op.get_bind()
@@ -182,9 +196,14 @@ def _backfill(bind):
             clause_id=row.id, group=None, state='published', public=version.status != 'working',
             verified=False, channel='policy', body=row.text, folded=fold(row.text), created_at=version.created_at,
         ))
+    from app.analysis.lsh import band_keys
+    from app.comments.campaigns import normalise
+
+    keys = sa.text('INSERT INTO campaign_band_keys (version_id, comment_id, band) VALUES (:v, :c, :b)')
     comments = bind.execute(sa.text(
-        'SELECT id, version_id, clause_id, campaign_group_id, state, author_verified, body, created_at FROM comments'
-    ))
+        'SELECT id, version_id, clause_id, campaign_group_id, state, author_verified, body, created_at, parent_id '
+        'FROM comments ORDER BY id'
+    )).all()
     for row in comments:
         version = versions[row.version_id]
         bind.execute(insert, dict(
@@ -194,12 +213,15 @@ def _backfill(bind):
             verified=bool(row.author_verified), channel='online', body=row.body, folded=fold(row.body),
             created_at=row.created_at,
         ))
+        if row.parent_id is None:
+            for band in band_keys(normalise(row.body)):
+                bind.execute(keys, dict(v=row.version_id, c=row.id, b=band))
 
 
 def downgrade():
     from app.analysis.schema import drop_engine_parts
 
     drop_engine_parts(op.execute, op.get_bind().dialect.name)
-    for table in ('analysis_theme_suggestions', 'analysis_theme_runs', 'analysis_assignments',
+    for table in ('campaign_band_keys', 'analysis_theme_suggestions', 'analysis_theme_runs', 'analysis_assignments',
                   'analysis_tag_applications', 'analysis_tags', 'search_documents'):
         op.drop_table(table)

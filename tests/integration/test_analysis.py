@@ -352,3 +352,37 @@ def test_activity_page_links_every_clause(client, comments):
     page = client.get(PUBLIC + "/activity").get_data(as_text=True)
     assert "/clauses/purpose-1/comments" in page
     assert "<svg" in page
+
+
+LETTER = (
+    "I oppose the plan to sell the regional parks because they belong to everyone and future generations "
+    "deserve the same green spaces that we enjoyed as children."
+)
+
+
+def test_a_form_letter_on_another_clause_joins_the_campaign(session, version):
+    first = make_comment(session, make_user(session), version, "purpose-1", body=LETTER)
+    edited = LETTER.replace("regional parks", "regional parks and reserves") + " My name is Aroha."
+    second = make_comment(session, make_user(session), version, "purpose-2", body=edited)
+    session.flush()
+    assert first.campaign_group_id is not None
+    assert second.campaign_group_id == first.campaign_group_id
+
+
+def test_short_generic_comments_on_different_clauses_are_not_a_campaign(session, version):
+    one = make_comment(session, make_user(session), version, "purpose-1", body="I agree with this.")
+    two = make_comment(session, make_user(session), version, "purpose-2", body="I agree with this.")
+    session.flush()
+    assert one.campaign_group_id is None
+    assert two.campaign_group_id is None
+
+
+def test_an_independent_comment_sharing_one_sentence_is_not_grouped(session, version):
+    make_comment(session, make_user(session), version, "purpose-1", body=LETTER)
+    own = (
+        "The regional parks belong to everyone. But my real worry is the bus timetable, which leaves workers "
+        "stranded after six in the evening and makes the new depot pointless for the eastern suburbs."
+    )
+    independent = make_comment(session, make_user(session), version, "purpose-2", body=own)
+    session.flush()
+    assert independent.campaign_group_id is None

@@ -1,0 +1,77 @@
+"""Campaigns across a whole version: a new comment finds form letters on any clause by MinHash band keys.
+
+The comment's band keys (`app.analysis.lsh`) are looked up in `campaign_band_keys` with one indexed query capped at
+CANDIDATE_ROWS rows, so the cost per comment stays the same at 10,000 or 1,000,000 comments; each candidate is
+then confirmed by the same near-duplicate rule the clause-level grouping uses. Keys are kept for ungrouped
+comments and for the first KEYED_MEMBERS members of each group (later members add nothing a group's earlier
+letters do not already match), so a key's postings do not grow with a campaign's size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from app.analysis.lsh import band_keys
+from app.comments import campaigns
+from app.models import CampaignBandKey, Comment, CommentState
+
+CANDIDATE_ROWS = 200
+CANDIDATES = 20
+KEYED_MEMBERS = 10
+
+
+def version_match(session: Session, comment: Comment, keys: list[str]) -> Comment | None:
+    """Another person's comment anywhere in the version that is the same letter, found by band keys."""
+    if not keys:
+        return None
+    rows = session.scalars(
+        select(CampaignBandKey.comment_id)
+        .where(
+            CampaignBandKey.version_id == comment.version_id,
+            CampaignBandKey.band.in_(keys),
+            CampaignBandKey.comment_id != comment.id,
+        )
+        .order_by(CampaignBandKey.id.desc())
+        .limit(CANDIDATE_ROWS)
+    ).all()
+    if not rows:
+        return None
+    ranked = [cid for cid, _n in Counter(rows).most_common(CANDIDATES)]
+    candidates = session.execute(
+        select(Comment.id, Comment.body).where(
+            Comment.id.in_(ranked),
+            Comment.parent_id.is_(None),
+            Comment.state != CommentState.WITHDRAWN.value,
+            or_(Comment.user_id.is_(None), Comment.user_id != comment.user_id),
+        )
+    ).all()
+    by_id = {row.id: row.body for row in candidates}
+    ordered = ((cid, campaigns.normalise(by_id[cid])) for cid in ranked if cid in by_id)
+    found = campaigns.best_match(campaigns.normalise(comment.body), ordered)
+    return session.get(Comment, found) if found is not None else None
+
+
+def remember(session: Session, comment: Comment, keys: list[str]) -> None:
+    """Keep the comment's keys (replacing any it had), unless its group already has enough keyed letters."""
+    session.execute(delete(CampaignBandKey).where(CampaignBandKey.comment_id == comment.id))
+    if not keys or comment.parent_id is not None:
+        return
+    if comment.campaign_group_id is not None:
+        keyed = session.scalar(
+            select(func.count(func.distinct(CampaignBandKey.comment_id)))
+            .join(Comment, Comment.id == CampaignBandKey.comment_id)
+            .where(Comment.campaign_group_id == comment.campaign_group_id)
+        )
+        if (keyed or 0) >= KEYED_MEMBERS:
+            return
+    session.execute(
+        insert(CampaignBandKey),
+        [{"version_id": comment.version_id, "comment_id": comment.id, "band": key} for key in keys],
+    )
+
+
+def keys_for(normalised: str) -> list[str]:
+    return band_keys(normalised)
