@@ -2,7 +2,7 @@
 
 The comment's band keys (`app.analysis.lsh`) are looked up in `campaign_band_keys` with one indexed query capped at
 CANDIDATE_ROWS rows, so the cost per comment stays the same at 10,000 or 1,000,000 comments; each candidate is
-then confirmed by the same near-duplicate rule the clause-level grouping uses. Keys are kept for ungrouped
+then confirmed by `app.analysis.lsh.same_letter` (the clause rule, or enough shared shingles for a letter edited more). Keys are kept for ungrouped
 comments and for the first KEYED_MEMBERS members of each group (later members add nothing a group's earlier
 letters do not already match), so a key's postings do not grow with a campaign's size.
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
-from app.analysis.lsh import band_keys
+from app.analysis.lsh import band_keys, same_letter
 from app.comments import campaigns
-from app.models import CampaignBandKey, Comment, CommentState
+from app.models import CampaignBandKey, CampaignGroup, Comment, CommentState
 
 CANDIDATE_ROWS = 200
 CANDIDATES = 20
@@ -49,9 +49,11 @@ def version_match(session: Session, comment: Comment, keys: list[str]) -> Commen
         )
     ).all()
     by_id = {row.id: row.body for row in candidates}
-    ordered = ((cid, campaigns.normalise(by_id[cid])) for cid in ranked if cid in by_id)
-    found = campaigns.best_match(campaigns.normalise(comment.body), ordered)
-    return session.get(Comment, found) if found is not None else None
+    letter = campaigns.Letter.of(campaigns.normalise(comment.body))
+    for cid in ranked:
+        if cid in by_id and same_letter(letter, campaigns.Letter.of(campaigns.normalise(by_id[cid]))):
+            return session.get(Comment, cid)
+    return None
 
 
 def remember(session: Session, comment: Comment, keys: list[str]) -> None:
@@ -60,13 +62,9 @@ def remember(session: Session, comment: Comment, keys: list[str]) -> None:
     if not keys or comment.parent_id is not None:
         return
     if comment.campaign_group_id is not None:
-        keyed = session.scalar(
-            select(func.count(func.distinct(CampaignBandKey.comment_id)))
-            .join(Comment, Comment.id == CampaignBandKey.comment_id)
-            .where(Comment.campaign_group_id == comment.campaign_group_id)
-        )
-        if (keyed or 0) >= KEYED_MEMBERS:
-            return
+        group = session.get(CampaignGroup, comment.campaign_group_id)
+        if group is not None and group.member_count >= KEYED_MEMBERS:
+            return  # the group's first letters already carry its keys: a campaign's postings stop growing
     session.execute(
         insert(CampaignBandKey),
         [{"version_id": comment.version_id, "comment_id": comment.id, "band": key} for key in keys],
