@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Exists
 
 from app.analysis.agreement import Agreement, agreement_by_tag
+from app.caching import touch
 from app.exceptions import ConflictError, InputError, NotFoundError
 from app.models import (
     Assignment,
@@ -112,6 +113,7 @@ def rename_tag(session: Session, actor: User, tag: Tag, name: str, description: 
     if clash:
         raise AnalysisError(_("The codebook already has a tag called “%(name)s”.", name=name), "name")
     audit(session, actor, "tag.rename", "tag", tag.id, old=tag.name, new=name)
+    touch(session, f"policy:{session.get_one(Policy, tag.policy_id).slug}")
     tag.name, tag.description = name, description
     session.flush()
     return tag
@@ -139,6 +141,7 @@ def merge_tags(session: Session, actor: User, source: Tag, into: Tag) -> int:
     for child in session.scalars(select(Tag).where(Tag.parent_id == source.id)):
         child.parent_id = into.id
     audit(session, actor, "tag.merge", "tag", into.id, source=source.id, source_name=source.name, moved=moved)
+    touch(session, f"policy:{session.get_one(Policy, into.policy_id).slug}")
     session.flush()
     session.delete(source)
     session.flush()
@@ -210,8 +213,14 @@ def apply_tag(
         )
         audit(session, actor, "tag.apply", kind, ref_id, tag=tag.id, tag_name=tag.name, second=second)
         added += 1
+    _changed_report(session, version)
     session.flush()
     return added
+
+
+def _changed_report(session: Session, version: Version) -> None:
+    """Tags show on the public "what we heard" page: move its cache tag (tag rows are not watched tables)."""
+    touch(session, f"comments:{version.policy.slug}/{version.slug}")
 
 
 def quote_of(

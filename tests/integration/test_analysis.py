@@ -386,3 +386,22 @@ def test_an_independent_comment_sharing_one_sentence_is_not_grouped(session, ver
     independent = make_comment(session, make_user(session), version, "purpose-2", body=own)
     session.flush()
     assert independent.campaign_group_id is None
+
+
+def test_tagging_refreshes_the_cached_what_we_heard_page(app, session, comments, tag, staff):
+    visitor = app.test_client()
+    assert "Environment" not in visitor.get(PUBLIC + "/what-we-heard").get_data(as_text=True)
+    analyst = app.test_client()
+    login(analyst, staff)
+    analyst.post(BASE + "/tag", data={"apply_tag": tag.id, "item": f"comment:{comments['trees'].id}"})
+    assert "Environment" in visitor.get(PUBLIC + "/what-we-heard").get_data(as_text=True)
+
+
+def test_publishing_a_working_version_makes_its_text_findable(client, session, version):
+    working = make_version(session, label="Third draft", status="working", open_for_comment=False)
+    session.commit()
+    documents = select(SearchDocument.public).where(SearchDocument.version_id == working.id)
+    assert set(session.scalars(documents)) == {False}
+    working.status = "published"
+    session.flush()
+    assert set(session.scalars(documents)) == {True}
