@@ -1,7 +1,7 @@
 """Campaigns across a whole version: a new comment finds form letters on any clause by MinHash band keys.
 
-The comment's band keys (`app.analysis.lsh`) are looked up in `campaign_band_keys` with one indexed query capped at
-CANDIDATE_ROWS rows, so the cost per comment stays the same at 10,000 or 1,000,000 comments; each candidate is
+The comment's band keys (`app.analysis.lsh`) are looked up in `campaign_band_keys` by one indexed probe per band,
+each capped at PER_BAND rows, so the cost per comment stays the same at 10,000 or 1,000,000 comments; each candidate is
 then confirmed by `app.analysis.lsh.same_letter` (the clause rule, or enough shared shingles for a letter edited more). Keys are kept for ungrouped
 comments and for the first KEYED_MEMBERS members of each group (later members add nothing a group's earlier
 letters do not already match), so a key's postings do not grow with a campaign's size.
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.analysis.lsh import band_keys, same_letter
 from app.comments import campaigns
 from app.models import CampaignBandKey, CampaignGroup, Comment, CommentState
 
-CANDIDATE_ROWS = 200
+PER_BAND = 10
 CANDIDATES = 20
 KEYED_MEMBERS = 10
 
@@ -27,16 +27,22 @@ def version_match(session: Session, comment: Comment, keys: list[str]) -> Commen
     """Another person's comment anywhere in the version that is the same letter, found by band keys."""
     if not keys:
         return None
-    rows = session.scalars(
+    # One small indexed probe per band, newest first: the rows read never exceed BANDS * PER_BAND, however many
+    # comments share a key (a popular sentence, a huge campaign).
+    probes = [
         select(CampaignBandKey.comment_id)
         .where(
             CampaignBandKey.version_id == comment.version_id,
-            CampaignBandKey.band.in_(keys),
+            CampaignBandKey.band == key,
             CampaignBandKey.comment_id != comment.id,
         )
         .order_by(CampaignBandKey.id.desc())
-        .limit(CANDIDATE_ROWS)
-    ).all()
+        .limit(PER_BAND)
+        .subquery()
+        .select()
+        for key in keys
+    ]
+    rows = list(session.scalars(union_all(*probes)))
     if not rows:
         return None
     ranked = [cid for cid, _n in Counter(rows).most_common(CANDIDATES)]

@@ -182,7 +182,7 @@ class CampaignBandKey(Base):
     """One MinHash LSH band key of a top-level comment: how form letters find each other across a version."""
 
     __tablename__ = "campaign_band_keys"
-    __table_args__ = (Index("ix_campaign_band_keys_version_band", "version_id", "band"),)
+    __table_args__ = (Index("ix_campaign_band_keys_version_band_id", "version_id", "band", "id"),)
 
     id: Mapped[intpk]
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))

@@ -168,7 +168,7 @@ def upgrade():
     )
     with op.batch_alter_table('campaign_band_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_band_keys_comment_id'), ['comment_id'], unique=False)
-        batch_op.create_index('ix_campaign_band_keys_version_band', ['version_id', 'band'], unique=False)
+        batch_op.create_index('ix_campaign_band_keys_version_band_id', ['version_id', 'band', 'id'], unique=False)
 
     from app.analysis.schema import create_engine_parts
 
