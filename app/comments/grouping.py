@@ -1,8 +1,9 @@
-"""Campaign groups: a new top-level comment joins its clause's group when another person sent the same letter.
+"""Campaign groups: a new top-level comment joins a group when another person sent the same letter.
 
 `app.comments.campaigns` (pure) says whether two texts are one letter; this module decides which comments to
 compare it with, cheaply by design: exact matches by fingerprint (indexed), near matches only against the
-clause's groups and its recent ungrouped comments of similar length.
+clause's groups and its recent ungrouped comments of similar length, then the whole version by MinHash band
+keys (`app.analysis.campaigns`), so a letter sent on another clause, or after many others, is still found.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.analysis import campaigns as version_wide
 from app.comments import campaigns
 from app.comments.counts import group_member_changed
 from app.models import CampaignGroup, Comment, CommentState
@@ -57,11 +59,16 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
         group_id = _similar_group(session, comment, normalised)
     if match is None and group_id is None:
         match = _similar_comment(session, normalised, others)
+    # Across the whole version (any clause), by MinHash band keys kept in the database: app.analysis.campaigns.
+    keys = version_wide.keys_for(normalised)
+    if match is None and group_id is None:
+        match = version_wide.version_match(session, comment, keys)
     if match is not None:
         group_id = match.campaign_group_id
         if group_id is None:
             group_id = _group_for(session, comment, campaigns.normalise(match.body), match.fingerprint_hash)
             _join(session, group_id, match.id)
+    version_wide.remember(session, comment, keys)
     if group_id is None:
         return
     _join(session, group_id, comment.id)

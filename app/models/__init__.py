@@ -1,5 +1,17 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.analysis import (
+    Assignment,
+    CampaignBandKey,
+    ItemKind,
+    SearchDocument,
+    SuggestionStatus,
+    Tag,
+    TagApplication,
+    ThemeRun,
+    ThemeRunStatus,
+    ThemeSuggestion,
+)
 from app.models.api import ApiToken, IdempotencyRecord
 from app.models.audit import AuditEvent, audit
 from app.models.base import Base
@@ -54,9 +66,11 @@ __all__ = [
     "Anonymous",
     "Answer",
     "ApiToken",
+    "Assignment",
     "Attachment",
     "AuditEvent",
     "Base",
+    "CampaignBandKey",
     "CampaignGroup",
     "Channel",
     "Clause",
@@ -67,6 +81,7 @@ __all__ = [
     "Consent",
     "DisplayAs",
     "IdempotencyRecord",
+    "ItemKind",
     "LoginThrottle",
     "ModerationMode",
     "NotificationKind",
@@ -86,10 +101,17 @@ __all__ = [
     "Response",
     "ResponseOutcome",
     "Role",
+    "SearchDocument",
     "Section",
     "Submission",
     "SubmissionState",
     "SubmitterKind",
+    "SuggestionStatus",
+    "Tag",
+    "TagApplication",
+    "ThemeRun",
+    "ThemeRunStatus",
+    "ThemeSuggestion",
     "User",
     "Version",
     "VersionStatus",

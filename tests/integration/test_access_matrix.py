@@ -13,7 +13,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.models import Attachment, CampaignGroup, CommentPlacement, PolicyDocument, PolicyFollow
+from app.models import (
+    Attachment,
+    CampaignGroup,
+    CommentPlacement,
+    PolicyDocument,
+    PolicyFollow,
+    Tag,
+    ThemeRun,
+    ThemeSuggestion,
+)
 from app.notify import tokens as notify_tokens
 from app.submissions import storage
 from tests.factories import login, make_comment, make_submission, make_user, make_version
@@ -54,11 +63,13 @@ STAFF_READERS = row(LOGIN, 403, 200, 200, 200, 200)  # everyone who sees every c
 WORKING_ONLY = row(404, 404, 200, 404, 404, 200)  # working versions: 404 to all but drafters and admins
 GUESTS_ONLY = row(200, 302, 302, 302, 302, 302)  # sign-in and sign-up pages send the signed-in on
 NOT_AUTHOR = row(LOGIN, 403, 403, 403, 403, 403)  # only a comment's author may edit or withdraw it
+STAFF_POST = row(LOGIN, 403, OK, OK, OK, OK)  # the analysis workbench: everyone who sees every comment
 
 V = "/policies/{policy}/versions/{version}"
 W = "/policies/{policy}/versions/{working}"
 D = "/drafting/{policy}/{working}"
 DP = "/drafting/{policy}/{version}"
+AN = "/analysis/{policy}/{version}"
 
 # (endpoint, method, path, expected)
 MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
@@ -306,6 +317,32 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
         "/intake/{policy}/{version}/import",
         row(LOGIN, 403, OK, 403, 403, OK, OK),
     ),
+    # analysis: public search, activity and "what we heard"; the workbench for staff; answering by theme for drafters
+    ("analysis.public_search", "GET", V + "/search?q=consent", PUBLIC),
+    ("analysis.public_search", "GET", W + "/search?q=consent", same(404)),
+    ("analysis.activity", "GET", V + "/activity", PUBLIC),
+    ("analysis.what_we_heard", "GET", V + "/what-we-heard", PUBLIC),
+    ("analysis.what_we_heard_pdf", "GET", V + "/what-we-heard.pdf", PUBLIC),
+    ("analysis.index", "GET", "/analysis/", STAFF_READERS),
+    ("analysis.workbench", "GET", AN, STAFF_READERS),
+    ("analysis.workbench", "GET", "/analysis/{policy}/{working}", row(LOGIN, 403, 404, 404, 404, 404)),
+    ("analysis.tag_items", "POST", AN + "/tag", STAFF_POST),
+    ("analysis.untag", "POST", AN + "/untag", STAFF_POST),
+    ("analysis.item", "GET", AN + "/items/comment/{comment_id}", STAFF_READERS),
+    ("analysis.item", "POST", AN + "/items/comment/{comment_id}", STAFF_POST),
+    ("analysis.codebook", "GET", "/analysis/{policy}/codebook", STAFF_READERS),
+    ("analysis.codebook", "POST", "/analysis/{policy}/codebook", STAFF_POST),
+    ("analysis.edit_tag", "POST", "/analysis/{policy}/codebook/{tag_id}", STAFF_POST),
+    ("analysis.progress", "GET", AN + "/progress", STAFF_READERS),
+    ("analysis.progress", "POST", AN + "/progress", STAFF_POST),
+    ("analysis.themes", "GET", AN + "/themes", STAFF_READERS),
+    ("analysis.themes", "POST", AN + "/themes", STAFF_POST),
+    ("analysis.decide", "POST", AN + "/themes/{suggestion_id}", STAFF_POST),
+    ("analysis.staff_charts", "GET", AN + "/charts", STAFF_READERS),
+    ("analysis.export_csv", "GET", AN + "/export.csv", STAFF_READERS),
+    ("analysis.export_xlsx", "GET", AN + "/export.xlsx", STAFF_READERS),
+    ("analysis.answer_tag", "GET", AN + "/tags/{tag_id}/response", DRAFTERS),
+    ("analysis.answer_tag", "POST", AN + "/tags/{tag_id}/response", DRAFTERS_POST),
 ]
 
 
@@ -366,6 +403,13 @@ def seeded(session) -> SimpleNamespace:
         session.add(file)
         attachments.append(file)
     session.flush()
+    tag = Tag(policy_id=version.policy_id, name="Consent")
+    session.add(tag)
+    run = ThemeRun(version_id=version.id, status="done")
+    session.add(run)
+    session.flush()
+    suggestion = ThemeSuggestion(run_id=run.id, label="consent", members=[["comment", comment.id]])
+    session.add(suggestion)
     session.commit()
     return SimpleNamespace(
         users=users,
@@ -392,6 +436,8 @@ def seeded(session) -> SimpleNamespace:
             "draft_tracking": draft.tracking_number,
             "attachment_id": attachments[0].id,
             "private_attachment_id": attachments[1].id,
+            "tag_id": tag.id,
+            "suggestion_id": suggestion.id,
         },
     )
 

@@ -17,7 +17,11 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def test_models_and_migrations_agree(app):
-    context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
+    from app.analysis.schema import include_object
+
+    context = MigrationContext.configure(
+        db.session.connection(), opts={"compare_type": True, "include_object": include_object}
+    )
     differences = compare_metadata(context, Base.metadata)
     assert differences == [], f"models and migrations differ: run `flask db migrate`: {differences}"
 
