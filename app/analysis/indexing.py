@@ -31,6 +31,8 @@ from app.models import (
     Comment,
     CommentState,
     SearchDocument,
+    Submission,
+    SubmissionState,
     TagApplication,
     Version,
     VersionStatus,
@@ -103,6 +105,40 @@ register(
     ("body", "state", "campaign_group_id", "author_verified", "clause_id"),
 )
 register(Clause, "clause", clause_document, ("text",))
+
+
+def submission_document(submission: Submission, facts: Lookup) -> dict[str, Any] | None:
+    """A whole-version submission, once sent (a draft is its maker's only, and never indexed).
+
+    What the public may find follows `app.submissions.visibility`: published, and its maker agreed to publish.
+    A submission that may not be published is indexed with the state "private", which no public rule (nor a
+    later publication of its version, `reindex_public_flag`) ever shows. Redacted passages are indexed as
+    redacted, so no search, public or staff, matches or quotes them; a redaction marks the body changed.
+    """
+    if submission.is_draft:
+        return None
+    version = facts(submission.version_id)
+    state = submission.state if submission.may_publish else "private"
+    body = submission.body or ""
+    if submission.redactions:
+        from app.submissions.presenters import redacted_text
+
+        body = redacted_text(body, [(r.passage, r.reason) for r in submission.redactions])
+    return {
+        "policy_id": version.policy_id,
+        "version_id": submission.version_id,
+        "clause_id": None,
+        "campaign_group_id": None,
+        "state": state,
+        "public": version.version_public and state == SubmissionState.PUBLISHED.value,
+        "verified": submission.user_id is not None or submission.entered_by_id is not None,
+        "channel": submission.channel,
+        "body": body,
+        "created_at": submission.submitted_at or submission.created_at,
+    }
+
+
+register(Submission, "submission", submission_document, ("body", "state", "consent", "channel"))
 
 
 def write_document(connection: Connection, kind: str, ref_id: int, fields: dict[str, Any]) -> None:

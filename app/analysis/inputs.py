@@ -20,8 +20,8 @@ from app.analysis.textsearch import Query, parse_query
 from app.comments.visibility import ALL_STATES
 from app.models import CampaignGroup, Clause, Section, Tag, Version
 
-KINDS = ("comment", "clause")
-CHANNELS = ("online", "policy", "post", "email", "hui")
+KINDS = ("comment", "submission", "clause")
+CHANNELS = ("online", "policy", "post", "email", "hui", "phone")
 FILTER_NAMES = (
     "q",
     "kind",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.boundary import after_commit
 from app.comments import campaigns
@@ -668,6 +669,7 @@ def redact_passage(
     if reason not in {r.value for r in RedactionReason}:
         raise SubmissionInputError(_("Choose why the passage is redacted."), "reason")
     submission.redactions.append(Redaction(passage=text, reason=str(reason), redacted_by_id=staff.id))
+    flag_modified(submission, "body")  # its words as shown changed: the search index takes the redacted text
     audit(
         session,
         staff,

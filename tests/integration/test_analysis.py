@@ -405,3 +405,51 @@ def test_publishing_a_working_version_makes_its_text_findable(client, session, v
     working.status = "published"
     session.flush()
     assert set(session.scalars(documents)) == {True}
+
+
+# --- whole-version submissions in the index -----------------------------------------------------------------
+
+
+@pytest.fixture
+def submissions(session, version):
+    from app.submissions.services import redact_passage
+    from tests.factories import make_submission
+
+    named = make_submission(session, make_user(session), version, "Kauri forests need the glossary too.")
+    private = make_submission(
+        session, make_user(session), version, "Kauri words for staff only, not to publish.", consent="private"
+    )
+    redacted = make_submission(
+        session, make_user(session), version, "Kauri and my neighbour Hinemoa Tamaki's address."
+    )
+    make_submission(session, make_user(session), version, "Kauri draft never sent.", send=False)
+    moderator = make_user(session, Role.MODERATOR.value)
+    redact_passage(session, moderator, redacted, "my neighbour Hinemoa Tamaki's address", "personal_details")
+    session.commit()
+    return {"named": named, "private": private, "redacted": redacted}
+
+
+def test_submissions_are_searched_as_their_makers_allowed(client, session, submissions):
+    public = client.get(PUBLIC + "/search?q=kauri").get_data(as_text=True)
+    assert "forests need the glossary" in public
+    assert "staff only" not in public  # its maker asked us not to publish it
+    assert "Hinemoa" not in public  # redacted
+    assert "never sent" not in public  # a draft is its maker's only
+    assert "A submission on the whole draft" in public
+    login(client, make_user(session, Role.REVIEWER.value))
+    staff = client.get(BASE + "?q=kauri&kind=submission").get_data(as_text=True)
+    assert "staff only" in staff
+    assert "Hinemoa" not in staff  # nobody's search quotes a redacted passage
+    assert "never sent" not in staff
+
+
+def test_a_private_submission_stays_out_of_public_search_when_its_version_is_marked_final(
+    client, session, submissions, version
+):
+    from app.analysis.indexing import reindex_public_flag
+
+    reindex_public_flag(session.connection(), version.id, True)  # what a change of the version's status does
+    session.commit()
+    public = client.get(PUBLIC + "/search?q=kauri").get_data(as_text=True)
+    assert "staff only" not in public
+    assert "forests need the glossary" in public
