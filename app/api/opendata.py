@@ -7,6 +7,7 @@ pages it follows with `<link rel="alternate">` (see `alternate_links`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,26 +33,35 @@ FEED_SIZE = 50
 ATOM = "application/atom+xml"
 
 
+# What XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates, U+FFFE and U+FFFF): lxml refuses
+# the whole feed for one such character, and a visitor's query string or an old row may hold one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _feed(feed_id: str, title: str, link: str, entries: Iterable[dict[str, Any]]) -> Response:
     feed = FeedGenerator()
     feed.id(feed_id)
-    feed.title(title)
+    feed.title(_xml(title))
     feed.link(href=link, rel="alternate")
-    feed.link(href=request.url, rel="self")
+    feed.link(href=request.base_url, rel="self")  # a feed takes no parameters: its own address has none
     feed.author({"name": current_app.config.get("SITE_NAME", "Kōrero")})
     feed.language("en")
     newest = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     for item in entries:
         entry = feed.add_entry(order="append")
         entry.id(item["id"])
-        entry.title(item["title"])
+        entry.title(_xml(item["title"]))
         entry.link(href=item["link"])
         entry.updated(item["updated"])
         entry.published(item["updated"])
         if item.get("summary"):
-            entry.summary(item["summary"])
+            entry.summary(_xml(item["summary"]))
         if item.get("author"):
-            entry.author({"name": item["author"]})
+            entry.author({"name": _xml(item["author"])})
         newest = max(newest, item["updated"])
     feed.updated(newest)
     response = Response(feed.atom_str(pretty=True), mimetype=ATOM)

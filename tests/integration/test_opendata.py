@@ -231,3 +231,21 @@ def test_a_staff_token_exports_every_state_with_accounts_and_is_audited(client, 
     public = client.get(f"{base(version)}/comments.csv").get_data(as_text=True)
     assert "Held words" not in public
     assert author.email not in public
+
+
+def test_a_feed_asked_for_with_characters_xml_cannot_hold_is_still_a_feed(client, session, version):
+    """Found by the hostile battery: U+FFFE in any query parameter made every feed answer 500."""
+    make_comment(session, make_user(session), version, body="Words for the feed.")
+    slug = version.policy.slug
+    for path in (
+        "/feeds/consultations.atom",
+        f"/policies/{slug}/versions.atom",
+        f"/policies/{slug}/versions/{version.slug}/comments.atom",
+        f"/policies/{slug}/versions/{version.slug}/responses.atom",
+    ):
+        response = client.get(path + "?x=%EF%BF%BD%EF%BF%BE%EF%BF%BF&y=%0D%0A")
+        assert response.status_code == 200, path
+        feed = etree.fromstring(response.data)
+        selfs = [link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
+        assert selfs, path
+        assert "?" not in selfs[0], path
