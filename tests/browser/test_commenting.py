@@ -136,6 +136,8 @@ def test_a_new_member_comments_on_a_selected_passage(
     instance, _url = browser_database
     page.goto(confirmation_link(instance / "outbox", email, browser_app))
     expect(page.get_by_text("your email address is confirmed")).to_be_visible()
+    # Registering signed the new member in; signing out and in again shows the password works too.
+    page.locator("form[action$='/logout'] [type='submit']").first.click()
     sign_in(page, "commenter", email=email, password=password)
 
     page.goto(open_section)

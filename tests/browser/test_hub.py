@@ -56,7 +56,10 @@ def test_a_drafter_creates_a_consultation_from_a_word_document(page: Page, sign_
     page.get_by_role("button", name="Create the consultation").click()
     expect(page).to_have_url(re.compile(r"/drafting/street-trees-policy-[0-9a-f]{6}/consultation-draft$"))
     expect(page.locator(".flash--success")).to_contain_text("is created with its first draft")
-    page.get_by_role("button", name="Publish “Consultation draft”").click()
+    # Publishing goes through its confirmation page (what becomes public, and that it cannot be undone).
+    page.get_by_role("link", name="Publish “Consultation draft”…").click()
+    expect(page.locator("main")).to_contain_text("Publishing cannot be undone.")
+    page.get_by_role("button", name="Yes, publish “Consultation draft” now").click()
     expect(page.locator(".flash--success")).to_contain_text("is published")
 
     # Published: the hub lists it among the open consultations, with its countdown and exact closing time.
