@@ -199,6 +199,30 @@ def _index_flushed(session: Session, _context: UOWTransaction) -> None:
             write_document(connection, registration.kind, obj.id, fields)
 
 
+def reindex(session: Session, obj: Any) -> None:
+    """Rewrite one row's document after a Core UPDATE changed it: the flush listener never sees those.
+
+    Moderation, withdrawal and joining a campaign group are conditional UPDATEs (for their races); each calls
+    this once the row is changed, so a hidden or withdrawn comment's words leave the index with it.
+    """
+    registration = _REGISTRY.get(type(obj))
+    if registration is None:
+        return
+    connection = session.connection()
+
+    def facts(version_id: int) -> Facts:
+        row = connection.execute(
+            select(Version.policy_id, Version.status).where(Version.id == version_id)
+        ).one()
+        return Facts(row.policy_id, row.status != VersionStatus.WORKING.value)
+
+    fields = registration.fields(obj, facts)
+    if fields is None:
+        forget_item(connection, registration.kind, obj.id)
+    else:
+        write_document(connection, registration.kind, obj.id, fields)
+
+
 def reindex_public_flag(connection: Connection, version_id: int, version_public: bool) -> None:
     """A version was published (or went back): its documents' public flag follows, in one statement per kind."""
     table = SearchDocument.__table__

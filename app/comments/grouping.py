@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.analysis import campaigns as version_wide
+from app.analysis.indexing import reindex
 from app.comments import campaigns
 from app.comments.counts import group_member_changed
 from app.models import CampaignGroup, Comment, CommentState
@@ -111,6 +112,8 @@ def _join(session: Session, group_id: int, comment_id: int) -> None:
     loaded = session.identity_map.get(session.identity_key(Comment, comment_id))
     if loaded is not None:
         session.expire(loaded, ["campaign_group_id", "campaign_group"])
+    if joined is not None:
+        reindex(session, loaded if loaded is not None else session.get_one(Comment, comment_id))
     if joined is not None and joined.state == CommentState.PUBLISHED.value:
         group_member_changed(session, group_id, comment_id, +1)
 

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.analysis.indexing import reindex
 from app.comments import campaigns
 from app.comments.counts import published_changed, refresh_counts
 from app.comments.editing import require_editable, require_withdrawable
@@ -322,6 +323,7 @@ def withdraw_comment(
     session.expire(comment)
     if changed is None:
         raise CommentStateError(_("You have already withdrawn this comment."))
+    reindex(session, comment)  # its words leave the search index too (a Core UPDATE bypasses its listener)
     if was_published and changed.processed:
         published_changed(
             session, comment.clause_id, comment.parent_id, changed.campaign_group_id, comment.id, -1

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.analysis.indexing import reindex
 from app.auth.services import end_all_sessions
 from app.caching import tags_for, touch
 from app.comments.counts import published_changed
@@ -190,6 +191,7 @@ def _change_state(
         raise InvalidStateError(
             _("Comment %(number)s was changed by someone else just now; look at it again.", number=number)
         )
+    reindex(session, comment)  # the search index follows the state (a Core UPDATE bypasses its listener)
     tags, _hard = tags_for(comment, False)
     touch(session, *tags, hard=True)
     delta = (new_state == PUBLISHED) - (previous == PUBLISHED)

@@ -453,3 +453,30 @@ def test_a_private_submission_stays_out_of_public_search_when_its_version_is_mar
     public = client.get(PUBLIC + "/search?q=kauri").get_data(as_text=True)
     assert "staff only" not in public
     assert "forests need the glossary" in public
+
+
+def test_hidden_and_withdrawn_words_leave_the_search_index_with_them(client, session, version):
+    """Moderation and withdrawal are conditional UPDATEs, which the flush listener never sees; they reindex."""
+    from app.comments.services import withdraw_comment
+    from app.moderation.services import hide_comment, restore_comment
+
+    author = make_user(session)
+    hidden = make_comment(session, author, version, "purpose-1", body="Pohutukawa should line every street.")
+    gone = make_comment(session, author, version, "purpose-2", body="Pohutukawa words I take back.")
+    session.commit()
+    assert "line every street" in client.get(PUBLIC + "/search?q=pohutukawa").get_data(as_text=True)
+    moderator = make_user(session, Role.MODERATOR.value)
+    hide_comment(session, moderator, hidden, "Off topic.")
+    withdraw_comment(session, author, gone)
+    session.commit()
+    page = client.get(PUBLIC + "/search?q=pohutukawa").get_data(as_text=True)
+    assert "line every street" not in page
+    assert "take back" not in page
+    login(client, make_user(session, Role.REVIEWER.value))
+    staff = client.get(BASE + "?q=pohutukawa").get_data(as_text=True)
+    assert "line every street" in staff  # staff still find a hidden comment's words
+    assert "take back" not in staff  # nobody finds withdrawn words
+    restore_comment(session, moderator, session.get_one(type(hidden), hidden.id))
+    session.commit()
+    client.post("/logout")
+    assert "line every street" in client.get(PUBLIC + "/search?q=pohutukawa").get_data(as_text=True)
