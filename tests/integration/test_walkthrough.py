@@ -284,10 +284,12 @@ def test_the_footer_links_to_real_pages(client):
     page = client.get("/privacy").text
     footer = page.split('<footer class="site-footer">')[1]
     links = {text: href for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', footer)}
-    assert set(links) >= {"Privacy", "Accessibility", "Contact", "Moderation log"}
-    assert "Feeds" not in links  # no feed route in this app yet: no link to nowhere
+    assert set(links) >= {"Privacy", "Accessibility", "Contact", "Moderation log", "Feeds", "Open data (API)"}
+    assert links["Feeds"].endswith("/feeds/consultations.atom")
     for href in links.values():
-        assert client.get(href).status_code == 200, href
+        response = client.get(href)
+        assert response.status_code == 200, href
+        response.close()
 
 
 def test_contact_shows_the_configured_address(app, client):
