@@ -159,6 +159,21 @@ def forget_item(connection: Connection, kind: str, ref_id: int) -> None:
         connection.execute(delete(model.__table__).where(model.kind == kind, model.ref_id == ref_id))  # type: ignore[arg-type, attr-defined]
 
 
+def _facts_on(connection: Connection) -> Lookup:
+    """A version's facts as indexers need them, read on `connection` once per version (the flush's own)."""
+    cache: dict[int, Facts] = {}
+
+    def facts(version_id: int) -> Facts:
+        if version_id not in cache:
+            row = connection.execute(
+                select(Version.policy_id, Version.status).where(Version.id == version_id)
+            ).one()
+            cache[version_id] = Facts(row.policy_id, row.status != VersionStatus.WORKING.value)
+        return cache[version_id]
+
+    return facts
+
+
 def _changed(obj: Any, names: tuple[str, ...]) -> bool:
     state = inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in names)
@@ -177,16 +192,7 @@ def _index_flushed(session: Session, _context: UOWTransaction) -> None:
     if not (todo or gone or versions):
         return
     connection = session.connection()
-    cache: dict[int, Facts] = {}
-
-    def facts(version_id: int) -> Facts:
-        if version_id not in cache:
-            row = connection.execute(
-                select(Version.policy_id, Version.status).where(Version.id == version_id)
-            ).one()
-            cache[version_id] = Facts(row.policy_id, row.status != VersionStatus.WORKING.value)
-        return cache[version_id]
-
+    facts = _facts_on(connection)
     for obj in gone:
         forget_item(connection, _REGISTRY[type(obj)].kind, obj.id)
     for version in versions:
@@ -209,14 +215,7 @@ def reindex(session: Session, obj: Any) -> None:
     if registration is None:
         return
     connection = session.connection()
-
-    def facts(version_id: int) -> Facts:
-        row = connection.execute(
-            select(Version.policy_id, Version.status).where(Version.id == version_id)
-        ).one()
-        return Facts(row.policy_id, row.status != VersionStatus.WORKING.value)
-
-    fields = registration.fields(obj, facts)
+    fields = registration.fields(obj, _facts_on(connection))
     if fields is None:
         forget_item(connection, registration.kind, obj.id)
     else:
