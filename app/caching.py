@@ -17,8 +17,16 @@ A page whose versions open or close for comment within its lifetime expires at t
 the page without any commit. A page that shows words the clock changes at other moments ("closes in 3 days"
 becomes "closes in 2 days" at New Zealand midnight) says so with `expire_page_at(moment)` while it renders.
 
+Signed-in readers who see what a visitor sees (no staff role) get a *member copy* of a page whose view opts in
+(`@cached_page(personal=...)`): the page rendered once per role with a hole where the reader's CSRF token goes
+and marked places for what is theirs, kept as its `Personal.prepare` cuts it; each request fills the hole and
+lets `Personal.fill` put the reader's own parts in (`app.comments.fragments.SECTION_COPY`). While a member copy renders,
+`rendering_member_copy()` is true and the view must render nothing that belongs to the reader.
+
 Storage is Flask-Caching's Redis backend when REDIS_URL is set (shared by every worker: there is no local copy
-to outlive it) and its in-process SimpleCache otherwise. If Redis cannot be reached, pages are rendered and not
+to outlive it) and its in-process SimpleCache otherwise. With Redis, each process also keeps its most recent
+pages in memory under the same keys: a key holds the tag counters, so a local copy can never be out of date,
+and it expires when the shared one does. If Redis cannot be reached, pages are rendered and not
 cached; if a bump fails after a commit, the cache is bypassed until Redis answers again and every page is
 dropped (`site` moved) on recovery, so nothing stale is served.
 """
@@ -30,7 +38,9 @@ import functools
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
@@ -38,6 +48,7 @@ from flask_babel import get_locale
 from flask_caching.backends import RedisCache, SimpleCache
 from flask_caching.backends.base import BaseCache
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, UOWTransaction, object_session
@@ -65,6 +76,9 @@ LOCK_SECONDS = 10  # a render that takes longer than this lets the next request 
 WAIT_FOR_RENDER = 1.5  # without a usable stale copy, wait this long for another request's render
 STALE_SECONDS = 3600  # how long the last copy of a page is kept to stand in during a render
 
+LOCAL_PAGES = 128  # pages each process keeps in memory beside the shared store
+CSRF_HOLE = "korero-csrf-hole-5e1f0c"  # stands for the reader's CSRF token in a member copy
+
 _SOFT = "korero:tag:soft:"
 _HARD = "korero:tag:hard:"
 _PENDING = "korero_cache_tags"
@@ -85,6 +99,7 @@ class PageCache:
         else:
             self.store = SimpleCache(threshold=max_entries, default_timeout=int(max(ttl, 1)))
         self._lock = threading.Lock()
+        self._local: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # key -> (expires at, value)
         self._distrust_until = 0.0  # after a failed bump: bypass the cache until the store answers again
         self.hits = 0
         self.misses = 0
@@ -144,6 +159,33 @@ class PageCache:
             self.store.set(key, value, timeout=max(1, int(ttl)))
         except Exception:
             return
+
+    def page(self, key: str) -> Any:
+        """A page stored under a key that carries its tag counters: the local copy first, then the store."""
+        if self.shared:
+            with self._lock:
+                found = self._local.get(key)
+                if found is not None:
+                    if found[0] > time.time():
+                        self._local.move_to_end(key)
+                        return found[1]
+                    del self._local[key]
+        value = self.get(key)
+        if value is not None and self.shared and len(value) > 3:
+            self._keep(key, value)
+        return value
+
+    def set_page(self, key: str, value: Any, ttl: float) -> None:
+        self.set(key, value, ttl)
+        if self.shared:
+            self._keep(key, value)
+
+    def _keep(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._local[key] = (value[3], value)
+            self._local.move_to_end(key)
+            while len(self._local) > LOCAL_PAGES:
+                self._local.popitem(last=False)
 
     def claim(self, key: str) -> bool:
         """Become the one request rendering `key` (True), or learn that another one is (False)."""
@@ -282,7 +324,24 @@ def _cacheable_request() -> bool:
     )
 
 
+def _member_request() -> bool:
+    """A signed-in reader who sees what a visitor sees (staff see more), with no message waiting."""
+    return (
+        current_app.config["PAGE_CACHE_SECONDS"] > 0
+        and request.method == "GET"
+        and current_user.is_authenticated
+        and not current_user.sees_everything
+        and "_flashes" not in session
+    )
+
+
 _EXPIRES = "korero_page_expires_at"
+_MEMBER_COPY = "korero_member_copy"
+
+
+def rendering_member_copy() -> bool:
+    """Whether the page being rendered is a member copy: nothing of the reader's may go into it."""
+    return bool(has_request_context() and g.get(_MEMBER_COPY))
 
 
 def expire_page_at(moment: dt.datetime) -> None:
@@ -309,62 +368,107 @@ def _ttl_until_period_changes(ttl: float, db_session: Session) -> float:
     return ttl
 
 
-def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve a view's page from the cache to anonymous readers; render it once per change otherwise."""
+@dataclass(frozen=True)
+class Personal:
+    """How a view's member copy is kept and filled in for each reader."""
+
+    prepare: Callable[[str], Any]  # once per render: the page (its CSRF token already a hole) as it is stored
+    fill: Callable[[Any], str]  # per request: this reader's page from what `prepare` made
+
+
+def cached_page(view: Callable[..., Any] | None = None, *, personal: Personal | None = None) -> Any:
+    """Serve a view's page from the cache to anonymous readers; render it once per change otherwise.
+
+    With `personal`, signed-in readers who are not staff get the member copy, filled in by `personal.fill`.
+    """
+    if view is None:
+        return lambda inner: cached_page(inner, personal=personal)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not _cacheable_request():
+        member = personal is not None and _member_request()
+        if not (member or _cacheable_request()):
             return view(*args, **kwargs)
         cache = page_cache()
-        tags = page_tags(request.view_args or {})
-        counters = cache.counters(tags)
+        counters = cache.counters(page_tags(request.view_args or {}))
         if counters is None:
             return view(*args, **kwargs)
         soft, hard = counters
         where = hashlib.sha256(f"{get_locale()}\x1f{request.full_path}".encode()).hexdigest()[:32]
-        key = f"korero:page:{where}:" + ".".join(map(str, soft))
-        stale_key = f"korero:stale:{where}"
-        hit = cache.get(key)
-        if hit is not None:
-            return _cached_response(cache, hit, "hit")
-        if not cache.claim(key):
-            # Another request is rendering this page: stand in with its last copy if nothing was taken
-            # away since, else wait a moment for the new one.
-            stale = cache.get(stale_key)
-            if stale is not None and tuple(stale[2]) == hard:
-                return _cached_response(cache, stale, "stale")
-            deadline = time.monotonic() + WAIT_FOR_RENDER
-            while time.monotonic() < deadline:
-                time.sleep(0.02)
-                hit = cache.get(key)
-                if hit is not None:
-                    return _cached_response(cache, hit, "hit")
+        kind = f"member:{current_user.role}" if member else "page"
+        key = f"korero:{kind}:{where}:" + ".".join(map(str, soft))
+        stale_key = f"korero:stale:{kind}:{where}"
+        found, how = cache.page(key), "hit"
+        claimed = False
+        if found is None:
+            claimed = cache.claim(key)
+            if not claimed:
+                found, how = _stand_in(cache, key, stale_key, hard)
         try:
-            response = current_app.make_response(view(*args, **kwargs))
-            # Store only a plain page that set no cookie: nothing personal can leak into the shared copy.
-            if (
-                response.status_code == 200
-                and "Set-Cookie" not in response.headers
-                and not response.direct_passthrough
-            ):
-                from app.boundary import current_session
-
-                ttl = _ttl_until_period_changes(
-                    float(current_app.config["PAGE_CACHE_SECONDS"]), current_session()
+            if found is None:
+                response, found = _render(
+                    view, args, kwargs, personal if member else None, cache, key, stale_key, hard
                 )
-                if ttl >= 1:
-                    value = (response.get_data(), response.mimetype or "text/html", hard)
-                    cache.set(key, value, ttl)
-                    cache.set(stale_key, value, STALE_SECONDS)
-                response.headers["X-Page-Cache"] = "miss"
-                cache.misses += 1
-                _record("miss")
-            return response
+                if found is None or not member:
+                    return response
+                how = "miss"
+            if member:
+                return _member_response(cache, found, personal, how)  # type: ignore[arg-type]
+            return _cached_response(cache, found, how)
         finally:
-            cache.release(key)
+            if claimed:
+                cache.release(key)
 
     return wrapper
+
+
+def _stand_in(cache: PageCache, key: str, stale_key: str, hard: tuple[int, ...]) -> tuple[Any, str]:
+    """Another request is rendering `key`: its last copy if nothing was taken away since, else wait a moment."""
+    stale = cache.get(stale_key)
+    if stale is not None and tuple(stale[2]) == hard:
+        return stale, "stale"
+    deadline = time.monotonic() + WAIT_FOR_RENDER
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        found = cache.page(key)
+        if found is not None:
+            return found, "hit"
+    return None, "miss"
+
+
+def _render(
+    view: Callable[..., Any],
+    args: Any,
+    kwargs: Any,
+    personal: Personal | None,
+    cache: PageCache,
+    key: str,
+    stale_key: str,
+    hard: tuple[int, ...],
+) -> tuple[Response, Any]:
+    """Render the page and store it if it is plain: (the response, the stored value or None)."""
+    g.setdefault(_MEMBER_COPY, personal is not None)
+    try:
+        response = current_app.make_response(view(*args, **kwargs))
+    finally:
+        g.pop(_MEMBER_COPY, None)
+    # Store only a plain page that set no cookie: nothing personal can leak into the shared copy.
+    if response.status_code != 200 or "Set-Cookie" in response.headers or response.direct_passthrough:
+        return response, None
+    from app.boundary import current_session
+
+    ttl = _ttl_until_period_changes(float(current_app.config["PAGE_CACHE_SECONDS"]), current_session())
+    body: Any = response.get_data()
+    if personal is not None:
+        body = personal.prepare(response.get_data(as_text=True).replace(generate_csrf(), CSRF_HOLE))
+    value = (body, response.mimetype or "text/html", hard, time.time() + ttl)
+    if ttl >= 1:
+        cache.set_page(key, value, ttl)
+        cache.set(stale_key, value, STALE_SECONDS)
+    response.headers["X-Page-Cache"] = "miss"
+    cache.misses += 1
+    _record("miss")
+    return response, value
 
 
 def _cached_response(cache: PageCache, value: Any, how: str) -> Response:
@@ -373,6 +477,17 @@ def _cached_response(cache: PageCache, value: Any, how: str) -> Response:
     response.headers["X-Page-Cache"] = how
     cache.hits += 1
     _record("hit")
+    return response
+
+
+def _member_response(cache: PageCache, value: Any, personal: Personal, how: str) -> Response:
+    """The member copy with this reader's parts put in and their CSRF token in its hole."""
+    body = personal.fill(value[0]).replace(CSRF_HOLE, generate_csrf())
+    response = Response(body, mimetype=value[1])
+    response.headers["X-Page-Cache"] = f"member-{how}"
+    if how != "miss":
+        cache.hits += 1
+        _record("hit")
     return response
 
 

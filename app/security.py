@@ -86,7 +86,9 @@ def init_app(app: Flask) -> None:
         )
         # A page made for one signed-in person (their name, their CSRF token) is kept by no cache.
         user = g.get("_login_user")  # only if this request loaded it: the database may be what failed
-        if user is not None and user.is_authenticated and "no-store" not in headers.get("Cache-Control", ""):
+        # `is_anonymous`, not `is_authenticated`: the latter reads the row, which the commit has expired, so it
+        # would cost every signed-in page a query after its work is done.
+        if user is not None and not user.is_anonymous and "no-store" not in headers.get("Cache-Control", ""):
             headers["Cache-Control"] = "private, no-store"
             headers.add("Vary", "Cookie")
         if app.config.get("ENV") == "production":

@@ -7,10 +7,15 @@ their own comments, and the page around the blocks (their name, the CSRF token o
 rendered for them. Keys carry the section page's soft tag counters (`app.caching`), so any change the page would
 show makes new keys, and the UI language and whether comments are being taken; a block expires when a version's
 period opens or closes, as pages do.
+
+The whole section page is also kept for these readers (`app.caching`'s member copy): rendered once with every
+block as a visitor sees it, each between markers, and `personalise_section` puts in, per request, the blocks of
+the clauses the reader has commented on (`SECTION_COPY`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from flask import current_app, render_template, request
@@ -19,32 +24,57 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.caching import _ttl_until_period_changes, page_cache, page_tags
+from app.boundary import current_session
+from app.caching import (
+    Personal,
+    _ttl_until_period_changes,
+    page_cache,
+    page_tags,
+    rendering_member_copy,
+)
 from app.comments.listing import section_comments
+from app.comments.periods import period_status
 from app.comments.presenters import CommentList
 from app.comments.visibility import _is_staff, _user_id
 from app.models import Clause, Comment, Version, Viewer
 from app.models.base import utcnow
 
+_MARKED = re.compile(r"<!--korero:clause:(\d+)-->(.*?)<!--/korero:clause:\1-->", re.DOTALL)
+
+
+def _marked(clause_id: int, html: str) -> Markup:
+    return Markup(f"<!--korero:clause:{clause_id}-->{html}<!--/korero:clause:{clause_id}-->")  # noqa: S704
+
 
 def section_blocks(
     session: Session, viewer: Viewer | None, version: Version, clauses: Sequence[Clause], period: object
 ) -> tuple[dict[int, Markup], dict[int, CommentList]] | None:
-    """Shared blocks by clause id, and the reader's own listings for the other clauses; None: render it all."""
-    user_id = _user_id(viewer)
-    if user_id is None or _is_staff(viewer) or current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+    """Shared blocks by clause id, and the reader's own listings for the other clauses; None: render it all.
+
+    For a member copy every block is the visitor's, marked for `personalise_section`.
+    """
+    member_copy = rendering_member_copy()
+    user_id = None if member_copy else _user_id(viewer)
+    if not member_copy and (
+        user_id is None or _is_staff(viewer) or current_app.config["PAGE_CACHE_SECONDS"] <= 0
+    ):
         return None
     cache = page_cache()
     counters = cache.counters(page_tags(request.view_args or {}))
     if counters is None:
+        if member_copy:  # the store went away since the page was looked up: visitors' blocks, uncached
+            lists = section_comments(session, None, version, clauses, utcnow())
+            return {c.id: _marked(c.id, _block(c, version, lists.get(c.id), period)) for c in clauses}, {}
         return None
     soft, _hard = counters
     ids = [clause.id for clause in clauses]
-    own = set(
-        session.scalars(
-            select(Comment.clause_id).where(Comment.user_id == user_id, Comment.clause_id.in_(ids))
+    own: set[int] = set()
+    if user_id is not None:
+        own = set(
+            session.scalars(
+                select(Comment.clause_id).where(Comment.user_id == user_id, Comment.clause_id.in_(ids))
+            )
         )
-    )
     shared = [clause for clause in clauses if clause.id not in own]
     now = utcnow()
     accepting = int(version.accepts_comments_at(now))
@@ -54,7 +84,9 @@ def section_blocks(
     try:
         found = cache.store.get_many(*keys.values()) if keys else []
     except Exception:  # the store is down: render every block for this reader
-        return None
+        found = [None] * len(keys)
+        if not member_copy:
+            return None
     missing = []
     for clause, html in zip(shared, found, strict=True):
         if html is None:
@@ -65,16 +97,58 @@ def section_blocks(
         lists = section_comments(session, None, version, missing, now)
         ttl = _ttl_until_period_changes(float(current_app.config["PAGE_CACHE_SECONDS"]), session)
         for clause in missing:
-            html = render_template(
-                "comments/_clause_block.html",
-                clause=clause,
-                version=version,
-                listing=lists.get(clause.id),
-                comment_period=period,
-            )
+            html = _block(clause, version, lists.get(clause.id), period)
             blocks[clause.id] = Markup(html)  # noqa: S704
             if ttl >= 1:
                 cache.set(keys[clause.id], str(html), ttl)
+    if member_copy:
+        blocks = {clause_id: _marked(clause_id, html) for clause_id, html in blocks.items()}
     mine = [clause for clause in clauses if clause.id in own]
     personal = section_comments(session, viewer, version, mine, now) if mine else {}
     return blocks, personal
+
+
+def _block(clause: Clause, version: Version, listing: CommentList | None, period: object) -> str:
+    return render_template(
+        "comments/_clause_block.html", clause=clause, version=version, listing=listing, comment_period=period
+    )
+
+
+def split_section(html: str) -> tuple[str | tuple[int, str], ...]:
+    """A member copy as it is kept: the page cut at its marked blocks, (clause id, visitor's block) for each."""
+    parts: list[str | tuple[int, str]] = []
+    at = 0
+    for found in _MARKED.finditer(html):
+        parts += [html[at : found.start()], (int(found[1]), found[2])]
+        at = found.end()
+    parts.append(html[at:])
+    return tuple(parts)
+
+
+def personalise_section(parts: tuple[str | tuple[int, str], ...]) -> str:
+    """A member copy of a section page for this reader: their own clauses' blocks in place of the visitor's."""
+    from app.access import viewer as current_viewer
+
+    reader = current_viewer()
+    user_id = _user_id(reader)
+    ids = [part[0] for part in parts if isinstance(part, tuple)]
+    personal: dict[int, str] = {}
+    if user_id is not None and ids:
+        session = current_session()
+        own = list(
+            session.scalars(
+                select(Comment.clause_id)
+                .where(Comment.user_id == user_id, Comment.clause_id.in_(ids))
+                .distinct()
+            )
+        )
+        if own:
+            clauses = list(session.scalars(select(Clause).where(Clause.id.in_(own))))
+            version = session.get_one(Version, clauses[0].version_id)
+            lists = section_comments(session, reader, version, clauses, utcnow())
+            period = period_status(version)
+            personal = {c.id: _block(c, version, lists.get(c.id), period) for c in clauses}
+    return "".join(part if isinstance(part, str) else personal.get(part[0], part[1]) for part in parts)
+
+
+SECTION_COPY = Personal(prepare=split_section, fill=personalise_section)

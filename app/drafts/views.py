@@ -17,7 +17,7 @@ from app.access import (
 from app.boundary import current_session
 from app.caching import cached_page
 from app.comments import services as comment_services
-from app.comments.fragments import section_blocks
+from app.comments.fragments import SECTION_COPY, section_blocks
 from app.consultations import listing, presenters
 from app.consultations.states import STATES
 from app.drafts import services
@@ -59,7 +59,7 @@ def version(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/sections/<section_key>")
-@cached_page
+@cached_page(personal=SECTION_COPY)
 def section(policy_slug: str, version_slug: str, section_key: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug, include_working=True)
     section = get_section_or_404(version, section_key)

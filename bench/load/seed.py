@@ -48,6 +48,7 @@ SECRET = "load-harness-secret-not-for-production"  # noqa: S105 - a throwaway lo
 PASSWORD = "load harness password 2019"  # noqa: S105
 COMMENTER = "poster@load.korero.test"
 MODERATOR = "moderator@load.korero.test"
+READER = "reader@load.korero.test"  # signed in, never comments: the reader most signed-in visitors are
 WORDS = (  # noqa: SIM905 - one line of words reads better than a column of 33
     "data people agencies trust consent share collect purpose value whanau iwi community records privacy "
     "retention access safe fair open clear reasons choice government health education benefit tikanga "
@@ -117,6 +118,7 @@ def make_people(url: str, instance: Path) -> None:
     for email, name, role in (
         (COMMENTER, "Load Poster", "commenter"),
         (MODERATOR, "Load Moderator", "moderator"),
+        (READER, "Load Reader", "commenter"),
     ):
         subprocess.run(  # noqa: S603
             [
@@ -159,7 +161,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             "WHERE v.slug = 'consultation-draft'"
         ).fetchone()
         connection.execute(
-            "UPDATE versions SET comments_open_at = %s, comments_close_at = %s WHERE id = %s",
+            "UPDATE versions SET comments_open_at = %s, comments_close_at = %s, open_when_superseded = true WHERE id = %s",
             (now - dt.timedelta(days=60), now + dt.timedelta(days=1), version_id),
         )
         sections = connection.execute(
@@ -185,14 +187,14 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             connection.cursor() as cursor,
             cursor.copy(
                 "COPY users (id, email, display_name, password_hash, role, email_verified_at, session_token, "
-                "failed_logins, created_at) FROM STDIN"
+                "created_at) FROM STDIN"
             ) as copy,
             click.progressbar(user_ids, label=f"users    {args.users:>9,}") as bar,
         ):
             for user_id in bar:
                 copy.write_row((
                     user_id, f"person{user_id}@load.korero.test", f"Person {user_id}",
-                    "!seeded-no-password", "commenter", now, hashlib.sha256(b"%d" % user_id).hexdigest(), 0, now,
+                    "!seeded-no-password", "commenter", now, hashlib.sha256(b"%d" % user_id).hexdigest(), now,
                 ))  # fmt: skip
 
         # --- the campaign group on the busiest clause
@@ -313,6 +315,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         "compare_path": f"/policies/{policy_slug}/compare/consultation-draft...revised-draft",
         "commenter": COMMENTER,
         "moderator": MODERATOR,
+        "reader": READER,
         "password": PASSWORD,
         "secret_key": SECRET,
         "seconds": round(time.perf_counter() - started, 1),

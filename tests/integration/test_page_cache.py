@@ -15,6 +15,7 @@ def cached(app):
     app.config["PAGE_CACHE_SECONDS"] = 60
     yield app
     app.config["PAGE_CACHE_SECONDS"] = before
+    app.extensions["korero_page_cache"]._distrust_until = 0.0  # a test that broke the store leaves no mark
 
 
 def section_url(version):
@@ -254,3 +255,86 @@ def test_redis_backs_the_cache_when_configured():
     assert hard == (before[1][0] + 1, before[1][1])
     client.flushdb()
     client.close()
+
+
+# --- member copies: signed-in readers who are not staff ----------------------------------------------
+
+
+def _reader(app, session, user):
+    """A client signed in as `user`, its sign-in message already shown (so its pages can be member copies)."""
+    client = app.test_client()
+    login(client, user)
+    client.get("/")
+    return client
+
+
+def _csrf_in(page: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None, "the page has no sign-out form"
+    return found.group(1)
+
+
+def test_signed_in_readers_share_one_member_copy_with_their_own_parts_put_in(cached, session):
+    from app.caching import CSRF_HOLE
+
+    version = make_version(session)
+    writer, other = make_user(session), make_user(session)
+    mine = make_comment(session, writer, version, "purpose-1", body="My own words on the purpose")
+    session.commit()
+    receipt_link = f"/receipts/{mine.tracking_number}"
+    first = _reader(cached, session, other).get(section_url(version))
+    second_client = _reader(cached, session, writer)
+    second = second_client.get(section_url(version))
+    assert first.headers["X-Page-Cache"] == "member-miss"
+    assert second.headers["X-Page-Cache"] == "member-hit"
+    # Both read the comment; only its writer gets its receipt and withdraw links, though the other reader
+    # rendered the copy.
+    assert "My own words on the purpose" in first.text
+    assert "My own words on the purpose" in second.text
+    assert receipt_link in second.text
+    assert receipt_link not in first.text
+    # Each page carries its reader's own CSRF token, never the hole or another reader's token.
+    assert CSRF_HOLE not in first.text
+    assert CSRF_HOLE not in second.text
+    assert _csrf_in(first.text) != _csrf_in(second.text)
+    assert "<!--korero:clause:" not in first.text + second.text
+    assert second.headers["Cache-Control"] == "private, no-store"
+    # The token in the copy is the writer's: it signs them out.
+    cached.config["WTF_CSRF_ENABLED"] = True
+    try:
+        signed_out = second_client.post("/logout", data={"csrf_token": _csrf_in(second.text)})
+    finally:
+        cached.config["WTF_CSRF_ENABLED"] = False
+    assert signed_out.status_code in (302, 303)
+
+
+def test_a_member_copy_is_renewed_when_a_comment_lands(cached, session):
+    version = make_version(session)
+    reader = make_user(session)
+    author = make_user(session)
+    session.commit()
+    client = _reader(cached, session, reader)
+    client.get(section_url(version))
+    assert client.get(section_url(version)).headers["X-Page-Cache"] == "member-hit"
+    make_comment(session, author, version, "purpose-1", body="A remark that lands after the copy")
+    session.commit()
+    page = client.get(section_url(version))
+    assert page.headers["X-Page-Cache"] == "member-miss"
+    assert "A remark that lands after the copy" in page.text
+
+
+def test_staff_never_get_a_member_copy(cached, session):
+    version = make_version(session)
+    moderator = make_user(session, role="moderator")
+    author = make_user(session)
+    make_comment(session, author, version, "purpose-1", body="Held words only staff may read", state="held")
+    session.commit()
+    client = _reader(cached, session, moderator)
+    page = client.get(section_url(version))
+    assert "X-Page-Cache" not in page.headers
+    assert "Held words only staff may read" in page.text
+    # ...and what staff were shown never reaches a commenter's copy.
+    commenter_page = _reader(cached, session, make_user(session)).get(section_url(version))
+    assert "Held words only staff may read" not in commenter_page.text
