@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -79,6 +80,7 @@ STALE_SECONDS = 3600  # how long the last copy of a page is kept to stand in dur
 LOCAL_PAGES = 128  # pages each process keeps in memory beside the shared store
 CSRF_HOLE = "korero-csrf-hole-5e1f0c"  # stands for the reader's CSRF token in a member copy
 
+_EPOCH = "korero:tag:epoch"
 _SOFT = "korero:tag:soft:"
 _HARD = "korero:tag:hard:"
 _PENDING = "korero_cache_tags"
@@ -112,11 +114,17 @@ class PageCache:
         if self._distrust_until and (time.monotonic() < self._distrust_until or not self._recover()):
             return None
         try:
-            values = self.store.get_many(*(_SOFT + t for t in tags), *(_HARD + t for t in tags))
+            *values, epoch = self.store.get_many(
+                *(_SOFT + t for t in tags), *(_HARD + t for t in tags), _EPOCH
+            )
+            if epoch is None:  # a new (or restarted, emptied) store: counters start again from nothing
+                self.store.add(_EPOCH, secrets.randbelow(2**31) + 1, timeout=0)
+                epoch = self.store.get(_EPOCH)
         except Exception:  # the store is down: render every page, cache none
             return None
         numbers = tuple(int(v or 0) for v in values)
-        return numbers[: len(tags)], numbers[len(tags) :]
+        # The epoch leads the soft counters, so keys made before a store was emptied are never met again.
+        return (int(epoch or 0), *numbers[: len(tags)]), numbers[len(tags) :]
 
     def bump(self, tags: Iterable[str], hard: Iterable[str] = ()) -> None:
         """Invalidate the pages of `tags` (and let no stale copy stand in for those of `hard`)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.caching import PageCache
@@ -251,9 +253,29 @@ def test_redis_backs_the_cache_when_configured():
     assert second.get("korero:page:k")[0] == b"shared"
     first.bump(["policy:x"], hard=["site"])
     soft, hard = second.counters(["site", "policy:x"])
-    assert soft == (before[0][0] + 1, before[0][1] + 1)
+    epoch = before[0][0]  # the store's epoch leads the soft counters, the same for every worker
+    assert soft == (epoch, before[0][1] + 1, before[0][2] + 1)
     assert hard == (before[1][0] + 1, before[1][1])
+    # The store emptied (a Redis restart): a new epoch, so no worker meets a key it made before.
     client.flushdb()
+    assert first.counters(["site", "policy:x"])[0][0] not in (epoch, 0)
+    client.flushdb()
+    client.close()
+
+
+def test_a_local_copy_is_never_served_after_the_store_is_emptied():
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    client.flushdb()
+    cache = PageCache("redis://127.0.0.1:6379/15", ttl=60)
+    soft, hard = cache.counters(["site"])
+    key = "korero:page:k:" + ".".join(map(str, soft))
+    cache.set_page(key, (b"before the restart", "text/html", hard, time.time() + 60), 60)
+    assert cache.page(key)[0] == b"before the restart"  # from the process's own memory
+    client.flushdb()  # the store restarts empty: its counters start again from zero
+    soft_after, _ = cache.counters(["site"])
+    assert "korero:page:k:" + ".".join(map(str, soft_after)) != key
     client.close()
 
 
