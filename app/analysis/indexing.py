@@ -141,9 +141,14 @@ def submission_document(submission: Submission, facts: Lookup) -> dict[str, Any]
 register(Submission, "submission", submission_document, ("body", "state", "consent", "channel"))
 
 
-def write_document(connection: Connection, kind: str, ref_id: int, fields: dict[str, Any]) -> None:
-    """Update the item's index row, or add it: one indexed statement (two for a new item)."""
+def write_document(
+    connection: Connection, kind: str, ref_id: int, fields: dict[str, Any], is_new: bool = False
+) -> None:
+    """Update the item's index row, or add it: one indexed statement (an item new in this flush is added)."""
     values = dict(fields, folded=fold(fields["body"]))
+    if is_new:
+        connection.execute(insert(SearchDocument.__table__).values(kind=kind, ref_id=ref_id, **values))  # type: ignore[arg-type]
+        return
     result = connection.execute(
         update(SearchDocument.__table__)  # type: ignore[arg-type]
         .where(SearchDocument.kind == kind, SearchDocument.ref_id == ref_id)
@@ -184,10 +189,13 @@ def _index_flushed(session: Session, _context: UOWTransaction) -> None:
     work = [(obj, True) for obj in session.new] + [(obj, False) for obj in session.dirty]
     gone = [obj for obj in session.deleted if type(obj) in _REGISTRY]
     versions = [obj for obj in session.dirty if isinstance(obj, Version) and _changed(obj, ("status",))]
+    # A comment posted through the queue is indexed when it is settled (`settle_comment`), off the request.
     todo = [
-        (obj, _REGISTRY[type(obj)])
+        (obj, _REGISTRY[type(obj)], is_new)
         for obj, is_new in work
-        if type(obj) in _REGISTRY and (is_new or _changed(obj, _REGISTRY[type(obj)].watched))
+        if type(obj) in _REGISTRY
+        and (is_new or _changed(obj, _REGISTRY[type(obj)].watched))
+        and not (is_new and isinstance(obj, Comment) and obj.processed is False)
     ]
     if not (todo or gone or versions):
         return
@@ -197,12 +205,13 @@ def _index_flushed(session: Session, _context: UOWTransaction) -> None:
         forget_item(connection, _REGISTRY[type(obj)].kind, obj.id)
     for version in versions:
         reindex_public_flag(connection, version.id, version.status != VersionStatus.WORKING.value)
-    for obj, registration in todo:
+    for obj, registration, is_new in todo:
         fields = registration.fields(obj, facts)
         if fields is None:
-            forget_item(connection, registration.kind, obj.id)
+            if not is_new:
+                forget_item(connection, registration.kind, obj.id)
         else:
-            write_document(connection, registration.kind, obj.id, fields)
+            write_document(connection, registration.kind, obj.id, fields, is_new)
 
 
 def reindex(session: Session, obj: Any) -> None:

@@ -5,9 +5,9 @@ show by delta, and raises the errors of `app.comments.errors`. What pages read i
 in `presenters`, who sees what in `visibility`.
 
 Posting is queue-first: `accept_comment` / `accept_reply` do what the receipt needs (check, store the row with
-`processed` false) and `settle_comment` does what can wait (campaign grouping, the kept counts) as a job after
-the commit (`app.comments.jobs`). Settling is idempotent: it claims the row with a conditional UPDATE, so a retried
-or doubled job does nothing the second time. `post_comment` / `post_reply` do both in one unit of work (imports,
+`processed` false) and `settle_comment` does what can wait (campaign grouping, the kept counts, the search
+document) as a job after the commit (`app.comments.jobs`). Settling is idempotent: it claims the row with a
+conditional UPDATE, so a retried or doubled job does nothing the second time. `post_comment` / `post_reply` do both in one unit of work (imports,
 the CLI, tests).
 """
 
@@ -132,6 +132,7 @@ def settle_comment(session: Session, comment_id: int) -> bool:
         # The group's member count moved as it joined; the clause's and the parent's move here.
         published_changed(session, claimed.clause_id, claimed.parent_id, None, comment_id, +1)
     session.flush()
+    reindex(session, comment)  # its search document: the flush listener leaves unsettled comments to this
     notify_events.comment_posted(session, comment)  # the receipt, and a reply's note to its parent's author
     return True
 

@@ -480,3 +480,29 @@ def test_hidden_and_withdrawn_words_leave_the_search_index_with_them(client, ses
     session.commit()
     client.post("/logout")
     assert "line every street" in client.get(PUBLIC + "/search?q=pohutukawa").get_data(as_text=True)
+
+
+def test_a_queued_comment_is_indexed_when_it_is_settled_not_on_the_request(session):
+    from app.comments.services import accept_comment, settle_comment
+    from app.models import Clause
+
+    version = make_version(session)
+    author = make_user(session)
+    session.flush()
+    clause = session.scalar(select(Clause).where(Clause.version_id == version.id, Clause.key == "purpose-1"))
+    comment = accept_comment(session, author, clause, "Queued words about kaitiakitanga and data.")
+    session.flush()
+
+    def document():
+        return session.scalar(
+            select(SearchDocument).where(
+                SearchDocument.kind == "comment", SearchDocument.ref_id == comment.id
+            )
+        )
+
+    assert document() is None  # the POST's unit of work wrote no index row
+    assert settle_comment(session, comment.id)
+    found = document()
+    assert found is not None
+    assert "kaitiakitanga" in found.body
+    assert found.public is True
