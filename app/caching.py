@@ -384,6 +384,14 @@ class Personal:
     fill: Callable[[Any], str]  # per request: this reader's page from what `prepare` made
 
 
+def _as_is(html: str) -> str:
+    return html
+
+
+# A page with nothing of the reader's in it but the CSRF token of the sign-out form (the compare page).
+NOTHING_PERSONAL = Personal(prepare=_as_is, fill=_as_is)
+
+
 def cached_page(view: Callable[..., Any] | None = None, *, personal: Personal | None = None) -> Any:
     """Serve a view's page from the cache to anonymous readers; render it once per change otherwise.
 

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from app.access import can_see_working, get_policy_or_404, get_version_or_404
 from app.boundary import current_session
-from app.caching import cached_page
+from app.caching import NOTHING_PERSONAL, cached_page
 from app.diffing import presenters, services
 from app.diffing.listing import policy_versions, previous_public
 from app.models import Comment, Version
@@ -25,12 +25,13 @@ for _presenter in (
     presenters.describe_change,
     presenters.kind_rows,
     presenters.section_rows,
+    presenters.redline_segments,
 ):
     bp.add_app_template_global(_presenter)
 
 
 @bp.get("/policies/<policy_slug>/compare/<from_slug>...<to_slug>")
-@cached_page
+@cached_page(personal=NOTHING_PERSONAL)
 def compare(policy_slug: str, from_slug: str, to_slug: str) -> ResponseReturnValue:
     old = get_version_or_404(policy_slug, from_slug, include_working=True)
     new = get_version_or_404(policy_slug, to_slug, include_working=True)

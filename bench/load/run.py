@@ -20,7 +20,7 @@ Scenarios (each --duration seconds unless said):
                                    ÷ raw INSERT+COMMIT rows/s on 16 connections in the same run
   burst of N comments              16 threads send N comments once (stop sending after --burst-seconds);
                                    acknowledged vs stored, duplicates, 5xx
-  compare page, uncached           signed in (so never cached), one connection
+  compare page, uncached           signed in, a new query string each request (so always rendered), one connection
   moderator hide                   hide 3 published comments on the busiest clause, one at a time
 """
 
@@ -229,7 +229,9 @@ def signed_in(port: int, email: str, password: str) -> Browser:
     )
     if status not in (302, 303):
         raise RuntimeError(f"sign-in as {email} failed: {status}")
-    browser.request("GET", "/")  # show the "signed in" message once, as a browser does; then the cookie is steady
+    browser.request(
+        "GET", "/"
+    )  # show the "signed in" message once, as a browser does; then the cookie is steady
     return browser
 
 
@@ -269,6 +271,16 @@ end
 LUA_GET = r"""
 wrk.headers["User-Agent"] = "{ua}"
 {cookie}
+"""
+
+# Each request a new query string: a new page-cache key, so every request renders (the uncached cost).
+LUA_GET_FRESH = r"""
+wrk.headers["User-Agent"] = "{ua}"
+{cookie}
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. "?fresh=" .. tid .. "-" .. counter)
+end
 """
 
 LUA_POST = r"""
@@ -315,9 +327,9 @@ def wrk(port: int, path: str, script: str, seconds: float, connections: int, fol
     return result
 
 
-def get_script(cookie: str | None = None) -> str:
+def get_script(cookie: str | None = None, fresh: bool = False) -> str:
     header = f'wrk.headers["Cookie"] = "{cookie}"' if cookie else ""
-    return LUA_GET.format(ua=USER_AGENT, cookie=header)
+    return (LUA_GET_FRESH if fresh else LUA_GET).format(ua=USER_AGENT, cookie=header)
 
 
 def measured(what: str, result: dict[str, Any], ok: str = "200", note: str = "") -> Measure:
@@ -507,8 +519,12 @@ def run(args: argparse.Namespace) -> list[Measure]:
                 measured(
                     "section page, signed in",
                     wrk(
-                        app_port, info["section_path"], get_script(reader.cookie_header()), seconds,
-                        connections, logs,
+                        app_port,
+                        info["section_path"],
+                        get_script(reader.cookie_header()),
+                        seconds,
+                        connections,
+                        logs,
                     ),
                 ),
                 bare,
@@ -581,9 +597,14 @@ def run(args: argparse.Namespace) -> list[Measure]:
 
         compare_browser = signed_in(app_port, info["commenter"], info["password"])
         compare = measured(
-            "compare page, uncached (signed in, 1 connection)",
+            "compare page, uncached (signed in, a new URL each time, 1 connection)",
             wrk(
-                app_port, info["compare_path"], get_script(compare_browser.cookie_header()), seconds, 1, logs
+                app_port,
+                info["compare_path"],
+                get_script(compare_browser.cookie_header(), fresh=True),
+                seconds,
+                1,
+                logs,
             ),
         )
         results.append(compare)

@@ -360,3 +360,15 @@ def test_staff_never_get_a_member_copy(cached, session):
     # ...and what staff were shown never reaches a commenter's copy.
     commenter_page = _reader(cached, session, make_user(session)).get(section_url(version))
     assert "Held words only staff may read" not in commenter_page.text
+
+
+def test_the_compare_page_is_a_member_copy_too(cached, session):
+    version = make_version(session)
+    path = f"/policies/{version.policy.slug}/compare/{version.slug}...{version.slug}"
+    first_reader, second_reader = make_user(session), make_user(session)
+    session.commit()
+    first = _reader(cached, session, first_reader).get(path)
+    second = _reader(cached, session, second_reader).get(path)
+    assert first.status_code == 200
+    assert (first.headers["X-Page-Cache"], second.headers["X-Page-Cache"]) == ("member-miss", "member-hit")
+    assert _csrf_in(first.text) != _csrf_in(second.text)
