@@ -6,7 +6,9 @@ counters. The *soft* counter moves on every change to what the tag's pages show;
 soft counters of its tags, so a change makes a new key and the old copy is never served as fresh. The *hard*
 counter moves only on changes that take something away (a comment hidden, withdrawn or edited, a name changed, a
 version's period moved): the last copy of a page may stand in while another request renders the new one (the
-stampede guard), but only while its hard counters still match, so hidden words are never served after a hide.
+stampede guard), and for PAGE_CACHE_MIN_AGE seconds after it was made (so a page is rendered at most about once
+a second while comments stream in), but only while its hard counters still match, so hidden words are never
+served after a hide.
 
 What changed is read from the session when it flushes (`tags_for` maps each new, changed or deleted row to the
 tags it shows up under) and sent after the commit, so a rolled-back request invalidates nothing. A bulk statement
@@ -187,6 +189,13 @@ class PageCache:
         self.set(key, value, ttl)
         if self.shared:
             self._keep(key, value)
+
+    def keep(self, key: str, value: Any, until: float) -> None:
+        """Answer `key` with `value` from this process's memory until `until` (a time.time())."""
+        if self.shared:
+            with self._lock:
+                self._local[key] = (until, value)
+                self._local.move_to_end(key)
 
     def _keep(self, key: str, value: Any) -> None:
         with self._lock:
@@ -417,6 +426,8 @@ def cached_page(view: Callable[..., Any] | None = None, *, personal: Personal | 
         found, how = cache.page(key), "hit"
         claimed = False
         if found is None:
+            found, how = _recent(cache, key, stale_key, hard), "stale"
+        if found is None:
             claimed = cache.claim(key)
             if not claimed:
                 found, how = _stand_in(cache, key, stale_key, hard)
@@ -436,6 +447,23 @@ def cached_page(view: Callable[..., Any] | None = None, *, personal: Personal | 
                 cache.release(key)
 
     return wrapper
+
+
+def _recent(cache: PageCache, key: str, stale_key: str, hard: tuple[int, ...]) -> Any:
+    """The last copy, if it was made under PAGE_CACHE_MIN_AGE seconds ago and nothing was taken away since.
+
+    While comments stream in, each one changes the section's key; without this floor the page would be
+    rendered again for every comment. With it, a page shows additions at most that many seconds late (the
+    poster's own page, which carries their "thank you" message, is never a copy), and removals at once.
+    """
+    floor = float(current_app.config.get("PAGE_CACHE_MIN_AGE", 0))
+    if floor <= 0:
+        return None
+    stale = cache.get(stale_key)
+    if stale is None or len(stale) < 5 or tuple(stale[2]) != hard or time.time() - stale[4] >= floor:
+        return None
+    cache.keep(key, stale, until=stale[4] + floor)  # this process answers the new key from memory meanwhile
+    return stale
 
 
 def _stand_in(cache: PageCache, key: str, stale_key: str, hard: tuple[int, ...]) -> tuple[Any, str]:
@@ -477,7 +505,7 @@ def _render(
     body: Any = response.get_data()
     if personal is not None:
         body = personal.prepare(response.get_data(as_text=True).replace(generate_csrf(), CSRF_HOLE))
-    value = (body, response.mimetype or "text/html", hard, time.time() + ttl)
+    value = (body, response.mimetype or "text/html", hard, time.time() + ttl, time.time())
     if ttl >= 1:
         cache.set_page(key, value, ttl)
         cache.set(stale_key, value, STALE_SECONDS)
@@ -520,6 +548,7 @@ def _record(outcome: str) -> None:
 def init_app(app: Flask) -> None:
     """Create the app's page cache; commits anywhere invalidate it through the session events below."""
     app.config.setdefault("PAGE_CACHE_SECONDS", 30.0)
+    app.config.setdefault("PAGE_CACHE_MIN_AGE", 1.0)
     cache = PageCache(app.config.get("REDIS_URL"), float(app.config["PAGE_CACHE_SECONDS"]))
     app.extensions["korero_page_cache"] = cache
 

@@ -372,3 +372,24 @@ def test_the_compare_page_is_a_member_copy_too(cached, session):
     assert first.status_code == 200
     assert (first.headers["X-Page-Cache"], second.headers["X-Page-Cache"]) == ("member-miss", "member-hit")
     assert _csrf_in(first.text) != _csrf_in(second.text)
+
+
+def test_additions_wait_out_the_minimum_age_and_removals_never_do(cached, client, session):
+    version = make_version(session)
+    author = make_user(session)
+    session.commit()
+    cached.config["PAGE_CACHE_MIN_AGE"] = 60
+    try:
+        client.get(section_url(version))
+        comment = make_comment(session, author, version, "purpose-1", body="Words added during the floor")
+        session.commit()
+        added = client.get(section_url(version))
+        assert added.headers["X-Page-Cache"] == "stale"  # made moments ago: served, not rendered again
+        assert "Words added during the floor" not in added.text
+        comment.state = "hidden"  # a removal moves the hard counter: never served from an older copy
+        session.commit()
+        removed = client.get(section_url(version))
+        assert removed.headers["X-Page-Cache"] == "miss"
+        assert "Words added during the floor" not in removed.text
+    finally:
+        cached.config["PAGE_CACHE_MIN_AGE"] = 0.0

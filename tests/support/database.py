@@ -52,6 +52,7 @@ def app_config(tmp_dir: Path, url: str) -> dict[str, object]:
         # The page cache is on, as in production (app/caching.py's default): the test client commits before
         # each request, so the cache sees every change. A test that needs it off says so.
         "PAGE_CACHE_SECONDS": 10.0,
+        "PAGE_CACHE_MIN_AGE": 0.0,  # every change shows at once; test_page_cache.py tests the floor
         "PDF_PRERENDER": False,
         "COMMENT_JOBS": "inline",  # a comment's grouping and counts are done as its POST commits  # tests render the PDFs they check, in the foreground
         "SERVER_NAME": "korero.test",
