@@ -97,12 +97,14 @@ def test_the_public_reads_published_submissions_as_their_makers_allowed(client, 
         "confirmed": False,
     }
     assert "Hidden Iwi Trust" not in json.dumps(body)
-    assert "Secret Person" not in json.dumps(body) and "Private words" not in json.dumps(body)
+    assert "Secret Person" not in json.dumps(body)
+    assert "Private words" not in json.dumps(body)
     assert "account" not in by_number[named.tracking_number]
     for number in (held.tracking_number, "KR-NOPE-NOPE"):
         assert client.get(f"{API}/submissions/{number}").status_code == 404
     one = client.get(f"{API}/submissions/{named.tracking_number}")
-    assert one.status_code == 200 and one.get_json()["body"] == "Named words."
+    assert one.status_code == 200
+    assert one.get_json()["body"] == "Named words."
 
 
 def test_redactions_apply_and_files_are_linked_only_where_the_public_may_download_them(
@@ -115,16 +117,19 @@ def test_redactions_apply_and_files_are_linked_only_where_the_public_may_downloa
         session, make_user(session, "moderator"), public, "Tama Smith on 021 555 0101", "personal_details"
     )
     item = client.get(f"{API}/submissions/{public.tracking_number}").get_json()
-    assert "Tama Smith" not in item["body"] and "[redacted: personal details]" in item["body"]
+    assert "Tama Smith" not in item["body"]
+    assert "[redacted: personal details]" in item["body"]
     assert item["redactions"] == [{"reason": "personal_details"}]
     [attachment] = item["attachments"]
     assert attachment["filename"] == "letter.pdf"
     assert client.get(attachment["url"]).status_code == 200
     staff = bearer(session, make_user(session, "reviewer"), tokens.STAFF_READ)
     seen = client.get(f"{API}/submissions/{public.tracking_number}", headers=staff).get_json()
-    assert "Tama Smith" in seen["body"] and seen["redactions"][0]["passage"].startswith("Tama")
+    assert "Tama Smith" in seen["body"]
+    assert seen["redactions"][0]["passage"].startswith("Tama")
     hidden = client.get(f"{API}/submissions/{private.tracking_number}", headers=staff).get_json()
-    assert hidden["consent"] == "private" and len(hidden["attachments"]) == 1
+    assert hidden["consent"] == "private"
+    assert len(hidden["attachments"]) == 1
     assert client.get(f"{API}/submissions/{private.tracking_number}").status_code == 404
 
 
@@ -150,7 +155,8 @@ def test_a_staff_token_lists_what_staff_see_and_a_makers_token_reads_their_own(c
     own = client.get(
         f"{API}/submissions/{mine.tracking_number}", headers=bearer(session, maker, tokens.COMMENTS_WRITE)
     )
-    assert own.status_code == 200 and own.get_json()["author"] == "Wiremu Own"
+    assert own.status_code == 200
+    assert own.get_json()["author"] == "Wiremu Own"
     other = bearer(session, make_user(session), tokens.COMMENTS_WRITE)
     assert client.get(f"{API}/submissions/{mine.tracking_number}", headers=other).status_code == 404
 
@@ -230,7 +236,9 @@ def test_a_token_sends_a_submission_through_the_forms_service_with_a_receipt(cli
     receipt = sent.get_json()
     stored = session.scalars(select(Submission)).one()
     assert receipt["tracking_number"] == stored.tracking_number
-    assert stored.user_id == person.id and stored.state == "published" and stored.channel == "online"
+    assert stored.user_id == person.id
+    assert stored.state == "published"
+    assert stored.channel == "online"
     assert receipt["receipt_url"].endswith(f"/submissions/{stored.tracking_number}")
     assert receipt["submission"]["author"] == "Kiri Sender"  # their own: they see their name
     assert sent.headers["Location"] == receipt["submission"]["url"]
@@ -260,7 +268,8 @@ def test_sending_follows_the_forms_rules(client, session):
     unanswered = client.post(
         f"{here(held_version)}/submissions", headers=headers, json={"body": "Words.", "consent": "named"}
     )
-    assert unanswered.status_code == 422 and unanswered.get_json()["field"] == f"q{questions[0].id}"
+    assert unanswered.status_code == 422
+    assert unanswered.get_json()["field"] == f"q{questions[0].id}"
     for bad in (
         {"body": "x", "consent": "named", "answers": {"999999": "agree"}},
         {"body": "x", "consent": "named", "answers": {str(questions[0].id): "maybe"}},
@@ -282,7 +291,8 @@ def test_sending_follows_the_forms_rules(client, session):
         headers=headers,
         json={"body": "Hold me.", "consent": "named", "answers": {str(questions[0].id): "neutral"}},
     )
-    assert held.status_code == 201 and held.get_json()["state"] == "held"
+    assert held.status_code == 201
+    assert held.get_json()["state"] == "held"
     assert "waiting for a moderator" in held.get_json()["message"]
     assert client.get(held.get_json()["submission"]["url"]).status_code == 404  # not public yet
 
@@ -315,9 +325,11 @@ def test_a_draft_on_the_site_is_never_overwritten_by_the_api(client, session, ve
         headers=bearer(session, person, tokens.SUBMISSIONS_WRITE),
         json={"body": "All new.", "consent": "named"},
     )
-    assert sent.status_code == 409 and draft.tracking_number in sent.get_json()["title"]
+    assert sent.status_code == 409
+    assert draft.tracking_number in sent.get_json()["title"]
     session.refresh(draft)
-    assert draft.body == "Half done." and draft.state == "draft"
+    assert draft.body == "Half done."
+    assert draft.state == "draft"
 
 
 # --- question results --------------------------------------------------------------------------------------
@@ -340,7 +352,9 @@ def test_question_results_follow_the_pages_live_or_after_close_rule(client, sess
             answers={agree: choice, multiple: ["Manaakitanga"], text: words},
         )
     closed = client.get(f"{here(version)}/results").get_json()
-    assert closed["visible"] is False and closed["questions"] == [] and closed["message"]
+    assert closed["visible"] is False
+    assert closed["questions"] == []
+    assert closed["message"]
     answers_url = f"{here(version)}/questions/{text}/answers"
     assert client.get(answers_url).status_code == 404
     staff = bearer(session, make_user(session, "drafter"), tokens.STAFF_READ)
@@ -352,7 +366,8 @@ def test_question_results_follow_the_pages_live_or_after_close_rule(client, sess
     first, second, third = body["questions"]
     assert first["answered"] == 3  # the private one is counted, as on the page
     counts = {c["option"]: (c["count"], c["percent"]) for c in first["counts"]}
-    assert counts["agree"] == (2, 66.7) and counts["disagree"] == (1, 33.3)
+    assert counts["agree"] == (2, 66.7)
+    assert counts["disagree"] == (1, 33.3)
     assert {c["label"] for c in first["counts"]} >= {"Strongly agree"}
     assert second["counts"][1] == {
         "option": "Manaakitanga",
@@ -360,7 +375,8 @@ def test_question_results_follow_the_pages_live_or_after_close_rule(client, sess
         "count": 3,
         "percent": 100.0,
     }
-    assert third["counts"] is None and third["published_answers"] == 2
+    assert third["counts"] is None
+    assert third["published_answers"] == 2
     assert third["answers_url"].endswith(answers_url)
     page = client.get(answers_url, query_string={"limit": 1}).get_json()
     assert [a["text"] for a in page["items"]] == ["Kia kaha."]
@@ -396,16 +412,19 @@ def test_the_submissions_csv_has_answers_files_and_redactions_formula_safe(clien
     )
     submission_on(session, version, "Secret.", consent="private")
     response = client.get(f"{here(version)}/submissions.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     [row] = rows
     assert list(row)[-3:] == ["q1", "q2", "q3"]
     assert row["tracking_number"] == public.tracking_number
-    assert row["comment"].startswith("'=HYPERLINK") and "Tama Smith" not in row["comment"]
+    assert row["comment"].startswith("'=HYPERLINK")
+    assert "Tama Smith" not in row["comment"]
     assert row["redactions"] == "1"
     assert row["submitter_name"] == "'@Named Person"
     assert (row["q1"], row["q2"], row["q3"]) == ("agree", "He Tāngata; Kaitiakitanga", "'-1")
-    assert row["attachment_files"].startswith("http") and "/attachments/" in row["attachment_files"]
+    assert row["attachment_files"].startswith("http")
+    assert "/attachments/" in row["attachment_files"]
     assert client.get(row["attachment_files"]).status_code == 200
     assert "Secret." not in response.get_data(as_text=True)
 
@@ -423,10 +442,8 @@ def test_submissions_export_by_policy_in_json_lines_and_xlsx(client, session, ve
     assert {"q1", "q2", "q3"} <= set(records[0])
     book = load_workbook(io.BytesIO(client.get(f"{here(later)}/submissions.xlsx").data), read_only=True)
     sheet_rows = list(book.active.iter_rows(values_only=True))
-    assert (
-        sheet_rows[0][0] == "tracking_number"
-        and sheet_rows[1][sheet_rows[0].index("comment")] == "On the second."
-    )
+    assert sheet_rows[0][0] == "tracking_number"
+    assert sheet_rows[1][sheet_rows[0].index("comment")] == "On the second."
 
 
 def test_a_staff_submissions_export_holds_every_state_and_is_audited(client, session, version):
@@ -437,7 +454,9 @@ def test_a_staff_submissions_export_holds_every_state_and_is_audited(client, ses
     )
     [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert row["tracking_number"] == private.tracking_number
-    assert row["consent"] == "private" and row["submitter_name"] == "Hidden Name" and row["account_email"]
+    assert row["consent"] == "private"
+    assert row["submitter_name"] == "Hidden Name"
+    assert row["account_email"]
     assert response.headers["Cache-Control"] == "private, no-store"
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "export.staff"))
     assert event.details["kind"] == "submissions"
@@ -455,9 +474,11 @@ def test_the_moderation_log_takes_a_bounded_limit(client, session, version):
         comment = make_comment(session, author, version, body=f"Hide me {i}.")
         hide_comment(session, moderator, comment, "Off topic.")
     first = client.get(f"{API}/moderation-log", query_string={"limit": 2}).get_json()
-    assert len(first["items"]) == 2 and first["next_cursor"]
+    assert len(first["items"]) == 2
+    assert first["next_cursor"]
     rest = client.get(f"{API}/moderation-log", query_string={"limit": 2, "cursor": first["next_cursor"]})
-    assert len(rest.get_json()["items"]) == 1 and rest.get_json()["next_cursor"] is None
+    assert len(rest.get_json()["items"]) == 1
+    assert rest.get_json()["next_cursor"] is None
     assert len(client.get(f"{API}/moderation-log").get_json()["items"]) == 3
     for bad in (0, -1, 201, "many"):
         response = client.get(f"{API}/moderation-log", query_string={"limit": bad})
