@@ -21,8 +21,9 @@ def init_app(app: Flask) -> None:
         "API_SPEC_OPTIONS",
         {
             "info": {
-                "description": "Policies, versions, comparisons, comments, responses and the moderation log "
-                "of Kōrero, and commenting with a personal access token. Errors are RFC 9457 problem details."
+                "description": "Policies, versions, comparisons, comments, whole-version submissions, question "
+                "results, responses and the moderation log of Kōrero, and commenting and sending submissions "
+                "with a personal access token. Errors are RFC 9457 problem details."
             },
             "components": {
                 "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "bearerFormat": "kr_…"}}

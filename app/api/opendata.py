@@ -99,7 +99,11 @@ MOMENT_ORDER = {m: n for n, m in enumerate(Moment)}  # same time: published befo
 
 
 def _histories(session: Session) -> list[tuple[int, VersionHistory]]:
-    """Every public version's history, from plain columns (a version row is loaded only for the entries shown)."""
+    """Every public version's history, from plain columns (a version row is loaded only for the entries shown).
+
+    All public versions are read (a tuple each): a version's moments depend on its successor's publication, and
+    a platform holds hundreds of versions, not millions; the feed is cached for five minutes.
+    """
     rows = session.execute(
         select(
             Version.id,

@@ -74,8 +74,7 @@ def submission(tracking_number: str) -> ResponseReturnValue:
     if found is None or not found.version.is_public:
         raise SubmissionNotFoundError(_("There is no such submission, or it is not public."))
     who = _as_seen_by(found)
-    visible = can_view_submission(who, found) and (not found.is_draft or is_own(who, found))
-    if not visible:
+    if not can_view_submission(who, found):  # drafts: their maker only; unpublished ones: staff too
         raise SubmissionNotFoundError(_("There is no such submission, or it is not public."))
     return presenters.submission(who, found)
 
