@@ -521,8 +521,9 @@ class LogPage:
     next_before: int | None
 
 
-def public_log(session: Session, before: int | None = None, limit: int = LOG_PAGE_SIZE) -> LogPage:
+def public_log(session: Session, before: int | None = None, limit: int | None = None) -> LogPage:
     """The newest moderation actions on comments first, keyset-paginated by event id, `limit` a page."""
+    limit = limit or LOG_PAGE_SIZE  # read when called: the page's size is a setting tests may change
     query = (
         select(AuditEvent, Comment, Clause, Section, Version, Policy)
         .outerjoin(Comment, Comment.id == AuditEvent.target_id)
