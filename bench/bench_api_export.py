@@ -1,9 +1,12 @@
 """Benchmark the open-data exports and the API's comment list at a million comments (a script, not a test).
 
-    .venv/bin/python bench/bench_api_export.py [--rows 1000000] [--runs 3] [--requests 200]
+    .venv/bin/python bench/bench_api_export.py [--rows 1000000] [--runs 3] [--requests 200] [--pg URL]
 
 Builds a scratch SQLite database (`alembic upgrade head`, one small version) and fills it with --rows published
 comments by raw INSERTs, then prints, each the median of --runs runs beside a baseline from the same run:
+With `--pg postgresql://host:port/db` the same runs go to that PostgreSQL database instead (its schema is
+DROPPED and rebuilt: give it a scratch database), the rows are loaded with COPY, and the baselines are
+PostgreSQL's own `COPY (…) TO STDOUT WITH CSV` through psql (to /dev/null) and the keyset query through psycopg.
 
 (a) export rows per second and peak memory (max RSS of a fresh process) for the streamed CSV export of every
     comment of the version (`app.api.exporting`, through the app, written to /dev/null). Baseline: the sqlite3
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,7 +66,36 @@ LEFT JOIN users u ON u.id = c.user_id WHERE c.version_id = 1 AND c.state = 'publ
 """
 
 
-def build(folder: Path, rows: int) -> str:
+def _comment_row(i: int, clauses: list[int]) -> tuple[object, ...]:
+    body = f"Comment number {i}: the clause should say more about consent, and about who decides."
+    return (
+        f"KR-{i:09d}",
+        1,
+        1,
+        clauses[i % len(clauses)],
+        body,
+        f"<p>{body}</p>",
+        "name",
+        1,
+        f"{i:064d}",
+        "published",
+        0,
+        0,
+        "2026-06-01 12:00:00",
+    )
+
+
+COMMENT_INSERT_COLUMNS = (
+    "tracking_number, user_id, version_id, clause_id, body, body_html, display_as, author_verified,"
+    " fingerprint_hash, state, report_count, reply_count, created_at"
+)
+BENCH_USER = (
+    "INSERT INTO users (email, display_name, password_hash, role, session_token, created_at)"
+    " VALUES ('bench@example.org', 'Bench Person', 'x', 'commenter', 'bench-token', '2026-01-01 00:00:00')"
+)
+
+
+def _schema(folder: Path, url: str) -> None:
     from flask_migrate import upgrade
 
     from app import create_app
@@ -71,9 +104,10 @@ def build(folder: Path, rows: int) -> str:
     from app.extensions import db
     from app.models import Policy
     from tests.factories import SMALL_DRAFT
-    from tests.support.database import app_config
+    from tests.support.database import app_config, reset_schema
 
-    url = f"sqlite:///{folder}/bench.db"
+    if url.startswith("postgresql"):
+        reset_schema(url)
     app = create_app(app_config(folder, url))
     with app.app_context():
         upgrade()
@@ -84,43 +118,42 @@ def build(folder: Path, rows: int) -> str:
         store_version(db.session, policy, parse_draft(text), "first-draft", 1, None)
         db.session.commit()
         db.engine.dispose()
+
+
+def build(folder: Path, rows: int) -> str:
+    url = f"sqlite:///{folder}/bench.db"
+    _schema(folder, url)
     connection = sqlite3.connect(folder / "bench.db")
-    connection.execute(
-        "INSERT INTO users (email, display_name, password_hash, role, session_token, failed_logins, created_at)"
-        " VALUES ('bench@example.org', 'Bench Person', 'x', 'commenter', 'bench-token', 0, '2026-01-01 00:00:00')"
-    )
+    connection.execute(BENCH_USER)
     clauses = [row[0] for row in connection.execute("SELECT id FROM clauses ORDER BY id")]
     started = time.perf_counter()
-
-    def batch(start: int, end: int):  # type: ignore[no-untyped-def]
-        for i in range(start, end):
-            body = f"Comment number {i}: the clause should say more about consent, and about who decides."
-            yield (
-                f"KR-{i:09d}",
-                1,
-                1,
-                clauses[i % len(clauses)],
-                body,
-                f"<p>{body}</p>",
-                "name",
-                1,
-                f"{i:064d}",
-                "published",
-                0,
-                0,
-                "2026-06-01 12:00:00",
-            )
-
     for start in range(0, rows, 50_000):
         connection.executemany(
-            "INSERT INTO comments (tracking_number, user_id, version_id, clause_id, body, body_html, display_as,"
-            " author_verified, fingerprint_hash, state, report_count, reply_count, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            batch(start, min(rows, start + 50_000)),
+            f"INSERT INTO comments ({COMMENT_INSERT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608 - fixed column names, no outside input
+            (_comment_row(i, clauses) for i in range(start, min(rows, start + 50_000))),
         )
     connection.commit()
     connection.close()
     print(f"seeded {rows:,} comments in {time.perf_counter() - started:.1f} s")
+    return url
+
+
+def build_pg(folder: Path, rows: int, pg: str) -> str:
+    import psycopg
+
+    from tests.support.database import sqlalchemy_url
+
+    url = sqlalchemy_url(pg)
+    _schema(folder, url)
+    started = time.perf_counter()
+    with psycopg.connect(pg) as connection:
+        connection.execute(BENCH_USER)
+        clauses = [row[0] for row in connection.execute("SELECT id FROM clauses ORDER BY id")]
+        with connection.cursor().copy(f"COPY comments ({COMMENT_INSERT_COLUMNS}) FROM STDIN") as copy:
+            for i in range(rows):
+                copy.write_row(_comment_row(i, clauses))
+        connection.execute("ANALYZE comments")
+    print(f"seeded {rows:,} comments in {time.perf_counter() - started:.1f} s (COPY)")
     return url
 
 
@@ -144,10 +177,20 @@ def _run_child(args: list[str], stdin: str | None = None) -> tuple[str, float, i
     return done.stdout, elapsed, rss
 
 
-def export_runs(folder: Path, url: str, rows: int, runs: int) -> None:
+def _baseline_export(folder: Path, pg: str | None) -> tuple[str, float, int]:
+    if pg is None:
+        return _run_child(["sqlite3", str(folder / "bench.db")], BASELINE_SQL)
+    select = BASELINE_SQL.split(".output /dev/null\n", 1)[1].strip().rstrip(";")
+    return _run_child(
+        ["psql", pg, "-q", "-o", "/dev/null", "-c", f"COPY ({select}) TO STDOUT WITH CSV HEADER"]
+    )
+
+
+def export_runs(folder: Path, url: str, rows: int, runs: int, pg: str | None = None) -> None:
     ours, base = [], []
+    baseline_name = "PostgreSQL COPY TO (psql)" if pg else "sqlite3 .mode csv"
     for _ in range(runs):
-        _out, elapsed, rss = _run_child(["sqlite3", str(folder / "bench.db")], BASELINE_SQL)
+        _out, elapsed, rss = _baseline_export(folder, pg)
         base.append({"seconds": elapsed, "max_rss_kb": rss})
         child = EXPORT_CHILD.format(root=str(ROOT), folder=str(folder), url=url)
         out, _elapsed, rss = _run_child([sys.executable, "-c", child])
@@ -160,23 +203,29 @@ def export_runs(folder: Path, url: str, rows: int, runs: int) -> None:
         f"peak RSS {median(r['max_rss_kb'] for r in ours) / 1024:,.0f} MiB (the app and its imports included)"
     )
     print(
-        f"    sqlite3 .mode csv (baseline):          {rows / median(r['seconds'] for r in base):>10,.0f} rows/s, "
+        f"    {baseline_name + ' (baseline):':<39}{rows / median(r['seconds'] for r in base):>10,.0f} rows/s, "
         f"peak RSS {median(r['max_rss_kb'] for r in base) / 1024:,.0f} MiB"
     )
 
 
-def list_runs(folder: Path, url: str, rows: int, runs: int, requests: int) -> None:
+def list_runs(folder: Path, url: str, rows: int, runs: int, requests: int, pg: str | None = None) -> None:
     from app import create_app
     from tests.support.database import app_config
 
     app = create_app(app_config(folder, url))
     app.config["PAGE_CACHE_SECONDS"] = 0
     path = "/api/v1/policies/bench/versions/first-draft/comments"
-    raw = sqlite3.connect(folder / "bench.db")
     query = (
         "SELECT id FROM comments WHERE version_id = 1 AND state IN ('hidden', 'published', 'withdrawn')"
         " AND id > ? ORDER BY id LIMIT 51"
     )
+    if pg is None:
+        raw: Any = sqlite3.connect(folder / "bench.db")
+    else:
+        import psycopg
+
+        raw = psycopg.connect(pg, autocommit=True)
+        query = query.replace("?", "%s")
     from app.api.requests import encode_cursor
 
     rng = random.Random(7)
@@ -224,14 +273,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--pg", metavar="URL", help="a scratch PostgreSQL database (its schema is dropped and rebuilt)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("KORERO_ENV", "development")
-    print("machine: 2 cores shared with up to 7 other helpers; SQLite (file, WAL off)")
+    where = "PostgreSQL (local, shared)" if args.pg else "SQLite (file, WAL off)"
+    print(f"machine: 2 cores shared with up to 7 other helpers; {where}")
     with tempfile.TemporaryDirectory(prefix="korero-bench-") as tmp:
         folder = Path(tmp)
-        url = build(folder, args.rows)
-        export_runs(folder, url, args.rows, args.runs)
-        list_runs(folder, url, args.rows, args.runs, args.requests)
+        url = build_pg(folder, args.rows, args.pg) if args.pg else build(folder, args.rows)
+        export_runs(folder, url, args.rows, args.runs, args.pg)
+        list_runs(folder, url, args.rows, args.runs, args.requests, args.pg)
 
 
 if __name__ == "__main__":

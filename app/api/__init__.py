@@ -21,8 +21,9 @@ def init_app(app: Flask) -> None:
         "API_SPEC_OPTIONS",
         {
             "info": {
-                "description": "Policies, versions, comparisons, comments, responses and the moderation log "
-                "of Kōrero, and commenting with a personal access token. Errors are RFC 9457 problem details."
+                "description": "Policies, versions, comparisons, comments, whole-version submissions, question "
+                "results, responses and the moderation log of Kōrero, and commenting and sending submissions "
+                "with a personal access token. Errors are RFC 9457 problem details."
             },
             "components": {
                 "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "bearerFormat": "kr_…"}}
@@ -31,8 +32,10 @@ def init_app(app: Flask) -> None:
     )
     api = KoreroApi(app)
 
-    from app.api import views
+    from app.api import submission_views, views
     from app.api.exports import bp as exports_bp
+
+    del submission_views  # imported for its operations on `views.bp`, which must exist before it registers
 
     api.register_blueprint(views.bp)
     api.register_blueprint(exports_bp)

@@ -1,4 +1,4 @@
-"""Bulk exports, streamed: every published comment (or response) of a version or policy, in keyset batches.
+"""Bulk exports, streamed: every published comment, submission or response of a version or policy, in batches.
 
 Rows are read as plain tuples in batches of `BATCH` by id, never as ORM objects and never all at once, so memory
 stays flat however many rows there are. Column names follow regulations.gov's comment fields where the meaning
@@ -15,21 +15,32 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from flask import url_for
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.comments.presenters import ANONYMOUS_LABEL
 from app.models import (
+    Answer,
+    Attachment,
     CampaignGroup,
     Clause,
     Comment,
     CommentState,
+    Consent,
     DisplayAs,
+    Question,
+    Redaction,
     Response,
     Section,
+    Submission,
+    SubmissionState,
+    SubmitterKind,
     User,
     Version,
 )
+from app.submissions.presenters import redacted_text
+from app.submissions.visibility import name_label
 
 BATCH = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -189,6 +200,159 @@ def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[di
         after = rows[-1][0]
 
 
+SUBMISSION_COLUMNS = (
+    "tracking_number",
+    "document_id",
+    "received_date",  # when it was sent online, or the day an offline one arrived
+    "channel",
+    "submitter_name",
+    "submitter_kind",
+    "organization_name",
+    "category",  # the organisation's kind, as regulations.gov's submitter category
+    "organization_confirmed",
+    "region",
+    "sections",
+    "comment",
+    "redactions",
+    "attachment_files",
+)
+STAFF_SUBMISSION_COLUMNS = (
+    *SUBMISSION_COLUMNS,
+    "state",
+    "consent",
+    "account_email",
+    "submitter_contact",
+    "moderation_reason",
+)
+
+
+def question_count(session: Session, versions: Sequence[Version]) -> int:
+    """The most questions any of these versions asks: the export has a column q1…qN for each."""
+    found = session.scalar(
+        select(func.max(Question.position)).where(Question.version_id.in_([v.id for v in versions]))
+    )
+    return int(found or 0)
+
+
+def _answer_cell(choices: list[str] | None, text: str | None) -> str:
+    # Several choices are separated by "; ", as a table import reads them.
+    return text if text is not None else "; ".join(choices or [])
+
+
+def _submission_rows(
+    session: Session, versions: Sequence[Version], questions: int, staff: bool
+) -> Iterator[dict[str, Any]]:
+    ids = [v.id for v in versions]
+    labels = {v.id: f"{v.policy.slug}/{v.slug}" for v in versions}
+    base = (
+        select(
+            Submission.id,
+            Submission.tracking_number,
+            Submission.version_id,
+            Submission.submitted_at,
+            Submission.received_on,
+            Submission.channel,
+            Submission.consent,
+            Submission.submitter_name,
+            Submission.submitter_kind,
+            Submission.organisation_name,
+            Submission.organisation_kind,
+            Submission.organisation_confirmed_at,
+            Submission.region,
+            Submission.section_keys,
+            Submission.body,
+            Submission.state,
+            User.email,
+            Submission.submitter_contact,
+            Submission.moderation_reason,
+        )
+        .outerjoin(User, User.id == Submission.user_id)
+        .where(Submission.version_id.in_(ids))
+        .order_by(Submission.id)
+        .limit(BATCH)
+    )
+    if staff:
+        base = base.where(Submission.state != SubmissionState.DRAFT.value)
+    else:
+        base = base.where(
+            Submission.state == SubmissionState.PUBLISHED.value, Submission.consent != Consent.PRIVATE.value
+        )
+    after = 0
+    while True:
+        rows = session.execute(base.where(Submission.id > after)).all()
+        batch = [row[0] for row in rows]
+        answers: dict[int, dict[int, str]] = {}
+        files: dict[int, list[int]] = {}
+        withheld: dict[int, list[tuple[str, str]]] = {}
+        if batch:
+            for submission_id, position, choices, text in session.execute(
+                select(Answer.submission_id, Question.position, Answer.choices, Answer.text)
+                .join(Question, Question.id == Answer.question_id)
+                .where(Answer.submission_id.in_(batch))
+            ):
+                answers.setdefault(submission_id, {})[position] = _answer_cell(choices, text)
+            for submission_id, attachment_id in session.execute(
+                select(Attachment.submission_id, Attachment.id)
+                .where(Attachment.submission_id.in_(batch))
+                .order_by(Attachment.id)
+            ):
+                files.setdefault(submission_id, []).append(attachment_id)
+            for submission_id, passage, reason in session.execute(
+                select(Redaction.submission_id, Redaction.passage, Redaction.reason)
+                .where(Redaction.submission_id.in_(batch))
+                .order_by(Redaction.id)
+            ):
+                withheld.setdefault(submission_id, []).append((passage, reason))
+        for row in rows:
+            number = row[1]
+            organisation = row[8] == SubmitterKind.ORGANISATION.value
+            named = staff or row[6] == Consent.NAMED.value
+            redacted = withheld.get(row[0], [])
+            body = row[14] if staff or not redacted else redacted_text(row[14], redacted)
+            received = row[4].isoformat() if row[4] is not None else ""
+            if not received and row[3] is not None:
+                received = row[3].isoformat(timespec="seconds")
+            record = {
+                "tracking_number": number,
+                "document_id": labels[row[2]],
+                "received_date": received,
+                "channel": row[5],
+                "submitter_name": name_label(row[6], organisation, row[9], row[10], row[7], full=staff),
+                "submitter_kind": row[8],
+                "organization_name": (row[9] or "") if organisation and named else "",
+                "category": (row[10] or "") if organisation else "individual",
+                "organization_confirmed": row[11] is not None if organisation else False,
+                "region": row[12] or "",
+                "sections": " ".join(row[13] or []),
+                "comment": body,
+                "redactions": len(redacted),
+                "attachment_files": " ".join(
+                    url_for(
+                        "submissions.attachment",
+                        tracking_number=number,
+                        attachment_id=attachment_id,
+                        _external=True,
+                    )
+                    for attachment_id in files.get(row[0], [])
+                ),
+            }
+            given = answers.get(row[0], {})
+            for position in range(1, questions + 1):
+                record[f"q{position}"] = given.get(position, "")
+            if staff:
+                record |= {
+                    "state": row[15],
+                    "consent": row[6],
+                    "account_email": row[16] or "",
+                    "submitter_contact": row[17] or "",
+                    "moderation_reason": row[18] or "",
+                }
+            yield record
+        if len(rows) < BATCH:
+            return
+        after = rows[-1][0]
+
+
 def rows(
     session: Session, kind: str, versions: Sequence[Version], staff: bool = False
 ) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
@@ -196,6 +360,11 @@ def rows(
     if kind == "comments":
         columns = STAFF_COMMENT_COLUMNS if staff else COMMENT_COLUMNS
         return columns, _comment_rows(session, versions, staff)
+    if kind == "submissions":
+        count = question_count(session, versions)
+        base = STAFF_SUBMISSION_COLUMNS if staff else SUBMISSION_COLUMNS
+        columns = (*base, *(f"q{n}" for n in range(1, count + 1)))
+        return columns, _submission_rows(session, versions, count, staff)
     return RESPONSE_COLUMNS, _response_rows(session, versions)
 
 

@@ -1,4 +1,4 @@
-"""Bulk exports and annotations under /api/v1: CSV and JSON Lines streamed, Web Annotations in pages.
+"""Bulk exports and annotations under /api/v1: CSV, JSON Lines and XLSX streamed, Web Annotations in pages.
 
 Streamed bodies run after the request boundary has committed and only read (see `Korero.dispatch_request`).
 """
@@ -33,13 +33,14 @@ FORMAT_DOC = {
     "jsonl": "JSON Lines: one object per line.",
     "xlsx": "An Excel workbook (a new sheet every 1,048,576 rows), formula-safe.",
 }
-KINDS = ("comments", "responses")
+KINDS = ("comments", "submissions", "responses")
+STAFF_KINDS = ("comments", "submissions")  # what a staff token exports more of (responses are all public)
 
 
 def _export(versions: list[Version], kind: str, fmt: str, name: str) -> Response:
     session = current_session()
     who = reader()
-    staff_user = who if isinstance(who, User) and kind == "comments" else None
+    staff_user = who if isinstance(who, User) and kind in STAFF_KINDS else None
     staff = staff_user is not None
     if staff_user is not None:
         # A staff export holds held and hidden words and e-mail addresses: who took one, and of what, is kept.
@@ -78,6 +79,8 @@ def _make(kind: str, fmt: str) -> None:
     ):
         view.__name__ = f"{view.__name__}_{kind}_{fmt}"
         view.__doc__ = f"Every published {kind[:-1]} on {what}, streamed as {fmt.upper()}."
+        if kind == "submissions":
+            view.__doc__ += " With its question answers (q1…qN) and the links to its files."
         documented = bp.doc(
             responses={
                 200: {"description": FORMAT_DOC[fmt], "content": {media: {"schema": {"type": "string"}}}}

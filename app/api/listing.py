@@ -10,16 +10,22 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.comments.visibility import visible_states
 from app.models import (
+    Answer,
     Clause,
     Comment,
+    Consent,
     Policy,
+    Question,
     Response,
     Section,
+    Submission,
+    SubmissionState,
+    SubmitterKind,
     Version,
     VersionStatus,
     Viewer,
@@ -147,3 +153,108 @@ def responses_page(session: Session, version: Version, after: int | None, limit:
     if after is not None:
         query = query.where(Response.id > after)
     return list(session.scalars(query))
+
+
+# --- whole-version submissions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionQuery:
+    """The filters of a submission list, like the comment list's."""
+
+    section: str | None = None
+    submitter_kind: str | None = None
+    organisation_kind: str | None = None
+    channel: str | None = None
+    since: dt.datetime | None = None
+    state: str | None = None
+
+
+def submission_states(viewer: Viewer) -> set[str]:
+    """What a reader may list: the public published ones; staff every sent one (never a draft)."""
+    if viewer.sees_everything:
+        return {s.value for s in SubmissionState} - {SubmissionState.DRAFT.value}
+    return {SubmissionState.PUBLISHED.value}
+
+
+def submissions_statement(version: Version, viewer: Viewer, filters: SubmissionQuery) -> Select[Submission]:
+    """The submissions on `version` that `viewer` may see, filtered, in id order (no paging)."""
+    states = submission_states(viewer)
+    if filters.state is not None:
+        states &= {filters.state}
+    query = select(Submission).where(
+        Submission.version_id == version.id, Submission.state.in_(sorted(states))
+    )
+    if not viewer.sees_everything:
+        # Counted in the totals, never shown: its maker asked us not to publish it.
+        query = query.where(Submission.consent != Consent.PRIVATE.value)
+    if filters.section is not None:
+        # `section_keys` is a JSON list of keys (letters, digits, - and _): look for the quoted key in its text.
+        query = query.where(
+            cast(Submission.section_keys, String).contains(f'"{filters.section}"', autoescape=True)
+        )
+    if filters.submitter_kind is not None:
+        query = query.where(Submission.submitter_kind == filters.submitter_kind)
+    if filters.organisation_kind is not None:
+        query = query.where(
+            Submission.submitter_kind == SubmitterKind.ORGANISATION.value,
+            Submission.organisation_kind == filters.organisation_kind,
+        )
+    if filters.channel is not None:
+        query = query.where(Submission.channel == filters.channel)
+    if filters.since is not None:
+        query = query.where(Submission.submitted_at >= filters.since)
+    return query.order_by(Submission.id)
+
+
+SUBMISSION_DETAILS = (
+    selectinload(Submission.answers).joinedload(Answer.question),
+    selectinload(Submission.attachments),
+    selectinload(Submission.redactions),
+)
+
+
+def submissions_page(
+    session: Session,
+    version: Version,
+    viewer: Viewer,
+    filters: SubmissionQuery,
+    after: int | None,
+    limit: int,
+) -> list[Submission]:
+    query = submissions_statement(version, viewer, filters)
+    if after is not None:
+        query = query.where(Submission.id > after)
+    return list(session.scalars(query.limit(limit + 1).options(*SUBMISSION_DETAILS)))
+
+
+def find_submission(session: Session, tracking_number: str) -> Submission | None:
+    number = (tracking_number or "").strip().upper()
+    if not number or len(number) > 16:
+        return None
+    return session.scalar(
+        select(Submission).where(Submission.tracking_number == number).options(*SUBMISSION_DETAILS)
+    )
+
+
+def text_answers_page(
+    session: Session, question: Question, viewer: Viewer, after: int | None, limit: int
+) -> list[tuple[Answer, Submission]]:
+    """The free-text answers to `question` the viewer may read, oldest first (keyset by answer id)."""
+    query = (
+        select(Answer, Submission)
+        .join(Submission, Submission.id == Answer.submission_id)
+        .where(
+            Answer.question_id == question.id,
+            Answer.text.is_not(None),
+            Answer.text != "",
+            Submission.state == SubmissionState.PUBLISHED.value,
+        )
+        .order_by(Answer.id)
+        .limit(limit + 1)
+    )
+    if not viewer.sees_everything:
+        query = query.where(Submission.consent != Consent.PRIVATE.value)
+    if after is not None:
+        query = query.where(Answer.id > after)
+    return [(answer, submission) for answer, submission in session.execute(query).all()]

@@ -1,7 +1,10 @@
 """Open formats beside the pages: Atom feeds (consultations, versions, comments, responses) and Akoma Ntoso.
 
 Feeds are built with feedgen and list the newest entries first (at most `FEED_SIZE`); each is linked from the
-pages it follows with `<link rel="alternate">` (see `alternate_links`).
+pages it follows with `<link rel="alternate">` (see `alternate_links`). The consultations feed has an entry per
+moment of a version (published, period opened, period closed, consultation concluded: `app.consultations.states`
+`moments`), each with an id that never changes and the moment as its time, so a reader shows a period opening
+as a new entry when the clock passes its start, without anyone editing anything.
 """
 
 from __future__ import annotations
@@ -15,16 +18,18 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
 from app.access import get_policy_or_404, get_version_or_404
 from app.api import akn, listing
 from app.api.listing import PUBLIC_STATUSES
 from app.boundary import current_session
 from app.comments.presenters import author_label
-from app.models import Comment, CommentState, Version
+from app.consultations.states import NZ, Moment, VersionFacts, VersionHistory, moments
+from app.models import AuditEvent, Comment, CommentState, Version, VersionStatus
 from app.models import Response as ResponseRow
+from app.models.base import utcnow
 from app.responses.services import OUTCOME_LABELS
 
 bp = Blueprint("opendata", __name__)
@@ -90,20 +95,112 @@ def _version_entry(version: Version) -> dict[str, Any]:
     }
 
 
+MOMENT_ORDER = {m: n for n, m in enumerate(Moment)}  # same time: published before opened before closed…
+
+
+def _histories(session: Session) -> list[tuple[int, VersionHistory]]:
+    """Every public version's history, from plain columns (a version row is loaded only for the entries shown).
+
+    All public versions are read (a tuple each): a version's moments depend on its successor's publication, and
+    a platform holds hundreds of versions, not millions; the feed is cached for five minutes.
+    """
+    rows = session.execute(
+        select(
+            Version.id,
+            Version.policy_id,
+            Version.position,
+            Version.status,
+            Version.published_at,
+            Version.created_at,
+            Version.comments_open_at,
+            Version.comments_close_at,
+            Version.open_when_superseded,
+        ).where(Version.status.in_(PUBLIC_STATUSES))
+    ).all()
+    finals = [row.id for row in rows if row.status == VersionStatus.FINAL.value]
+    marked: dict[int, dt.datetime] = {}
+    if finals:
+        # When it was marked final; a version imported as final has no such event: its publication is the moment.
+        marked = {
+            target: moment
+            for target, moment in session.execute(
+                select(AuditEvent.target_id, func.max(AuditEvent.created_at))
+                .where(
+                    AuditEvent.action == "version.final",
+                    AuditEvent.target_type == "version",
+                    AuditEvent.target_id.in_(finals),
+                )
+                .group_by(AuditEvent.target_id)
+            ).all()
+            if target is not None
+        }
+    by_policy: dict[int, list[Any]] = {}
+    for row in rows:
+        by_policy.setdefault(row.policy_id, []).append(row)
+    histories = []
+    for versions in by_policy.values():
+        versions.sort(key=lambda r: r.position)
+        for index, row in enumerate(versions):
+            published = row.published_at or row.created_at
+            later = [r.published_at or r.created_at for r in versions[index + 1 :]]
+            facts = VersionFacts(
+                position=row.position,
+                is_final=row.status == VersionStatus.FINAL.value,
+                opens=row.comments_open_at,
+                closes=row.comments_close_at,
+                open_when_superseded=row.open_when_superseded,
+            )
+            final = marked.get(row.id, published) if facts.is_final else None
+            histories.append((row.id, VersionHistory(facts, published, final, min(later) if later else None)))
+    return histories
+
+
+def _moment_entry(version: Version, moment: Moment, at: dt.datetime) -> dict[str, Any]:
+    if moment is Moment.PUBLISHED:
+        return _version_entry(version) | {"updated": at}
+    link = url_for(
+        "drafts.version", policy_slug=version.policy.slug, version_slug=version.slug, _external=True
+    )
+    names = {"policy": version.policy.title, "version": version.label}
+    day = at.astimezone(NZ).date().isoformat()
+    if moment is Moment.OPENED:
+        title = _("%(policy)s: %(version)s is open for comment", **names)
+        closes = version.comments_close_at
+        summary = (
+            _("Comments are open until %(day)s.", day=closes.astimezone(NZ).date().isoformat())
+            if closes
+            else ""
+        )
+    elif moment is Moment.CLOSED:
+        title = _("%(policy)s: comments on %(version)s have closed", **names)
+        summary = _("Comments closed on %(day)s.", day=day)
+    else:
+        title = _("%(policy)s: the consultation concluded with %(version)s", **names)
+        summary = version.change_note
+    # The id names the version and the moment, so it never changes and never repeats; `updated` is the moment.
+    return {"id": f"{link}#{moment.value}", "title": title, "link": link, "updated": at, "summary": summary}
+
+
 @bp.get("/feeds/consultations.atom")
 def consultations_feed() -> ResponseReturnValue:
-    """Every policy's public versions, newest first: a new version opens a new round of consultation."""
-    versions = current_session().scalars(
-        select(Version)
-        .where(Version.status.in_(PUBLIC_STATUSES))
-        .order_by(Version.published_at.desc().nulls_last(), Version.id.desc())
-        .limit(FEED_SIZE)
-    )
+    """Every consultation's moments, newest first: a version published, its period opening and closing (by the
+    clock), and the consultation concluding with a final version."""
+    session = current_session()
+    now = utcnow()
+    happened = [
+        (at, MOMENT_ORDER[moment], version_id, moment)
+        for version_id, history in _histories(session)
+        for moment, at in moments(history, now)
+    ]
+    newest = sorted(happened, key=lambda m: (m[0], m[1], m[2]), reverse=True)[:FEED_SIZE]
+    versions = {
+        v.id: v for v in session.scalars(select(Version).where(Version.id.in_({m[2] for m in newest} or {0})))
+    }
     return _feed(
         url_for("opendata.consultations_feed", _external=True),
         _("Consultations on %(site)s", site=current_app.config.get("SITE_NAME", "Kōrero")),
         url_for("drafts.home", _external=True),
-        [_version_entry(v) for v in versions],
+        [_moment_entry(versions[version_id], moment, at) for at, _order, version_id, moment in newest],
     )
 
 

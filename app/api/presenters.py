@@ -10,7 +10,20 @@ from flask import url_for
 from app.comments.presenters import public_labels
 from app.comments.visibility import shows_body
 from app.diffing.viewmodel import CompareView
-from app.models import Comment, Policy, Response, Section, Version, Viewer
+from app.models import (
+    Answer,
+    Comment,
+    Consent,
+    Policy,
+    Response,
+    Section,
+    Submission,
+    Version,
+    Viewer,
+)
+from app.submissions.listing import QuestionResult
+from app.submissions.presenters import option_label, organisation_kind_label, redacted_text
+from app.submissions.visibility import is_own, is_public, shown_name
 
 
 def version_summary(version: Version) -> dict[str, Any]:
@@ -143,4 +156,123 @@ def comment(viewer: Viewer, comment: Comment, answer: Response | None) -> dict[s
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
         "url": url_for("api.comment", tracking_number=comment.tracking_number, _external=True),
+    }
+
+
+# --- whole-version submissions -------------------------------------------------------------------------------
+
+
+def _answer_value(answer: Answer) -> dict[str, Any]:
+    question = answer.question
+    return {
+        "question_id": question.id,
+        "position": question.position,
+        "prompt": question.prompt,
+        "kind": question.kind,
+        "choices": list(answer.choices or []) if answer.text is None else [],
+        "text": answer.text,
+    }
+
+
+def submission(viewer: Viewer, found: Submission) -> dict[str, Any]:
+    """A submission as `viewer` may see it: the name as its maker allowed, redactions applied for the public,
+    files linked only where they may be downloaded. `viewer` is the reader, or the maker reading their own."""
+    staff = viewer.sees_everything
+    own = is_own(viewer, found)
+    named = found.consent == Consent.NAMED.value or staff or own
+    organisation = None
+    if found.is_organisation:
+        organisation = {
+            "name": found.organisation_name if named else None,
+            "kind": found.organisation_kind,
+            "kind_label": organisation_kind_label(found.organisation_kind),
+            "confirmed": found.organisation_confirmed_at is not None,
+        }
+    if found.redactions and not (staff or own):
+        body = redacted_text(found.body, [(r.passage, r.reason) for r in found.redactions])
+    else:
+        body = found.body
+    downloadable = is_public(found) or staff or own
+    out: dict[str, Any] = {
+        "tracking_number": found.tracking_number,
+        "policy": found.version.policy.slug,
+        "version": found.version.slug,
+        "state": found.state,
+        "channel": found.channel,
+        "consent": found.consent,
+        "author": shown_name(viewer, found),
+        "submitter_kind": found.submitter_kind,
+        "organisation": organisation,
+        "region": found.region,
+        "body": body,
+        "section_keys": list(found.section_keys or []),
+        "answers": [_answer_value(a) for a in sorted(found.answers, key=lambda a: a.question.position)],
+        "attachments": [
+            {
+                "filename": a.filename,
+                "kind": a.kind,
+                "size_bytes": a.size_bytes,
+                "page_count": a.page_count,
+                "url": url_for(
+                    "submissions.attachment",
+                    tracking_number=found.tracking_number,
+                    attachment_id=a.id,
+                    _external=True,
+                ),
+            }
+            for a in found.attachments
+        ]
+        if downloadable
+        else [],
+        "redactions": [
+            {"reason": r.reason, **({"passage": r.passage} if staff else {})} for r in found.redactions
+        ],
+        "received_on": found.received_on,
+        "submitted_at": found.submitted_at,
+        "edited_at": found.edited_at,
+        "url": url_for("api.submission", tracking_number=found.tracking_number, _external=True),
+        "receipt_url": url_for("submissions.receipt", tracking_number=found.tracking_number, _external=True),
+    }
+    if staff:
+        out["account"] = found.user.email if found.user is not None else None
+        out["contact"] = found.submitter_contact
+        out["moderation_reason"] = found.moderation_reason
+    return out
+
+
+def question_result(result: QuestionResult, answers_url: str | None) -> dict[str, Any]:
+    question = result.question
+    tally = result.tally
+    return {
+        "id": question.id,
+        "position": question.position,
+        "prompt": question.prompt,
+        "kind": question.kind,
+        "required": question.required,
+        "section_key": question.section_key,
+        "clause_key": question.clause_key,
+        "answered": result.answered if tally is None else tally.answered,
+        "counts": [
+            {
+                "option": c.option,
+                "label": option_label(question.kind, c.option),
+                "count": c.count,
+                "percent": c.percent,
+            }
+            for c in tally.counts
+        ]
+        if tally is not None
+        else None,
+        "published_answers": len(result.texts) if tally is None else None,
+        "answers_url": answers_url,
+    }
+
+
+def text_answer(viewer: Viewer, answer: Answer, found: Submission) -> dict[str, Any]:
+    return {
+        "id": answer.id,
+        "tracking_number": found.tracking_number,
+        "author": shown_name(viewer, found),
+        "text": answer.text or "",
+        "submitted_at": found.submitted_at,
     }

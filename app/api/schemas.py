@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.models import DisplayAs
+from app.models import Channel, Consent, DisplayAs, OrganisationKind, SubmissionState, SubmitterKind
 
 SLUG = validate.Length(min=1, max=100)
 _UNREADABLE = re.compile("[\x00\ud800-\udfff]")
@@ -26,6 +26,24 @@ class Text(fields.String):
         validators = kwargs.pop("validate", None)
         listed = [validators] if callable(validators) else list(validators or [])
         super().__init__(*args, validate=[readable, *listed], **kwargs)
+
+
+class AnswerValue(fields.Field):
+    """An answer: one option or a free text (a string), or several options (a list of strings)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | list[str]:
+        if isinstance(value, str):
+            readable(value)
+            if len(value) > 10000:
+                raise ValidationError("An answer is at most 10,000 characters.")
+            return value
+        if isinstance(value, list) and len(value) <= 20 and all(isinstance(v, str) for v in value):
+            for item in value:
+                readable(item)
+                if len(item) > 200:
+                    raise ValidationError("A choice is at most 200 characters.")
+            return list(value)
+        raise ValidationError("Give a string, or a list of at most 20 strings.")
 
 
 LIMIT = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -246,3 +264,185 @@ class TokenOut(Schema):
     scopes = fields.List(fields.String(), required=True)
     user = fields.String(required=True)
     created_at = fields.DateTime(required=True)
+
+
+# --- whole-version submissions -------------------------------------------------------------------------------
+
+SUBMISSION_STATES = [s.value for s in SubmissionState if s is not SubmissionState.DRAFT]
+
+
+class SubmissionFilters(PageArgs):
+    section = Text(
+        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
+        metadata={"description": "Section key: submissions that say they are about this section."},
+    )
+    submitter_kind = fields.String(validate=validate.OneOf([k.value for k in SubmitterKind]))
+    organisation_kind = fields.String(
+        validate=validate.OneOf([k.value for k in OrganisationKind]),
+        metadata={"description": "Only organisations of this kind."},
+    )
+    channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
+    since = fields.AwareDateTime(metadata={"description": "Sent at or after (ISO 8601 with zone)."})
+    state = fields.String(
+        validate=validate.OneOf(SUBMISSION_STATES),
+        metadata={"description": "Anything but `published` needs a staff:read token."},
+    )
+
+
+class OrganisationOut(Schema):
+    name = fields.String(allow_none=True, required=True, metadata={"description": "Null: not to be named."})
+    kind = fields.String(allow_none=True, required=True)
+    kind_label = fields.String(required=True)
+    confirmed = fields.Boolean(required=True, metadata={"description": "Staff confirmed it with them."})
+
+
+class AnswerOut(Schema):
+    question_id = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    prompt = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["single", "multiple", "agree", "text"]})
+    choices = fields.List(fields.String(), required=True)
+    text = fields.String(allow_none=True, required=True)
+
+
+class AttachmentOut(Schema):
+    filename = fields.String(required=True)
+    kind = fields.String(required=True)
+    size_bytes = fields.Integer(required=True)
+    page_count = fields.Integer(required=True)
+    url = fields.String(required=True, metadata={"description": "A download (never shown inline)."})
+
+
+class RedactionOut(Schema):
+    reason = fields.String(required=True)
+    passage = fields.String(metadata={"description": "Staff tokens only."})
+
+
+class SubmissionOut(Schema):
+    tracking_number = fields.String(required=True)
+    policy = fields.String(required=True)
+    version = fields.String(required=True)
+    state = fields.String(required=True, metadata={"enum": SUBMISSION_STATES})
+    channel = fields.String(required=True)
+    consent = fields.String(required=True, metadata={"enum": [c.value for c in Consent]})
+    author = fields.String(required=True, metadata={"description": "The name shown: consent-respecting."})
+    submitter_kind = fields.String(required=True)
+    organisation = fields.Nested(OrganisationOut, allow_none=True, required=True)
+    region = fields.String(allow_none=True, required=True)
+    body = fields.String(
+        required=True, metadata={"description": "Redacted passages replaced for the public."}
+    )
+    section_keys = fields.List(fields.String(), required=True)
+    answers = fields.List(fields.Nested(AnswerOut), required=True)
+    attachments = fields.List(
+        fields.Nested(AttachmentOut),
+        required=True,
+        metadata={"description": "Empty unless the files may be downloaded by this reader."},
+    )
+    redactions = fields.List(fields.Nested(RedactionOut), required=True)
+    received_on = fields.Date(allow_none=True, required=True, metadata={"description": "Offline ones."})
+    submitted_at = fields.DateTime(allow_none=True, required=True)
+    edited_at = fields.DateTime(allow_none=True, required=True)
+    url = fields.String(required=True)
+    receipt_url = fields.String(required=True)
+    account = fields.String(allow_none=True, metadata={"description": "Staff tokens only."})
+    contact = fields.String(allow_none=True, metadata={"description": "Staff tokens only."})
+    moderation_reason = fields.String(allow_none=True, metadata={"description": "Staff tokens only."})
+
+
+class SubmissionPage(Page):
+    items = fields.List(fields.Nested(SubmissionOut), required=True)
+
+
+class SubmissionIn(Schema):
+    """A new submission. Anything else in the body (`state`, `channel`, `tracking_number`…) is refused."""
+
+    body = Text(load_default="", validate=validate.Length(max=50000))
+    consent = fields.String(required=True, validate=validate.OneOf([c.value for c in Consent]))
+    submitter_kind = fields.String(
+        load_default=SubmitterKind.INDIVIDUAL.value, validate=validate.OneOf([k.value for k in SubmitterKind])
+    )
+    organisation_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation_kind = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf([k.value for k in OrganisationKind])
+    )
+    region = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    section_keys = fields.List(
+        Text(validate=validate.Length(min=1, max=64)), load_default=list, validate=validate.Length(max=100)
+    )
+    answers = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,10}$")),
+        values=AnswerValue(
+            metadata={
+                "oneOf": [
+                    {"type": "string", "maxLength": 10000},
+                    {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 20},
+                ]
+            }
+        ),
+        load_default=dict,
+        validate=lambda answers: len(answers) <= 50,
+        metadata={
+            "maxProperties": 50,
+            "description": "Question id → the chosen option (a string), several (a list, multiple choice), "
+            "or the text typed (free-text questions). Question ids are in the results.",
+        },
+    )
+
+
+class SubmissionReceiptOut(Schema):
+    tracking_number = fields.String(required=True)
+    state = fields.String(required=True)
+    message = fields.String(required=True)
+    receipt_url = fields.String(required=True)
+    submission = fields.Nested(SubmissionOut, required=True)
+
+
+class CountOut(Schema):
+    option = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+    percent = fields.Float(
+        required=True, metadata={"description": "Of the people who answered the question."}
+    )
+
+
+class QuestionResultOut(Schema):
+    id = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    prompt = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["single", "multiple", "agree", "text"]})
+    required = fields.Boolean(required=True)
+    section_key = fields.String(allow_none=True, required=True)
+    clause_key = fields.String(allow_none=True, required=True)
+    answered = fields.Integer(required=True, metadata={"description": "People who answered (all counted)."})
+    counts = fields.List(fields.Nested(CountOut), allow_none=True, required=True)
+    published_answers = fields.Integer(allow_none=True, required=True)
+    answers_url = fields.String(allow_none=True, required=True)
+
+
+class ResultsOut(Schema):
+    policy = fields.String(required=True)
+    version = fields.String(required=True)
+    visible = fields.Boolean(
+        required=True,
+        metadata={"description": "False while the period is open unless the version shows results live."},
+    )
+    message = fields.String(allow_none=True, required=True)
+    questions = fields.List(fields.Nested(QuestionResultOut), required=True)
+
+
+class TextAnswerOut(Schema):
+    id = fields.Integer(required=True)
+    tracking_number = fields.String(required=True)
+    author = fields.String(required=True)
+    text = fields.String(required=True)
+    submitted_at = fields.DateTime(allow_none=True, required=True)
+
+
+class TextAnswerPage(Page):
+    items = fields.List(fields.Nested(TextAnswerOut), required=True)
+
+
+class LogArgs(CursorArgs):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -2,8 +2,8 @@
 
 Views are thin, as everywhere: look up through `app.access`, read through `app.api.listing` or call the same
 comment service the form calls, and return. The request boundary commits. Refusals are domain errors that
-`app.errors` answers as problem+json. Whole-version submissions (issue 10) get their own operations here, beside
-comments, with the `submissions:write` scope that tokens can already carry: see `SUBMISSIONS` below.
+`app.errors` answers as problem+json. Whole-version submissions and question results are operations on this
+blueprint too, in `app.api.submission_views`.
 """
 
 from __future__ import annotations
@@ -44,12 +44,6 @@ from app.extensions import limiter
 from app.moderation.services import public_log
 
 bp = open_data_blueprint("api", __name__, "Kōrero's public data, and commenting with a token.")
-
-# Whole-version submissions (issue 10, built on its own branch) belong here: list them beside comments
-# (`GET …/versions/<v>/submissions`, the same keyset pages and visibility rule) and accept them with a
-# `submissions:write` token (`POST …/versions/<v>/submissions`) through the submissions service, with the same
-# idempotency (`idempotency.replay_or_run`) as comments. Tokens already carry the scope (`tokens.SUBMISSIONS_WRITE`).
-SUBMISSIONS = tokens.SUBMISSIONS_WRITE
 
 WRITE_LIMIT = "10 per minute;100 per day"  # as the comment form's
 IMMUTABLE_MAX_AGE = 300  # a published version's text never changes; its period and status rarely do
@@ -258,12 +252,12 @@ def responses(
 
 
 @bp.get("/moderation-log")
-@bp.arguments(s.CursorArgs, location="query", as_kwargs=True)
+@bp.arguments(s.LogArgs, location="query", as_kwargs=True)
 @bp.response(200, s.LogPage)
 @bp.problems(400, 422, 429)
-def moderation_log(cursor: str | None = None) -> ResponseReturnValue:
+def moderation_log(limit: int, cursor: str | None = None) -> ResponseReturnValue:
     """The public moderation log, newest first: what was hidden or held, and why; no person is named."""
-    found = public_log(current_session(), decode_cursor("moderation-log", cursor))
+    found = public_log(current_session(), decode_cursor("moderation-log", cursor), limit)
     return {
         "items": [
             {

@@ -99,3 +99,47 @@ def next_nz_midnight(now: dt.datetime) -> dt.datetime:
     """The next midnight in New Zealand after `now`, in UTC: when "closes in N days" changes its N."""
     tomorrow = now.astimezone(NZ).date() + dt.timedelta(days=1)
     return dt.datetime.combine(tomorrow, dt.time.min, tzinfo=NZ).astimezone(dt.UTC)
+
+
+class Moment(enum.StrEnum):
+    """What happened to a version's consultation, as a feed announces it."""
+
+    PUBLISHED = "published"
+    OPENED = "opened"
+    CLOSED = "closed"
+    CONCLUDED = "concluded"
+
+
+@dataclass(frozen=True)
+class VersionHistory:
+    """What a version's moments depend on: its facts, when it was published and marked final, and when the
+    next public version of its policy was published (which ends its period unless it stays open)."""
+
+    facts: VersionFacts
+    published: dt.datetime
+    final: dt.datetime | None = None
+    next_published: dt.datetime | None = None
+
+
+def moments(history: VersionHistory, now: dt.datetime) -> list[tuple[Moment, dt.datetime]]:
+    """The moments of one version up to `now`, oldest first, each at the time it happened by the clock.
+
+    A period opens when it starts (published into a period already running, the publication is its opening:
+    no second moment); it closes at its end, or earlier when a later version superseded it (unless it was left
+    open). A moment still in the future is not listed: it appears once the clock passes it, with that time, so a
+    feed reader sees it as new then.
+    """
+    facts = history.facts
+    found = [(Moment.PUBLISHED, history.published)]
+    if facts.opens is not None and facts.closes is not None:
+        opened = max(facts.opens, history.published)
+        closed = facts.closes
+        if history.next_published is not None and not facts.open_when_superseded:
+            closed = min(closed, history.next_published)
+        if opened < closed:
+            if facts.opens > history.published:
+                found.append((Moment.OPENED, opened))
+            found.append((Moment.CLOSED, closed))
+    if facts.is_final and history.final is not None:
+        found.append((Moment.CONCLUDED, max(history.final, history.published)))
+    return sorted((m for m in found if m[1] <= now), key=lambda m: m[1])

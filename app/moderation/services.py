@@ -521,8 +521,9 @@ class LogPage:
     next_before: int | None
 
 
-def public_log(session: Session, before: int | None = None) -> LogPage:
-    """The newest moderation actions on comments first, keyset-paginated by event id."""
+def public_log(session: Session, before: int | None = None, limit: int | None = None) -> LogPage:
+    """The newest moderation actions on comments first, keyset-paginated by event id, `limit` a page."""
+    limit = limit or LOG_PAGE_SIZE  # read when called: the page's size is a setting tests may change
     query = (
         select(AuditEvent, Comment, Clause, Section, Version, Policy)
         .outerjoin(Comment, Comment.id == AuditEvent.target_id)
@@ -532,14 +533,14 @@ def public_log(session: Session, before: int | None = None) -> LogPage:
         .outerjoin(Policy, Policy.id == Version.policy_id)
         .where(AuditEvent.target_type == "comment", AuditEvent.action.in_(PUBLIC_LOG_ACTIONS))
         .order_by(AuditEvent.id.desc())
-        .limit(LOG_PAGE_SIZE + 1)
+        .limit(limit + 1)
     )
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = session.execute(query).all()
-    more = len(rows) > LOG_PAGE_SIZE
+    more = len(rows) > limit
     entries = []
-    for event, comment, clause, section, version, policy in rows[:LOG_PAGE_SIZE]:
+    for event, comment, clause, section, version, policy in rows[:limit]:
         public = comment is not None and version is not None and version.is_public
         number = comment.tracking_number if comment is not None else event.details.get("tracking_number", "")
         entries.append(

@@ -69,6 +69,7 @@ __all__ = [
     "own_submission",
     "record_submission",
     "save_submission",
+    "send_new_submission",
     "set_questions",
 ]
 
@@ -388,6 +389,32 @@ def save_submission(
     existing = own_submission(session, viewer, version)
     credit = Credit(name=viewer.display_name, user_id=viewer.id, email=viewer.email)
     return record_submission(session, version, data, credit, send=send, existing=existing, now=now)
+
+
+def send_new_submission(
+    session: Session, user: User, version: Version, data: SubmissionInput, now: dt.datetime | None = None
+) -> Submission:
+    """Send `user`'s submission on `version` at once (the API): the form's rules, and one per person per version.
+
+    The form saves and edits the person's one submission; a program posting a new one never overwrites it (nor a
+    draft kept to finish on the site), so the second is refused with the first one's tracking number.
+    """
+    now = now or utcnow()
+    _require_open(version, now)
+    existing = own_submission(session, user, version)
+    if existing is not None:
+        if existing.is_draft:
+            message = _(
+                "You have a draft submission on this version (%(number)s). Finish it on the site: each person makes one submission per version.",
+                number=existing.tracking_number,
+            )
+        else:
+            message = _(
+                "You have already sent a submission on this version (%(number)s). You can change it on the site until the period closes.",
+                number=existing.tracking_number,
+            )
+        raise SubmissionStateError(message)
+    return save_submission(session, user, version, data, send=True, now=now)
 
 
 def record_submission(

@@ -39,12 +39,32 @@ def can_view_submission(viewer: Viewer | None, submission: Submission) -> bool:
 
 def shown_name(viewer: Viewer | None, submission: Submission) -> str:
     """How the maker is named to `viewer`: the consent decides for the public; staff see the name given."""
-    kind = organisation_kind_label(submission.organisation_kind) if submission.is_organisation else ""
-    if submission.consent == Consent.NAMED.value or _is_staff(viewer) or is_own(viewer, submission):
-        if submission.is_organisation:
-            return _("%(organisation)s (%(kind)s)", organisation=submission.organisation_name, kind=kind)
-        return submission.submitter_name or _("A member of the public")
-    if submission.is_organisation:
+    return name_label(
+        submission.consent,
+        submission.is_organisation,
+        submission.organisation_name,
+        submission.organisation_kind,
+        submission.submitter_name,
+        full=_is_staff(viewer) or is_own(viewer, submission),
+    )
+
+
+def name_label(
+    consent: str,
+    is_organisation: bool,
+    organisation: str | None,
+    organisation_kind: str | None,
+    name: str | None,
+    full: bool,
+) -> str:
+    """The label of a maker: named as given when they consented to it or `full` (staff, the maker), else
+    anonymous; from plain values, so exports that read tuples rather than rows name people the same way."""
+    kind = organisation_kind_label(organisation_kind) if is_organisation else ""
+    if consent == Consent.NAMED.value or full:
+        if is_organisation:
+            return _("%(organisation)s (%(kind)s)", organisation=organisation, kind=kind)
+        return name or _("A member of the public")
+    if is_organisation:
         return _("An organisation (%(kind)s)", kind=kind)
     return _("Anonymous member of the public")
 

@@ -238,6 +238,16 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("api.comment", "GET", "/api/v1/comments/{held_tracking}", same(404)),  # staff need a staff:read token
     ("api.responses", "GET", "/api/v1" + V + "/responses", PUBLIC),
     ("api.moderation_log", "GET", "/api/v1/moderation-log", PUBLIC),
+    # submissions and question results: a signed-in cookie changes nothing (staff need a staff:read token)
+    ("api.submissions", "GET", "/api/v1" + V + "/submissions", PUBLIC),
+    ("api.submissions", "GET", "/api/v1" + W + "/submissions", same(404)),
+    ("api.post_submission", "POST", "/api/v1" + V + "/submissions", same(401)),
+    ("api.submission", "GET", "/api/v1/submissions/{sub_tracking}", PUBLIC),
+    ("api.submission", "GET", "/api/v1/submissions/{private_tracking}", same(404)),
+    ("api.submission", "GET", "/api/v1/submissions/{draft_tracking}", same(404)),
+    ("api.results", "GET", "/api/v1" + V + "/results", PUBLIC),
+    ("api.results", "GET", "/api/v1" + W + "/results", same(404)),
+    ("api.question_answers", "GET", "/api/v1" + V + "/questions/2147483647/answers", same(404)),
     ("api.token_info", "GET", "/api/v1/token", same(401)),
     ("api-docs.openapi_json", "GET", "/api/v1/openapi.json", PUBLIC),
     ("api_docs.docs", "GET", "/api/v1/docs", PUBLIC),
@@ -245,7 +255,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("exports.annotation_collection", "GET", "/api/v1" + W + "/annotations", same(404)),
     *[
         (f"exports.{view}_export_{kind}_{fmt}", "GET", path, expected)
-        for kind in ("comments", "responses")
+        for kind in ("comments", "submissions", "responses")
         for fmt in ("csv", "jsonl", "xlsx")
         for view, path, expected in (
             ("version", f"/api/v1{V}/{kind}.{fmt}", PUBLIC),

@@ -57,3 +57,42 @@ def test_hostile_filters_cursors_and_bodies_never_break_the_api(client, session,
         headers=headers | {"Idempotency-Key": "k"},
     )
     assert keyed.status_code in (201, 404, 409, 422), keyed.data
+
+
+def _submissions_url(version) -> str:
+    return f"/api/v1/policies/{version.policy.slug}/versions/{version.slug}/submissions"
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=payload_ids(RECORDS))
+def test_hostile_submission_filters_and_bodies_never_break_the_api(client, session, record):
+    from app.models import Submission
+
+    version = make_version(session, label="First draft")
+    _token, raw = tokens.create_token(session, make_user(session), "hostile", [tokens.SUBMISSIONS_WRITE])
+    headers = {"Authorization": f"Bearer {raw}"}
+    payload = record["payload"]
+    for name in ("section", "since", "cursor", "organisation_kind"):
+        query = f"{name}={quote(payload.encode('utf-8', 'surrogatepass'))}"
+        response = client.get(_submissions_url(version), query_string=query)
+        assert response.status_code in (200, 400, 422), (query, response.status_code)
+    response = client.get(
+        "/api/v1/submissions/" + quote(payload.encode("utf-8", "surrogatepass"), safe="")[:2000]
+    )
+    assert response.status_code in (400, 404, 405), response.status_code
+    for body in (
+        {"body": payload, "consent": "named"},
+        {
+            "body": "Fine words.",
+            "consent": "named",
+            "submitter_kind": "organisation",
+            "organisation_name": payload,
+            "organisation_kind": "community",
+            "region": payload,
+        },
+        {"body": "Fine words.", "consent": "named", "section_keys": [payload], "answers": {"1": payload}},
+    ):
+        before = session.scalar(select(func.count(Submission.id)))
+        posted = client.post(_submissions_url(version), json=body, headers=headers)
+        assert posted.status_code in (201, 409, 422), posted.data
+        if posted.status_code != 201:
+            assert session.scalar(select(func.count(Submission.id))) == before

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app
 from app.api import tokens
-from tests.factories import make_comment, make_user, make_version
+from tests.factories import make_comment, make_questions, make_submission, make_user, make_version
 from tests.support.database import app_config
 
 
@@ -38,7 +38,21 @@ def seeded(app, session):
     version = make_version(session, label="First draft")
     author = make_user(session)
     make_comment(session, author, version, body="Seeded for schemathesis.")
-    _token, raw = tokens.create_token(session, author, "schemathesis", [tokens.COMMENTS_WRITE])
+    # Submissions and live question results, so their lists, results, answers and exports run over rows; by
+    # someone other than the token's owner, whose first generated submission may then be taken.
+    questions = make_questions(
+        session, version, "- ask: Agree?\n  kind: agree\n- ask: Why?\n  kind: text\n", results_live=True
+    )
+    make_submission(
+        session,
+        make_user(session),
+        version,
+        "Seeded submission.",
+        answers={questions[0].id: "agree", questions[1].id: "Because."},
+    )
+    _token, raw = tokens.create_token(
+        session, author, "schemathesis", [tokens.COMMENTS_WRITE, tokens.SUBMISSIONS_WRITE]
+    )
     session.commit()
     return app, raw
 

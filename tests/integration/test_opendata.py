@@ -163,7 +163,7 @@ def test_the_feeds_are_atom_and_the_pages_link_them(client, session, version):
     respond(session, make_user(session, "drafter"), comment, "noted", "Thanks.", None, "")
     slug = version.policy.slug
     for path, count in (
-        ("/feeds/consultations.atom", 1),
+        ("/feeds/consultations.atom", 2),  # published (in 2019), then its period opened (yesterday)
         (f"/policies/{slug}/versions.atom", 1),
         (f"/policies/{slug}/versions/{version.slug}/comments.atom", 1),
         (f"/policies/{slug}/versions/{version.slug}/responses.atom", 1),
@@ -249,3 +249,50 @@ def test_a_feed_asked_for_with_characters_xml_cannot_hold_is_still_a_feed(client
         selfs = [link.get("href") for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
         assert selfs, path
         assert "?" not in selfs[0], path
+
+
+def _entries(client) -> dict[str, tuple[str, str]]:
+    feed = etree.fromstring(client.get("/feeds/consultations.atom").data)
+    return {
+        e.findtext(f"{ATOM}id"): (e.findtext(f"{ATOM}title"), e.findtext(f"{ATOM}updated"))
+        for e in feed.findall(f"{ATOM}entry")
+    }
+
+
+def test_the_consultations_feed_has_an_entry_for_each_moment_by_the_clock(client, session):
+    import datetime as dt
+
+    from app.drafting.services import mark_final
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    first = make_version(session, policy_slug="feed-policy", label="First draft")
+    first.published_at = now - dt.timedelta(days=20)
+    first.comments_open_at, first.comments_close_at = now - dt.timedelta(days=9), now - dt.timedelta(days=2)
+    final = make_version(session, policy_slug="feed-policy", label="Final", open_for_comment=False)
+    final.published_at = now - dt.timedelta(days=1)
+    mark_final(session, final, make_user(session, "drafter"))
+    upcoming = make_version(session, policy_slug="later-policy", label="Soon")
+    upcoming.comments_open_at, upcoming.comments_close_at = (
+        now + dt.timedelta(days=3),
+        now + dt.timedelta(days=9),
+    )
+    session.flush()
+    entries = _entries(client)
+    link = f"http://korero.test/policies/feed-policy/versions/{first.slug}"
+    assert f"{link}#opened" in entries
+    assert f"{link}#closed" in entries
+    assert entries[f"{link}#closed"][1] == (now - dt.timedelta(days=2)).isoformat()
+    assert "have closed" in entries[f"{link}#closed"][0]
+    concluded = f"http://korero.test/policies/feed-policy/versions/{final.slug}#concluded"
+    assert "concluded" in entries[concluded][0]
+    soon = f"http://korero.test/policies/later-policy/versions/{upcoming.slug}"
+    assert soon in entries
+    assert f"{soon}#opened" not in entries
+    # The clock passes the opening (moved here by moving the period): the entry appears, dated when it opened,
+    # and every other entry keeps its id and time.
+    upcoming.comments_open_at = now - dt.timedelta(hours=1)
+    session.flush()
+    later = _entries(client)
+    assert later[f"{soon}#opened"][1] == (now - dt.timedelta(hours=1)).isoformat()
+    assert set(later) - set(entries) == {f"{soon}#opened"}
+    assert all(later[key] == value for key, value in entries.items())

@@ -1,0 +1,202 @@
+"""/api/v1 for whole-version submissions: list and read them, send one with a token, the question results.
+
+On the same blueprint as the comment operations (`app.api.views.bp`), by the same habits: look up through
+`app.access`, read through `app.api.listing`, write through the submissions service the form calls
+(`send_new_submission`, so the period, consent, duplicate and moderation rules are the form's), and let the
+request boundary commit. Who sees what is `app.submissions.visibility`'s rule, the one the pages follow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from app.access import get_version_or_404
+from app.api import idempotency, listing, presenters, tokens
+from app.api import schemas as s
+from app.api.requests import current_token, decode_cursor, rate_key, reader, require_scope, requires
+from app.api.views import WRITE_LIMIT, _page, bp
+from app.boundary import current_session
+from app.comments.periods import period_status
+from app.exceptions import NotFoundError
+from app.extensions import limiter
+from app.models import Question, SubmissionState, Viewer
+from app.submissions import services as submission_services
+from app.submissions.listing import question_results, results_visible
+from app.submissions.questions import TEXT
+from app.submissions.visibility import can_view_submission, is_own
+
+
+class SubmissionNotFoundError(NotFoundError):
+    code = "submission-not-found"
+
+
+def _as_seen_by(found: Any) -> Viewer:
+    """The reader (`staff:read` or the public), or the token's owner when the submission is their own."""
+    token = current_token()
+    if token is not None and is_own(token.user, found):
+        return token.user
+    return reader()
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>/submissions")
+@bp.arguments(s.SubmissionFilters, location="query", as_kwargs=True)
+@bp.response(200, s.SubmissionPage)
+@bp.problems(400, 401, 404, 422, 429)
+def submissions(policy_slug: str, version_slug: str, limit: int, **filters: Any) -> ResponseReturnValue:
+    """Whole-version submissions on a version, oldest first: published ones its makers let us publish
+    (every sent one, held and hidden too, with a staff token)."""
+    found = get_version_or_404(policy_slug, version_slug)
+    cursor = filters.pop("cursor", None)
+    who = reader()
+    rows = listing.submissions_page(
+        current_session(),
+        found,
+        who,
+        listing.SubmissionQuery(**filters),
+        decode_cursor("submissions", cursor),
+        limit,
+    )
+    page = _page(rows, limit, "submissions", lambda x: x.id)
+    page["items"] = [presenters.submission(who, x) for x in page["items"]]
+    return page
+
+
+@bp.get("/submissions/<tracking_number>")
+@bp.response(200, s.SubmissionOut)
+@bp.problems(401, 404, 429)
+def submission(tracking_number: str) -> ResponseReturnValue:
+    """One submission by its tracking number (a private or unpublished one: its maker's token, or staff's)."""
+    found = listing.find_submission(current_session(), tracking_number)
+    if found is None or not found.version.is_public:
+        raise SubmissionNotFoundError(_("There is no such submission, or it is not public."))
+    who = _as_seen_by(found)
+    if not can_view_submission(who, found):  # drafts: their maker only; unpublished ones: staff too
+        raise SubmissionNotFoundError(_("There is no such submission, or it is not public."))
+    return presenters.submission(who, found)
+
+
+@bp.post("/policies/<policy_slug>/versions/<version_slug>/submissions")
+@limiter.limit(
+    lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT), key_func=rate_key, scope="api-write"
+)
+@requires(tokens.SUBMISSIONS_WRITE)
+@bp.arguments(s.SubmissionIn, location="json")
+@bp.response(201, s.SubmissionReceiptOut)
+@bp.doc(
+    security=[{"token": [tokens.SUBMISSIONS_WRITE]}],
+    parameters=[
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Send the same key when you retry: the submission is made once, the reply repeated.",
+        }
+    ],
+)
+@bp.problems(400, 401, 403, 404, 409, 422, 429)
+def post_submission(data: dict[str, Any], policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """Send a whole-version submission as the token's owner, by the same rules as the submission form."""
+    token, user = require_scope(tokens.SUBMISSIONS_WRITE)
+    found = get_version_or_404(policy_slug, version_slug)
+
+    def run() -> tuple[dict[str, Any], int]:
+        made = submission_services.send_new_submission(
+            current_session(),
+            user,
+            found,
+            submission_services.SubmissionInput(
+                body=data["body"],
+                consent=data["consent"],
+                submitter_kind=data["submitter_kind"],
+                organisation_name=data["organisation_name"],
+                organisation_kind=data["organisation_kind"],
+                region=data["region"],
+                section_keys=data["section_keys"],
+                answers={int(k): v for k, v in data["answers"].items()},
+            ),
+        )
+        if made.state == SubmissionState.HELD.value:
+            message = _(
+                "Thank you. Your submission is waiting for a moderator; it will appear once approved."
+            )
+        else:
+            message = _("Thank you. Your submission has been received.")
+        receipt = {
+            "tracking_number": made.tracking_number,
+            "state": made.state,
+            "message": message,
+            "receipt_url": url_for(
+                "submissions.receipt", tracking_number=made.tracking_number, _external=True
+            ),
+            "submission": presenters.submission(user, made),
+        }
+        return s.SubmissionReceiptOut().dump(receipt), 201
+
+    key = request.headers.get("Idempotency-Key")
+    body, status, replayed = idempotency.replay_or_run(current_session(), token, key, data, run)
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.headers["Location"] = body["submission"]["url"]
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+# --- question results ----------------------------------------------------------------------------------------
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>/results")
+@bp.response(200, s.ResultsOut)
+@bp.problems(401, 404, 429)
+def results(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """The results of a version's questions, as its results page shows them: counts and shares per choice
+    question, and where to read the published free-text answers. Hidden while the period is open unless the
+    version shows results live (a staff token always sees them)."""
+    found = get_version_or_404(policy_slug, version_slug)
+    who = reader()
+    period = period_status(found)
+    visible = results_visible(found, who, period.is_open)
+    here = {"policy_slug": policy_slug, "version_slug": version_slug}
+    questions = []
+    if visible:
+        for result in question_results(current_session(), who, found):
+            answers_url = (
+                url_for("api.question_answers", **here, question_id=result.question.id, _external=True)
+                if result.question.kind == TEXT
+                else None
+            )
+            questions.append(presenters.question_result(result, answers_url))
+    message = None if visible else f"{_('The results are shown once the period closes.')} {period.message}"
+    return {
+        "policy": policy_slug,
+        "version": found.slug,
+        "visible": visible,
+        "message": message,
+        "questions": questions,
+    }
+
+
+@bp.get("/policies/<policy_slug>/versions/<version_slug>/questions/<int:question_id>/answers")
+@bp.arguments(s.PageArgs, location="query", as_kwargs=True)
+@bp.response(200, s.TextAnswerPage)
+@bp.problems(400, 401, 404, 422, 429)
+def question_answers(
+    policy_slug: str, version_slug: str, question_id: int, limit: int, cursor: str | None = None
+) -> ResponseReturnValue:
+    """The published answers to a free-text question, oldest first, named as their makers allowed."""
+    found = get_version_or_404(policy_slug, version_slug)
+    session = current_session()
+    question = session.get(Question, question_id)
+    if question is None or question.version_id != found.id or question.kind != TEXT:
+        raise NotFoundError(_("This version has no such free-text question."))
+    who = reader()
+    if not results_visible(found, who, period_status(found).is_open):
+        raise NotFoundError(_("The results are shown once the period closes."))
+    rows = listing.text_answers_page(session, question, who, decode_cursor("answers", cursor), limit)
+    page = _page(rows, limit, "answers", lambda row: row[0].id)
+    page["items"] = [presenters.text_answer(who, answer, sub) for answer, sub in page["items"]]
+    return page
