@@ -37,7 +37,7 @@ from app.text import clean_text
 MAX_TAG_NAME = 80
 MAX_TAG_DESCRIPTION = 1000
 MAX_ASSIGN = 5000
-CONTRIBUTION_KINDS = ("comment", "submission")  # what can be coded (question answers: next)
+CONTRIBUTION_KINDS = ("comment", "submission", "answer")  # what can be coded
 
 
 class AnalysisError(InputError):

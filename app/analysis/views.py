@@ -82,7 +82,13 @@ def public_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     session = current_session()
     asked = inputs.read(session, version, request.args)
     page = search.search(session, viewer(), version, asked.query, asked.filters, asked.cursor)
-    return render_template("analysis/public_search.html", version=version, asked=asked, page=page)
+    return render_template(
+        "analysis/public_search.html",
+        version=version,
+        asked=asked,
+        page=page,
+        questions=search.questions_of(session, version),
+    )
 
 
 @bp.get("/analysis/")
@@ -111,6 +117,7 @@ def workbench(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         total=total,
         tags=services.codebook(session, version.policy),
         sections=search.sections_and_clauses(session, version),
+        questions=search.questions_of(session, version),
         form=ActionForm(),
         progress=services.progress(session, version),
     )
@@ -210,6 +217,10 @@ def item(policy_slug: str, version_slug: str, kind: str, ref_id: int) -> Respons
             return _back(version, "analysis.item", kind=following.kind, ref_id=str(following.ref_id))
         return _back(version, "analysis.item", kind=kind, ref_id=str(ref_id))
     applied = services.applications_of(session, kind, ref_id)
+    headings = {
+        "answer": _("Code answer %(id)d", id=ref_id),
+        "submission": _("Code submission %(id)d", id=ref_id),
+    }
     return render_template(
         "analysis/item.html",
         version=version,
@@ -218,6 +229,8 @@ def item(policy_slug: str, version_slug: str, kind: str, ref_id: int) -> Respons
         tags=services.codebook(session, version.policy),
         form=form,
         queue=services.my_queue(session, version, signed_in_user(), limit=10),
+        heading=headings.get(kind) or _("Code comment %(id)d", id=ref_id),
+        question=search.answer_facts(session, [ref_id]).get(ref_id, ("", 0))[0] if kind == "answer" else "",
     )
 
 
