@@ -48,6 +48,11 @@ class SearchRequest:
     args: dict[str, str] = field(default_factory=dict)  # the filters that were used, for links and forms
 
 
+def read_id(raw: str) -> int | None:
+    """A positive id as typed in a form, or None (never an exception)."""
+    return _id(raw)
+
+
 def _id(raw: str) -> int | None:
     raw = raw.strip()
     if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= MAX_ID:
