@@ -588,9 +588,9 @@ def answer_comments(
     text: str,
     changed_in_id: str,
     clause_refs: str,
-    **audited: object,
+    search: dict[str, str] | None = None,
 ) -> int:
-    """One response linked to each of these comments (each receipt shows it); audited once with `audited`."""
+    """One response linked to each of these comments (each receipt shows it); audited once, with the search."""
     from app.responses.services import find_later_version, respond
 
     if not comment_ids:
@@ -607,7 +607,16 @@ def answer_comments(
             continue
         respond(session, actor, comment, outcome, text, changed_in, clause_refs)
         answered += 1
-    audit(session, actor, "response.by_search", "version", version.id, count=answered, outcome=outcome, **audited)
+    audit(
+        session,
+        actor,
+        "response.by_search",
+        "version",
+        version.id,
+        count=answered,
+        outcome=outcome,
+        search=search or {},
+    )
     session.flush()
     return answered
 

@@ -25,13 +25,13 @@ from app.analysis import charts, exports, inputs, jobs, report, search, services
 from app.analysis.forms import ActionForm, AnswerForm, AssignForm, TagForm, ThemesForm
 from app.boundary import current_session
 from app.caching import cached_page
+from app.comments import campaign_edits
 from app.errors import redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter
-from app.comments import campaign_edits
 from app.models import CampaignGroup, Policy, SearchDocument, ThemeSuggestion, Version
-from app.responses.services import OUTCOME_LABELS
 from app.pdf.delivery import deliver
+from app.responses.services import OUTCOME_LABELS
 
 bp = Blueprint("analysis", __name__)
 A = "/analysis/<policy_slug>/<version_slug>"
@@ -607,9 +607,7 @@ def split_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseR
     group = campaign_edits.group_of_version(session, version, group_id)
     taken = campaign_edits.split_members(session, signed_in_user(), version, group, _ids_from_form("member"))
     flash(
-        ngettext(
-            "Took %(num)d comment out of the group.", "Took %(num)d comments out of the group.", taken
-        ),
+        ngettext("Took %(num)d comment out of the group.", "Took %(num)d comments out of the group.", taken),
         "success",
     )
     return _back(version, "analysis.campaign_group", group_id=str(group_id))
@@ -703,7 +701,10 @@ def _answer_many(
     if (request.form.get("expected") or "") != str(count):
         return page(
             confirming=True,
-            error=_("The number of comments changed since you checked: it is now %(num)d. Confirm again.", num=count),
+            error=_(
+                "The number of comments changed since you checked: it is now %(num)d. Confirm again.",
+                num=count,
+            ),
         )
     answered = apply(form)
     flash(
@@ -791,7 +792,8 @@ def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 def _too_many(found: int, comments: int) -> str | None:
     if found > services.MAX_ANSWER:
         return _(
-            "This search finds more than %(most)d items: narrow it before answering.", most=services.MAX_ANSWER
+            "This search finds more than %(most)d items: narrow it before answering.",
+            most=services.MAX_ANSWER,
         )
     if not comments:
         return _("This search finds no comment to answer (responses are linked to comments).")

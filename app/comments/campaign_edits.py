@@ -89,9 +89,7 @@ def split_members(
     if not wanted:
         raise CampaignEditError(_("Choose at least one comment to take out of the group."), "member")
     if len(wanted) > MAX_SPLIT:
-        raise CampaignEditError(
-            _("Take out at most %(most)d comments at a time.", most=MAX_SPLIT), "member"
-        )
+        raise CampaignEditError(_("Take out at most %(most)d comments at a time.", most=MAX_SPLIT), "member")
     # The comments first, by id, as moderation locks a comment before its group; then each leaves by a
     # conditional UPDATE (a member already gone — split, edited away — is skipped, and counted out only once).
     session.execute(select(Comment.id).where(Comment.id.in_(wanted)).order_by(Comment.id).with_for_update())

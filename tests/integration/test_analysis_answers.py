@@ -72,13 +72,14 @@ def _answer_id(submission, question) -> int:
 def test_free_text_answers_are_indexed_as_their_submission_allows(session, answers):
     kaitiaki, _rivers, agree = answers["questions"]
     rows = {
-        d.ref_id: d
-        for d in session.scalars(select(SearchDocument).where(SearchDocument.kind == "answer"))
+        d.ref_id: d for d in session.scalars(select(SearchDocument).where(SearchDocument.kind == "answer"))
     }
     named = rows[_answer_id(answers["named"], kaitiaki)]
     private = rows[_answer_id(answers["private"], kaitiaki)]
-    assert named.public and named.body == "Name the kaitiaki in each region."
-    assert not private.public and private.state == "private"
+    assert named.public
+    assert named.body == "Name the kaitiaki in each region."
+    assert not private.public
+    assert private.state == "private"
     assert len(rows) == 3  # two named answers, one private; the unsent one is not indexed
     assert all(d.channel == "online" for d in rows.values())
     # A choice answer has no words to search.
@@ -96,10 +97,12 @@ def test_public_search_finds_only_public_answers(client, answers):
 def test_staff_search_finds_every_sent_answer_and_filters_by_question(client, answers, staff):
     kaitiaki, rivers, _agree = answers["questions"]
     page = client.get(BASE + f"?q=kaitiaki&question={kaitiaki.id}").get_data(as_text=True)
-    assert "staff only" in page and "Name the" in page
+    assert "staff only" in page
+    assert "Name the" in page
     assert "Waikato" not in page
     rivers_page = client.get(BASE + f"?question={rivers.id}").get_data(as_text=True)
-    assert "Waikato" in rivers_page and "Name the" not in rivers_page
+    assert "Waikato" in rivers_page
+    assert "Name the" not in rivers_page
     assert "Overall fine" not in rivers_page  # the question filter keeps answers only
 
 
@@ -134,10 +137,13 @@ def test_hiding_a_submission_takes_its_answers_out_of_public_search(client, sess
             SearchDocument.kind == "answer", SearchDocument.ref_id == _answer_id(answers["named"], kaitiaki)
         )
     )
-    assert row.state == "hidden" and not row.public
+    assert row.state == "hidden"
+    assert not row.public
 
 
-def test_a_passage_redacted_from_a_submission_is_not_searchable_in_its_answers(client, session, answers, staff):
+def test_a_passage_redacted_from_a_submission_is_not_searchable_in_its_answers(
+    client, session, answers, staff
+):
     from app.submissions.services import redact_passage
 
     rivers = answers["questions"][1]
@@ -168,10 +174,13 @@ def test_an_answer_is_coded_like_a_comment_audited_and_counted_in_progress(clien
     item = client.get(BASE + f"/items/answer/{answer_id}")
     assert item.status_code == 200
     assert "What would make the kaitiaki role clearer?" in item.get_data(as_text=True)
-    response = client.post(BASE + f"/items/answer/{answer_id}", data={"tag": tag.id, "start": "5", "end": "17"})
+    response = client.post(
+        BASE + f"/items/answer/{answer_id}", data={"tag": tag.id, "start": "5", "end": "17"}
+    )
     assert response.status_code == 303
     applied = session.scalar(select(TagApplication).where(TagApplication.kind == "answer"))
-    assert applied.ref_id == answer_id and applied.quote_exact == "the kaitiaki"
+    assert applied.ref_id == answer_id
+    assert applied.quote_exact == "the kaitiaki"
     assert session.scalar(
         select(AuditEvent).where(AuditEvent.action == "tag.apply", AuditEvent.target_type == "answer")
     )

@@ -40,7 +40,8 @@ def version(session):
 
 def letters(session, version, text, count, clause="purpose-1", state=CommentState.PUBLISHED.value):
     made = [
-        make_comment(session, make_user(session), version, clause, body=text, state=state) for _ in range(count)
+        make_comment(session, make_user(session), version, clause, body=text, state=state)
+        for _ in range(count)
     ]
     session.flush()
     return made
@@ -66,15 +67,18 @@ def staff(session):
 
 
 def test_splitting_the_representative_keeps_count_and_representative_right(session, version, staff):
-    one, two, three = letters(session, version, PARKS, 3)
+    one, two, _three = letters(session, version, PARKS, 3)
     group = session.get(CampaignGroup, one.campaign_group_id)
-    assert group.member_count == 3 and group.representative_id == one.id
+    assert group.member_count == 3
+    assert group.representative_id == one.id
     taken = campaign_edits.split_members(session, staff, version, group, [one.id])
     assert taken == 1
     session.refresh(one)
-    assert one.campaign_group_id is None and one.campaign_locked
+    assert one.campaign_group_id is None
+    assert one.campaign_locked
     kept_matches_members(session, group.id)
-    assert group.member_count == 2 and group.representative_id == two.id
+    assert group.member_count == 2
+    assert group.representative_id == two.id
     assert not session.scalars(select(CampaignBandKey).where(CampaignBandKey.comment_id == one.id)).all()
     document = session.scalar(
         select(SearchDocument).where(SearchDocument.kind == "comment", SearchDocument.ref_id == one.id)
@@ -102,7 +106,8 @@ def test_a_comment_taken_out_is_not_grouped_again_by_the_next_letter(session, ve
     (later,) = letters(session, version, PARKS, 1)
     session.refresh(one)
     session.refresh(two)
-    assert one.campaign_group_id is None and two.campaign_group_id is None
+    assert one.campaign_group_id is None
+    assert two.campaign_group_id is None
     assert later.campaign_group_id in (None, group.id)
     kept_matches_members(session, group.id)
 
@@ -136,12 +141,19 @@ def test_merging_moves_members_and_keeps_the_values_by_delta(session, version, s
     moved = campaign_edits.merge_groups(session, staff, version, buses_group, parks_group)
     assert moved == 2
     kept_matches_members(session, parks_group.id)
-    assert parks_group.member_count == 5 and parks_group.representative_id == parks[0].id
+    assert parks_group.member_count == 5
+    assert parks_group.representative_id == parks[0].id
     session.refresh(buses_group)
-    assert buses_group.merged_into_id == parks_group.id and buses_group.member_count == 0
-    assert {d.campaign_group_id for d in session.scalars(select(SearchDocument).where(
-        SearchDocument.kind == "comment", SearchDocument.ref_id.in_([c.id for c in buses])
-    ))} == {parks_group.id}
+    assert buses_group.merged_into_id == parks_group.id
+    assert buses_group.member_count == 0
+    assert {
+        d.campaign_group_id
+        for d in session.scalars(
+            select(SearchDocument).where(
+                SearchDocument.kind == "comment", SearchDocument.ref_id.in_([c.id for c in buses])
+            )
+        )
+    } == {parks_group.id}
     # A later, edited copy of the merged group's letter finds that group by its text, and joins the group it
     # was merged into.
     edited = BUSES.replace("every single week", "every week of the year")
@@ -149,11 +161,12 @@ def test_merging_moves_members_and_keeps_the_values_by_delta(session, version, s
     assert later.campaign_group_id == parks_group.id
     kept_matches_members(session, parks_group.id)
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "campaign.merge"))
-    assert event.target_id == parks_group.id and event.details["source"] == buses_group.id
+    assert event.target_id == parks_group.id
+    assert event.details["source"] == buses_group.id
 
 
 def test_merging_a_group_with_a_smaller_representative_takes_it(session, version, staff):
-    parks_group, buses_group, _parks, buses = two_groups(session, version)
+    parks_group, buses_group, _parks, _buses = two_groups(session, version)
     # The older group merged into the newer: the representative is the earliest published member of both.
     campaign_edits.merge_groups(session, staff, version, parks_group, buses_group)
     kept_matches_members(session, buses_group.id)
@@ -194,15 +207,18 @@ def test_merging_into_itself_or_another_versions_group_is_refused(session, versi
 # --- through the web ----------------------------------------------------------------------------------------
 
 
-def test_staff_split_and_merge_through_the_web_and_the_public_pages_follow(app, client, session, version, staff):
-    parks_group, buses_group, parks, buses = two_groups(session, version)
+def test_staff_split_and_merge_through_the_web_and_the_public_pages_follow(
+    app, client, session, version, staff
+):
+    parks_group, buses_group, parks, _buses = two_groups(session, version)
     session.commit()
     visitor = app.test_client()
     before = visitor.get(PUBLIC + f"/campaigns/{parks_group.id}").get_data(as_text=True)
     assert "3 people submitted this text" in before
     login(client, staff)
     page = client.get(BASE + f"/groups/{parks_group.id}")
-    assert page.status_code == 200 and f"member-{parks[0].id}" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f"member-{parks[0].id}" in page.get_data(as_text=True)
     assert client.get(BASE + "/groups").status_code == 200
     split = client.post(BASE + f"/groups/{parks_group.id}/split", data={"member": str(parks[2].id)})
     assert split.status_code == 303
@@ -213,7 +229,8 @@ def test_staff_split_and_merge_through_the_web_and_the_public_pages_follow(app, 
     after_merge = visitor.get(PUBLIC + f"/campaigns/{parks_group.id}").get_data(as_text=True)
     assert "4 people submitted this text" in after_merge
     moved = visitor.get(PUBLIC + f"/campaigns/{buses_group.id}")
-    assert moved.status_code == 302 and f"/campaigns/{parks_group.id}" in moved.headers["Location"]
+    assert moved.status_code == 302
+    assert f"/campaigns/{parks_group.id}" in moved.headers["Location"]
     # Staff pages of the merged group lead to the one it went into.
     assert client.get(BASE + f"/groups/{buses_group.id}").status_code == 303
 
@@ -275,9 +292,11 @@ def test_answering_a_search_result_confirms_the_count_first(client, session, ver
     done = client.post(BASE + "/response", data={**ANSWER, "q": "parks", "step": "confirm", "expected": "3"})
     assert done.status_code == 303
     answered = set(session.scalars(select(Response.comment_id)))
-    assert own.id in answered and len(answered) == 3
+    assert own.id in answered
+    assert len(answered) == 3
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "response.by_search"))
-    assert event.details["count"] == 3 and event.details["search"] == {"q": "parks"}
+    assert event.details["count"] == 3
+    assert event.details["search"] == {"q": "parks"}
 
 
 def test_a_search_that_changed_since_the_check_asks_again(client, session, version, drafter):
@@ -296,14 +315,17 @@ def test_a_bad_response_is_refused_on_the_check_and_nothing_is_written(client, s
     assert refused.status_code == 422
     assert "Write the response" in refused.get_data(as_text=True)
     tampered = client.post(
-        BASE + "/response", data={**ANSWER, "changed_in": "999999", "q": "parks", "step": "confirm", "expected": "2"}
+        BASE + "/response",
+        data={**ANSWER, "changed_in": "999999", "q": "parks", "step": "confirm", "expected": "2"},
     )
     assert tampered.status_code == 400
     assert not session.scalars(select(Response)).all()
 
 
 def test_a_search_with_no_comment_cannot_be_answered(client, session, version, drafter):
-    response = client.post(BASE + "/response", data={**ANSWER, "q": "zzzz", "step": "confirm", "expected": "0"})
+    response = client.post(
+        BASE + "/response", data={**ANSWER, "q": "zzzz", "step": "confirm", "expected": "0"}
+    )
     assert response.status_code == 200
     assert "finds no comment to answer" in response.get_data(as_text=True)
     assert not session.scalars(select(Response)).all()
@@ -317,9 +339,12 @@ def test_answering_a_campaign_group_links_one_response_to_it(client, session, ve
     assert "linked to 3 comments" in form.get_data(as_text=True)
     checked = client.post(BASE + f"/groups/{group_id}/response", data={**ANSWER, "step": "write"})
     assert "Confirm: answer 3 comments" in checked.get_data(as_text=True)
-    done = client.post(BASE + f"/groups/{group_id}/response", data={**ANSWER, "step": "confirm", "expected": "3"})
+    done = client.post(
+        BASE + f"/groups/{group_id}/response", data={**ANSWER, "step": "confirm", "expected": "3"}
+    )
     assert done.status_code == 303
     response = session.scalar(select(Response))
-    assert response.campaign_group_id == group_id and response.comment_id is None
+    assert response.campaign_group_id == group_id
+    assert response.comment_id is None
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "response.by_group"))
     assert event.details["count"] == 3
