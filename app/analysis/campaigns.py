@@ -51,6 +51,7 @@ def version_match(session: Session, comment: Comment, keys: list[str]) -> Commen
             Comment.id.in_(ranked),
             Comment.parent_id.is_(None),
             Comment.state != CommentState.WITHDRAWN.value,
+            Comment.campaign_locked.is_(False),
             or_(Comment.user_id.is_(None), Comment.user_id != comment.user_id),
         )
     ).all()
@@ -65,7 +66,7 @@ def version_match(session: Session, comment: Comment, keys: list[str]) -> Commen
 def remember(session: Session, comment: Comment, keys: list[str]) -> None:
     """Keep the comment's keys (replacing any it had), unless its group already has enough keyed letters."""
     session.execute(delete(CampaignBandKey).where(CampaignBandKey.comment_id == comment.id))
-    if not keys or comment.parent_id is not None:
+    if not keys or comment.parent_id is not None or comment.campaign_locked:
         return
     if comment.campaign_group_id is not None:
         group = session.get(CampaignGroup, comment.campaign_group_id)

@@ -15,7 +15,7 @@ public flag), and `flask analysis reindex` rebuilds everything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from app.analysis.textsearch import fold
 from app.comments.visibility import shows_body
 from app.models import (
     ANONYMOUS,
+    Answer,
     Assignment,
     Clause,
     Comment,
@@ -51,19 +52,31 @@ Lookup = Callable[[int], Facts]
 Indexer = Callable[[Any, Lookup], dict[str, Any] | None]
 
 
+Dependents = Callable[[Any], Iterable[Any]]
+
+
 @dataclass(frozen=True)
 class Registration:
     kind: str
     fields: Indexer
     watched: tuple[str, ...]
+    # Rows whose documents are made from this row's facts too (a submission's answers follow its state and
+    # consent): rewritten whenever this row's document is.
+    dependents: Dependents | None = None
 
 
 _REGISTRY: dict[type, Registration] = {}
 
 
-def register(model: type, kind: str, fields: Indexer, watched: tuple[str, ...]) -> None:
+def register(
+    model: type,
+    kind: str,
+    fields: Indexer,
+    watched: tuple[str, ...],
+    dependents: Dependents | None = None,
+) -> None:
     """Index rows of `model` as `kind`: `fields(row, facts_of_version)` gives the document's columns."""
-    _REGISTRY[model] = Registration(kind, fields, watched)
+    _REGISTRY[model] = Registration(kind, fields, watched, dependents)
 
 
 def comment_document(comment: Comment, facts: Lookup) -> dict[str, Any] | None:
@@ -138,7 +151,38 @@ def submission_document(submission: Submission, facts: Lookup) -> dict[str, Any]
     }
 
 
-register(Submission, "submission", submission_document, ("body", "state", "consent", "channel"))
+def answer_document(answer: Answer, facts: Lookup) -> dict[str, Any] | None:
+    """A free-text answer to a consultation question, found as its submission is (same state, consent, redactions).
+
+    Choice answers have no words to search (their results are the question's chart); an empty answer is not
+    indexed either. The question filter of a search reads `answers.question_id` (indexed).
+    """
+    submission = answer.submission
+    text = (answer.text or "").strip()
+    if submission is None or not text:
+        return None
+    fields = submission_document(submission, facts)
+    if fields is None:
+        return None
+    if submission.redactions:
+        from app.submissions.presenters import redacted_text
+
+        text = redacted_text(text, [(r.passage, r.reason) for r in submission.redactions])
+    return dict(fields, body=text)
+
+
+def _answers_of(submission: Submission) -> Iterable[Any]:
+    return list(submission.answers)
+
+
+register(
+    Submission,
+    "submission",
+    submission_document,
+    ("body", "state", "consent", "channel"),
+    dependents=_answers_of,
+)
+register(Answer, "answer", answer_document, ("text", "choices"))
 
 
 def write_document(
@@ -205,13 +249,27 @@ def _index_flushed(session: Session, _context: UOWTransaction) -> None:
         forget_item(connection, _REGISTRY[type(obj)].kind, obj.id)
     for version in versions:
         reindex_public_flag(connection, version.id, version.status != VersionStatus.WORKING.value)
-    for obj, registration, is_new in todo:
-        fields = registration.fields(obj, facts)
-        if fields is None:
-            if not is_new:
-                forget_item(connection, registration.kind, obj.id)
-        else:
-            write_document(connection, registration.kind, obj.id, fields, is_new)
+    done: set[int] = set()
+    for obj, _registration, is_new in todo:
+        _write(connection, obj, facts, done, is_new)
+
+
+def _write(connection: Connection, obj: Any, facts: Lookup, done: set[int], is_new: bool = False) -> None:
+    """Rewrite one row's document, then its dependents' (each once per flush). A row new in it is only added."""
+    if id(obj) in done:
+        return
+    done.add(id(obj))
+    registration = _REGISTRY[type(obj)]
+    fields = registration.fields(obj, facts)
+    if fields is None:
+        if not is_new:
+            forget_item(connection, registration.kind, obj.id)
+    else:
+        write_document(connection, registration.kind, obj.id, fields, is_new)
+    if registration.dependents is not None:
+        for dependent in registration.dependents(obj):
+            if dependent.id is not None:
+                _write(connection, dependent, facts, done)
 
 
 def reindex(session: Session, obj: Any) -> None:
@@ -220,15 +278,10 @@ def reindex(session: Session, obj: Any) -> None:
     Moderation, withdrawal and joining a campaign group are conditional UPDATEs (for their races); each calls
     this once the row is changed, so a hidden or withdrawn comment's words leave the index with it.
     """
-    registration = _REGISTRY.get(type(obj))
-    if registration is None:
+    if type(obj) not in _REGISTRY:
         return
     connection = session.connection()
-    fields = registration.fields(obj, _facts_on(connection))
-    if fields is None:
-        forget_item(connection, registration.kind, obj.id)
-    else:
-        write_document(connection, registration.kind, obj.id, fields)
+    _write(connection, obj, _facts_on(connection), set())
 
 
 def reindex_public_flag(connection: Connection, version_id: int, version_public: bool) -> None:

@@ -18,9 +18,9 @@ from app.access import MAX_ID
 from app.analysis.search import Filters
 from app.analysis.textsearch import Query, parse_query
 from app.comments.visibility import ALL_STATES
-from app.models import CampaignGroup, Clause, Section, Tag, Version
+from app.models import CampaignGroup, Clause, Question, Section, Tag, Version
 
-KINDS = ("comment", "submission", "clause")
+KINDS = ("comment", "submission", "answer", "clause")
 CHANNELS = ("online", "policy", "post", "email", "hui", "phone")
 FILTER_NAMES = (
     "q",
@@ -35,6 +35,7 @@ FILTER_NAMES = (
     "channel",
     "from",
     "to",
+    "question",
 )
 
 
@@ -45,6 +46,11 @@ class SearchRequest:
     cursor: int | None
     problems: list[str] = field(default_factory=list)
     args: dict[str, str] = field(default_factory=dict)  # the filters that were used, for links and forms
+
+
+def read_id(raw: str) -> int | None:
+    """A positive id as typed in a form, or None (never an exception)."""
+    return _id(raw)
 
 
 def _id(raw: str) -> int | None:
@@ -122,6 +128,15 @@ def read(session: Session, version: Version, args: Mapping[str, str]) -> SearchR
             problems.append(_("That tag is not in this policy's codebook; showing every item."))
         else:
             values["tag_id"], used["tag"] = tag_id, tag
+    if question := arg("question"):
+        question_id = _id(question)
+        found = question_id is not None and session.scalar(
+            select(Question.id).where(Question.id == question_id, Question.version_id == version.id)
+        )
+        if not found:
+            problems.append(_("That question is not in this version; showing every item."))
+        else:
+            values["question_id"], used["question"] = question_id, question
     if arg("uncoded") in ("1", "yes", "on"):
         values["uncoded"], used["uncoded"] = True, "1"
     if (channel := arg("channel")) in CHANNELS:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.analysis.textsearch import Query, highlight
 from app.comments.visibility import ALL_STATES, visible_states
-from app.models import Clause, SearchDocument, Section, Tag, TagApplication, Version, Viewer
+from app.models import Answer, Clause, Question, SearchDocument, Section, Tag, TagApplication, Version, Viewer
 
 PAGE_SIZE = 25
 BULK_LIMIT = 5000  # the most items one bulk action touches
@@ -42,6 +42,7 @@ class Filters:
     channel: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    question_id: int | None = None  # answers to this question only
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Hit:
     clause_number: str
     clause_key: str
     tags: list[Tag] = field(default_factory=list)
+    question: str = ""  # for an answer: the question's words
+    submission_id: int | None = None  # for an answer: the submission it is part of
 
 
 @dataclass
@@ -87,6 +90,11 @@ def base_statement(
     elif f.section_id is not None:
         statement = statement.where(
             SearchDocument.clause_id.in_(select(Clause.id).where(Clause.section_id == f.section_id))
+        )
+    if f.question_id is not None:
+        statement = statement.where(
+            SearchDocument.kind == "answer",
+            SearchDocument.ref_id.in_(select(Answer.id).where(Answer.question_id == f.question_id)),
         )
     if f.state and sees_everything(viewer):
         statement = statement.where(SearchDocument.state == f.state)
@@ -137,6 +145,7 @@ def search(
         )
     }
     tags = tags_of(session, [(d.kind, d.ref_id) for d in documents])
+    answers = answer_facts(session, [d.ref_id for d in documents if d.kind == "answer"])
     hits = [
         Hit(
             document=d,
@@ -144,6 +153,8 @@ def search(
             clause_number=clauses.get(d.clause_id or 0, ("", ""))[0],
             clause_key=clauses.get(d.clause_id or 0, ("", ""))[1],
             tags=tags.get((d.kind, d.ref_id), []),
+            question=answers.get(d.ref_id, ("", None))[0] if d.kind == "answer" else "",
+            submission_id=answers.get(d.ref_id, ("", None))[1] if d.kind == "answer" else None,
         )
         for d in documents
     ]
@@ -174,6 +185,29 @@ def all_items(
         .limit(limit)
     )
     return [(kind, ref_id) for kind, ref_id in session.execute(statement)]
+
+
+def answer_facts(session: Session, answer_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """Each answer's question (its words) and submission, in one query."""
+    if not answer_ids:
+        return {}
+    rows = session.execute(
+        select(Answer.id, Question.prompt, Answer.submission_id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.id.in_(set(answer_ids)))
+    )
+    return {answer_id: (prompt, submission_id) for answer_id, prompt, submission_id in rows}
+
+
+def questions_of(session: Session, version: Version) -> list[Question]:
+    """The version's questions that take free text (the search's question filter)."""
+    return list(
+        session.scalars(
+            select(Question)
+            .where(Question.version_id == version.id, Question.kind == "text")
+            .order_by(Question.position)
+        )
+    )
 
 
 def tags_of(session: Session, items: list[tuple[str, int]]) -> dict[tuple[str, int], list[Tag]]:

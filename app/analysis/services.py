@@ -20,6 +20,7 @@ from app.caching import touch
 from app.exceptions import ConflictError, InputError, NotFoundError
 from app.models import (
     Assignment,
+    CampaignGroup,
     Comment,
     Policy,
     Role,
@@ -37,7 +38,8 @@ from app.text import clean_text
 MAX_TAG_NAME = 80
 MAX_TAG_DESCRIPTION = 1000
 MAX_ASSIGN = 5000
-CONTRIBUTION_KINDS = ("comment", "submission")  # what can be coded (question answers: next)
+MAX_ANSWER = 5000  # comments one response is linked to at once (a search result; search.BULK_LIMIT)
+CONTRIBUTION_KINDS = ("comment", "submission", "answer")  # what can be coded
 
 
 class AnalysisError(InputError):
@@ -550,3 +552,89 @@ def answer_tag(
     audit(session, actor, "response.by_tag", "tag", tag.id, count=len(targets), outcome=outcome)
     session.flush()
     return len(targets)
+
+
+# --- answer a campaign group or a search result at once ---------------------------------------------------
+
+
+def top_level_comments(session: Session, items: list[tuple[str, int]]) -> list[int]:
+    """The top-level comments among `items` (what a response can be linked to), by id."""
+    ids = {ref_id for kind, ref_id in items if kind == "comment"}
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Comment.id).where(Comment.id.in_(ids), Comment.parent_id.is_(None)).order_by(Comment.id)
+        )
+    )
+
+
+def check_answer(
+    session: Session, version: Version, outcome: str, text: str, changed_in_id: str, clause_refs: str
+) -> None:
+    """Check a response before the drafter confirms it (the confirmation page): raises what is wrong."""
+    from app.responses.services import checked_response, find_later_version
+
+    changed_in = find_later_version(session, version, changed_in_id)
+    checked_response(session, version, outcome, text, changed_in, clause_refs)
+
+
+def answer_comments(
+    session: Session,
+    actor: User,
+    version: Version,
+    comment_ids: list[int],
+    outcome: str,
+    text: str,
+    changed_in_id: str,
+    clause_refs: str,
+    search: dict[str, str] | None = None,
+) -> int:
+    """One response linked to each of these comments (each receipt shows it); audited once, with the search."""
+    from app.responses.services import find_later_version, respond
+
+    if not comment_ids:
+        raise AnalysisError(_("This search finds no comment to answer."), "text")
+    if len(comment_ids) > MAX_ANSWER:
+        raise AnalysisError(
+            _("Answer at most %(most)d comments at once: narrow the search.", most=MAX_ANSWER), "text"
+        )
+    changed_in = find_later_version(session, version, changed_in_id)
+    answered = 0
+    for comment_id in comment_ids:
+        comment = session.get(Comment, comment_id)
+        if comment is None or comment.version_id != version.id or comment.parent_id is not None:
+            continue
+        respond(session, actor, comment, outcome, text, changed_in, clause_refs)
+        answered += 1
+    audit(
+        session,
+        actor,
+        "response.by_search",
+        "version",
+        version.id,
+        count=answered,
+        outcome=outcome,
+        search=search or {},
+    )
+    session.flush()
+    return answered
+
+
+def answer_group(
+    session: Session,
+    actor: User,
+    version: Version,
+    group: CampaignGroup,
+    outcome: str,
+    text: str,
+    changed_in_id: str,
+    clause_refs: str,
+    members: int,
+) -> None:
+    """The campaign group's one response: linked to the group, so every member's receipt shows it."""
+    from app.responses.services import record_response
+
+    record_response(session, actor, group, outcome, text, changed_in_id, clause_refs)
+    audit(session, actor, "response.by_group", "campaign_group", group.id, count=members, outcome=outcome)
+    session.flush()

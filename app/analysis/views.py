@@ -25,11 +25,13 @@ from app.analysis import charts, exports, inputs, jobs, report, search, services
 from app.analysis.forms import ActionForm, AnswerForm, AssignForm, TagForm, ThemesForm
 from app.boundary import current_session
 from app.caching import cached_page
+from app.comments import campaign_edits
 from app.errors import redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter
-from app.models import Policy, SearchDocument, ThemeSuggestion, Version
+from app.models import CampaignGroup, Policy, SearchDocument, ThemeSuggestion, Version
 from app.pdf.delivery import deliver
+from app.responses.services import OUTCOME_LABELS
 
 bp = Blueprint("analysis", __name__)
 A = "/analysis/<policy_slug>/<version_slug>"
@@ -82,7 +84,13 @@ def public_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     session = current_session()
     asked = inputs.read(session, version, request.args)
     page = search.search(session, viewer(), version, asked.query, asked.filters, asked.cursor)
-    return render_template("analysis/public_search.html", version=version, asked=asked, page=page)
+    return render_template(
+        "analysis/public_search.html",
+        version=version,
+        asked=asked,
+        page=page,
+        questions=search.questions_of(session, version),
+    )
 
 
 @bp.get("/analysis/")
@@ -111,6 +119,7 @@ def workbench(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         total=total,
         tags=services.codebook(session, version.policy),
         sections=search.sections_and_clauses(session, version),
+        questions=search.questions_of(session, version),
         form=ActionForm(),
         progress=services.progress(session, version),
     )
@@ -210,6 +219,10 @@ def item(policy_slug: str, version_slug: str, kind: str, ref_id: int) -> Respons
             return _back(version, "analysis.item", kind=following.kind, ref_id=str(following.ref_id))
         return _back(version, "analysis.item", kind=kind, ref_id=str(ref_id))
     applied = services.applications_of(session, kind, ref_id)
+    headings = {
+        "answer": _("Code answer %(id)d", id=ref_id),
+        "submission": _("Code submission %(id)d", id=ref_id),
+    }
     return render_template(
         "analysis/item.html",
         version=version,
@@ -218,6 +231,8 @@ def item(policy_slug: str, version_slug: str, kind: str, ref_id: int) -> Respons
         tags=services.codebook(session, version.policy),
         form=form,
         queue=services.my_queue(session, version, signed_in_user(), limit=10),
+        heading=headings.get(kind) or _("Code comment %(id)d", id=ref_id),
+        question=search.answer_facts(session, [ref_id]).get(ref_id, ("", 0))[0] if kind == "answer" else "",
     )
 
 
@@ -533,3 +548,253 @@ def answer_tag(policy_slug: str, version_slug: str, tag_id: int) -> ResponseRetu
         "success",
     )
     return _back(version, "analysis.workbench", tag=str(tag.id))
+
+
+# --- campaign groups: look, split, merge, answer ---------------------------------------------------------------
+
+
+def _group_or_404(version: Version, group_id: int) -> CampaignGroup:
+    group = current_session().get(CampaignGroup, group_id)
+    if group is None or group.version_id != version.id:
+        abort(404)
+    return group
+
+
+@bp.get(A + "/groups")
+@staff_required
+def campaign_groups(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """The version's campaign groups, largest first."""
+    version = _version(policy_slug, version_slug)
+    groups = campaign_edits.version_groups(current_session(), version)
+    return render_template("analysis/groups.html", version=version, groups=groups)
+
+
+@bp.get(A + "/groups/<int:group_id>")
+@staff_required
+def campaign_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
+    """One campaign group: its text, its members (to take out), a group to merge it with."""
+    version = _version(policy_slug, version_slug)
+    session = current_session()
+    group = _group_or_404(version, group_id)
+    if group.merged_into_id is not None:
+        return _back(version, "analysis.campaign_group", group_id=str(group.merged_into_id))
+    return render_template(
+        "analysis/group.html",
+        version=version,
+        group=group,
+        members=campaign_edits.members(session, group),
+        total=campaign_edits.member_total(session, group),
+        others=[g for g in campaign_edits.version_groups(session, version) if g.id != group.id],
+        form=ActionForm(),
+    )
+
+
+def _ids_from_form(name: str) -> list[int]:
+    return [parse_id(raw) for raw in request.form.getlist(name)[: campaign_edits.MAX_SPLIT + 1]]
+
+
+@bp.post(A + "/groups/<int:group_id>/split")
+@staff_required
+@limiter.limit("60 per minute")
+def split_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
+    """Take the ticked members out of the group: each stands on its own from now on."""
+    version = _version(policy_slug, version_slug)
+    session = current_session()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    _group_or_404(version, group_id)
+    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
+    group = campaign_edits.group_of_version(session, version, group_id)
+    taken = campaign_edits.split_members(session, signed_in_user(), version, group, _ids_from_form("member"))
+    flash(
+        ngettext("Took %(num)d comment out of the group.", "Took %(num)d comments out of the group.", taken),
+        "success",
+    )
+    return _back(version, "analysis.campaign_group", group_id=str(group_id))
+
+
+@bp.post(A + "/groups/<int:group_id>/merge")
+@staff_required
+@limiter.limit("30 per minute")
+def merge_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
+    """Merge this group into another of the version (one campaign found as two)."""
+    version = _version(policy_slug, version_slug)
+    session = current_session()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    _group_or_404(version, group_id)
+    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
+    source = campaign_edits.group_of_version(session, version, group_id)
+    into = inputs.read_id(request.form.get("into") or "")
+    if into is None:
+        raise campaign_edits.CampaignEditError(_("Give the number of the group to merge into."), "into")
+    target = campaign_edits.group_of_version(session, version, into)
+    moved = campaign_edits.merge_groups(session, signed_in_user(), version, source, target)
+    flash(
+        ngettext(
+            "Merged into group %(id)d: %(num)d comment moved.",
+            "Merged into group %(id)d: %(num)d comments moved.",
+            moved,
+            id=target.id,
+        ),
+        "success",
+    )
+    return _back(version, "analysis.campaign_group", group_id=str(target.id))
+
+
+def _answer_form(version: Version) -> AnswerForm:
+    from app.responses.services import later_versions
+
+    form = AnswerForm()
+    form.changed_in.choices = [SelectChoice("", _("No change made"))] + [
+        SelectChoice(str(v.id), v.label) for v in later_versions(current_session(), version)
+    ]
+    return form
+
+
+def _answer_many(
+    version: Version,
+    what: str,
+    count: int,
+    hidden: dict[str, str],
+    apply: Callable[[AnswerForm], int],
+    done: Callable[[], ResponseReturnValue],
+    refused: str | None = None,
+) -> ResponseReturnValue:
+    """Write a response, see how many comments it will answer, confirm: the one flow for groups and searches.
+
+    The confirming POST carries the count the drafter saw; if the set changed meanwhile (new comments, a
+    split), the page shows the new count and asks again, so nobody answers more items than they agreed to.
+    """
+    session = current_session()
+    form = _answer_form(version)
+
+    def page(confirming: bool = False, error: str | None = None) -> ResponseReturnValue:
+        return render_template(
+            "analysis/answer_many.html",
+            version=version,
+            what=what,
+            count=count,
+            hidden=hidden,
+            form=form,
+            confirming=confirming,
+            error=error or refused,
+            refused=refused,
+            outcome_label=OUTCOME_LABELS.get(form.outcome.data or "", ""),
+        )
+
+    if request.method == "GET" or refused:
+        return page()
+    if not form.validate_on_submit():
+        abort(400)
+    redisplay(lambda error: page(error=error.message))
+    services.check_answer(
+        session,
+        version,
+        form.outcome.data or "",
+        form.text.data or "",
+        form.changed_in.data or "",
+        form.clauses.data or "",
+    )
+    if request.form.get("step") != "confirm" or request.form.get("edit"):
+        return page(confirming=request.form.get("edit") is None)
+    if (request.form.get("expected") or "") != str(count):
+        return page(
+            confirming=True,
+            error=_(
+                "The number of comments changed since you checked: it is now %(num)d. Confirm again.",
+                num=count,
+            ),
+        )
+    answered = apply(form)
+    flash(
+        ngettext("Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered),
+        "success",
+    )
+    return done()
+
+
+@bp.route(A + "/groups/<int:group_id>/response", methods=["GET", "POST"])
+@drafter_required
+@limiter.limit("30 per minute", methods=["POST"])
+def answer_campaign_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
+    """One response for every member of a campaign group (linked to the group: each receipt shows it)."""
+    version = _version(policy_slug, version_slug)
+    session = current_session()
+    group = _group_or_404(version, group_id)
+    if group.merged_into_id is not None:
+        return _back(version, "analysis.answer_campaign_group", group_id=str(group.merged_into_id))
+    members = campaign_edits.member_total(session, group)
+
+    def apply(form: AnswerForm) -> int:
+        services.answer_group(
+            session,
+            signed_in_user(),
+            version,
+            group,
+            form.outcome.data or "",
+            form.text.data or "",
+            form.changed_in.data or "",
+            form.clauses.data or "",
+            members,
+        )
+        return members
+
+    return _answer_many(
+        version,
+        _("every member of campaign group %(id)d", id=group.id),
+        members,
+        {},
+        apply,
+        lambda: _back(version, "analysis.campaign_group", group_id=str(group.id)),
+        refused=None if members else _("This group has no members left to answer."),
+    )
+
+
+@bp.route(A + "/response", methods=["GET", "POST"])
+@drafter_required
+@limiter.limit("30 per minute", methods=["POST"])
+def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
+    """One response for every comment a search finds (the search's filters ride along in the form)."""
+    version = _version(policy_slug, version_slug)
+    session = current_session()
+    raw = request.args if request.method == "GET" else _search_args()
+    asked = inputs.read(session, version, raw)
+    found = search.all_items(
+        session, viewer(), version, asked.query, asked.filters, limit=services.MAX_ANSWER + 1
+    )
+    comment_ids = services.top_level_comments(session, found)
+
+    def apply(form: AnswerForm) -> int:
+        return services.answer_comments(
+            session,
+            signed_in_user(),
+            version,
+            comment_ids,
+            form.outcome.data or "",
+            form.text.data or "",
+            form.changed_in.data or "",
+            form.clauses.data or "",
+            search=asked.args,
+        )
+
+    return _answer_many(
+        version,
+        _("every comment this search finds"),
+        len(comment_ids),
+        asked.args,
+        apply,
+        lambda: _back(version, **asked.args),
+        refused=_too_many(len(found), len(comment_ids)),
+    )
+
+
+def _too_many(found: int, comments: int) -> str | None:
+    if found > services.MAX_ANSWER:
+        return _(
+            "This search finds more than %(most)d items: narrow it before answering.",
+            most=services.MAX_ANSWER,
+        )
+    if not comments:
+        return _("This search finds no comment to answer (responses are linked to comments).")
+    return None

@@ -37,11 +37,14 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
     """
     if comment.parent_id is not None or not normalised or comment.campaign_group_id is not None:
         return
+    if comment.campaign_locked:
+        return  # staff took it out of a group by hand: that decision stands (app.comments.campaign_edits)
     others = [
         Comment.clause_id == comment.clause_id,
         Comment.id != comment.id,
         Comment.parent_id.is_(None),
         Comment.state != CommentState.WITHDRAWN.value,
+        Comment.campaign_locked.is_(False),
         or_(Comment.user_id.is_(None), Comment.user_id != comment.user_id),
     ]
     # ix_comments_clause_fingerprint_id: the first such comment, without walking the primary key.
@@ -98,13 +101,38 @@ def _group_for(session: Session, comment: Comment, fingerprint: str, digest: str
     ).one()
 
 
+# How many "merged into" links a joiner follows (a group merged into one later merged again, and so on).
+MAX_MERGE_HOPS = 16
+
+
+def lock_group(session: Session, group_id: int) -> int:
+    """Lock a group row for a change of members; if staff merged it into another, lock and use that one.
+
+    A letter can find a merged group by its text, or be on its way to it while the merge commits; following
+    `merged_into_id` under the lock sends it where the merge sent the others. Nobody but joiners locks a merged
+    group (it cannot be merged again), so holding it while locking the one it names cannot deadlock.
+    """
+    for _hop in range(MAX_MERGE_HOPS):
+        row = session.execute(
+            select(CampaignGroup.merged_into_id).where(CampaignGroup.id == group_id).with_for_update()
+        ).first()
+        if row is None or row.merged_into_id is None:
+            return group_id
+        group_id = row.merged_into_id
+    return group_id
+
+
 def _join(session: Session, group_id: int, comment_id: int) -> None:
     """Make `comment_id` a member of `group_id` if it has no group yet; count it once if it is published."""
     # The group row first, so every joiner of one group takes the locks in one order (no deadlock).
-    session.execute(select(CampaignGroup.id).where(CampaignGroup.id == group_id).with_for_update()).first()
+    group_id = lock_group(session, group_id)
     joined = session.execute(
         update(Comment)
-        .where(Comment.id == comment_id, Comment.campaign_group_id.is_(None))
+        .where(
+            Comment.id == comment_id,
+            Comment.campaign_group_id.is_(None),
+            Comment.campaign_locked.is_(False),
+        )
         .values(campaign_group_id=group_id)
         .returning(Comment.state),
         execution_options={"synchronize_session": False},
@@ -122,11 +150,21 @@ def regroup(session: Session, comment: Comment) -> None:
     """Work out an edited top-level comment's group again; the group it leaves counts it out."""
     if comment.parent_id is not None:
         return
-    old_group = comment.campaign_group_id
-    comment.campaign_group_id = None
     session.flush()
-    if old_group is not None and comment.state == CommentState.PUBLISHED.value:
-        group_member_changed(session, old_group, comment.id, -1)
+    old_group = comment.campaign_group_id
+    if old_group is not None:
+        # Conditional, like every change of members: a split that took the comment out already counted it out.
+        left = session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.campaign_group_id == old_group)
+            .values(campaign_group_id=None)
+            .returning(Comment.state),
+            execution_options={"synchronize_session": False},
+        ).first()
+        session.expire(comment, ["campaign_group_id", "campaign_group"])
+        if left is not None and left.state == CommentState.PUBLISHED.value:
+            group_member_changed(session, old_group, comment.id, -1)
+        reindex(session, comment)
     assign_campaign(session, comment, campaigns.normalise(comment.body))
 
 

@@ -295,6 +295,15 @@ def campaign_members(
     return CommentList(views, shown[-1].id if len(rows) > CAMPAIGN_PAGE_SIZE else None)
 
 
+def merged_into(session: Session, version: Version, group_id: int) -> int | None:
+    """The group a campaign group of `version` was merged into by staff, if it was."""
+    return session.scalar(
+        select(CampaignGroup.merged_into_id).where(
+            CampaignGroup.id == group_id, CampaignGroup.version_id == version.id
+        )
+    )
+
+
 def campaign_page(
     session: Session, viewer: Viewer | None, version: Version, group_id: int, after: int | None
 ) -> CampaignPage | None:

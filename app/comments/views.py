@@ -177,6 +177,12 @@ def clause_comments(policy_slug: str, version_slug: str, clause_key: str) -> Res
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/campaigns/<int:group_id>")
 def campaign(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
+    merged_into = listing.merged_into(current_session(), version, group_id)
+    if merged_into is not None:  # staff merged it: its members are in the group it names
+        target = url_for(
+            "comments.campaign", policy_slug=policy_slug, version_slug=version_slug, group_id=merged_into
+        )
+        return redirect(target, 302)
     after = int_arg("after")
     page = listing.campaign_page(current_session(), viewer(), version, group_id, after)
     if page is None:

@@ -72,6 +72,9 @@ class CampaignGroup(Base):
     # The earliest published member's id, or None when none is published. No foreign key: comments already
     # point here, and a cycle of keys would make every delete order-dependent; the id is kept by the services.
     representative_id: Mapped[int | None] = mapped_column()
+    # Set when staff merged this group into another: its members moved there, and a letter that still finds
+    # this row (by its text) joins the group it names instead. No foreign key, for the reason above.
+    merged_into_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[created_at]
 
 
@@ -138,6 +141,9 @@ class Comment(Base):
     form_token: Mapped[str | None] = mapped_column(String(64))
     # False until the deferred work after the post (campaign grouping, the counts pages show) has been done.
     processed: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # True once staff took the comment out of a campaign group by hand: grouping leaves it alone from then on
+    # (it joins no group, and no letter joins it), so the correction is not undone by the next letter.
+    campaign_locked: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[created_at]
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -121,6 +121,32 @@ def record_response(
     return respond(session, actor, target, outcome, text, changed_in, clause_refs)
 
 
+def checked_response(
+    session: Session,
+    version: Version,
+    outcome: str,
+    text: str,
+    changed_in: Version | None,
+    clause_refs: str,
+) -> tuple[str, list[str]]:
+    """A response's text and changed clause keys, checked; raises what is wrong (nothing is written)."""
+    if outcome not in OUTCOME_LABELS:
+        raise ResponseError(
+            _("Choose what was done: accepted, partly accepted, not accepted or noted."), "outcome"
+        )
+    text = clean_text(text, _("the response"), MAX_RESPONSE, field="text", required=False)
+    if not text:
+        raise ResponseError(_("Write the response: what was done and why."), "text")
+    keys: list[str] = []
+    if changed_in is not None:
+        if changed_in.policy_id != version.policy_id or changed_in.position <= version.position:
+            raise ResponseError(_("The change must be in a later version of the same policy."), "changed_in")
+        keys = resolve_clause_refs(session, changed_in, clause_refs)
+    elif (clause_refs or "").strip():
+        raise ResponseError(_("Choose the version the clauses are in."), "changed_in")
+    return text, keys
+
+
 def respond(
     session: Session,
     actor: User,
@@ -131,23 +157,10 @@ def respond(
     clause_refs: str,
 ) -> Response:
     """Record (or update) the drafters' response to a comment or a campaign group."""
-    if outcome not in OUTCOME_LABELS:
-        raise ResponseError(
-            _("Choose what was done: accepted, partly accepted, not accepted or noted."), "outcome"
-        )
-    text = clean_text(text, _("the response"), MAX_RESPONSE, field="text", required=False)
-    if not text:
-        raise ResponseError(_("Write the response: what was done and why."), "text")
     version = session.get(Version, target.version_id)
     if version is None:  # the foreign key makes this impossible; keep the type checker honest
         raise ResponseError(_("That comment's version no longer exists."))
-    keys: list[str] = []
-    if changed_in is not None:
-        if changed_in.policy_id != version.policy_id or changed_in.position <= version.position:
-            raise ResponseError(_("The change must be in a later version of the same policy."), "changed_in")
-        keys = resolve_clause_refs(session, changed_in, clause_refs)
-    elif (clause_refs or "").strip():
-        raise ResponseError(_("Choose the version the clauses are in."), "changed_in")
+    text, keys = checked_response(session, version, outcome, text, changed_in, clause_refs)
     is_comment = isinstance(target, Comment)
     response = session.scalar(
         select(Response).where(

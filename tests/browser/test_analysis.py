@@ -91,3 +91,65 @@ def test_public_analysis_pages_pass_axe(page: Page, axe_check) -> None:
         page.goto(PUBLIC + path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         axe_check(page)
+
+
+def test_an_analyst_takes_a_wrongly_grouped_comment_out_by_keyboard(
+    page: Page, seed: Seed, sign_in, axe_check, open_section: str
+) -> None:
+    from app.models import CampaignGroup, Comment
+
+    word = "totara" + uuid.uuid4().hex[:8]
+    letter = (
+        f"Please protect the {word} stands along the ridge because they shelter birds and hold the soil "
+        "together when the winter storms come through the valley."
+    )
+    for _ in range(3):
+        seed_comment(seed, letter)
+
+    def grouped(session: Session) -> tuple[int, list[int]]:
+        ids = list(session.scalars(select(Comment.id).where(Comment.body == letter).order_by(Comment.id)))
+        group_id = session.get_one(Comment, ids[0]).campaign_group_id
+        assert group_id is not None
+        return group_id, ids
+
+    group_id, ids = seed(grouped)
+    sign_in(page, "reviewer")
+    page.goto(f"{WORKBENCH}/groups")
+    axe_check(page)
+    page.goto(f"{WORKBENCH}/groups/{group_id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(str(group_id))
+    axe_check(page)
+    checkbox = page.locator(f"#member-{ids[-1]}")
+    checkbox.focus()
+    page.keyboard.press("Space")
+    expect(checkbox).to_be_checked()
+    page.get_by_role("button", name="Take the ticked comments out of the group").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Took 1 comment out of the group.")).to_be_visible()
+    expect(page.locator(f"#member-{ids[-1]}")).to_have_count(0)
+
+    def kept(session: Session) -> tuple[int, int | None]:
+        group = session.get_one(CampaignGroup, group_id)
+        return group.member_count, session.get_one(Comment, ids[-1]).campaign_group_id
+
+    assert seed(kept) == (2, None)
+
+
+def test_a_drafter_answers_a_search_result_after_confirming_the_count(
+    page: Page, seed: Seed, sign_in, axe_check, open_section: str
+) -> None:
+    word = "harakeke" + uuid.uuid4().hex[:8]
+    seed_comment(seed, f"Plant {word} along the stream banks.")
+    seed_comment(seed, f"More {word} in the wetlands, please.")
+    sign_in(page, "drafter")
+    page.goto(f"{WORKBENCH}/response?q={word}")
+    expect(page.get_by_text("linked to 2 comments")).to_be_visible()
+    axe_check(page)
+    page.get_by_label("Noted", exact=True).check()
+    page.get_by_label("Response", exact=True).fill("We will plant along the streams.")
+    page.get_by_role("button", name="Check the response").click()
+    confirm = page.get_by_role("button", name="Confirm: answer 2 comments")
+    expect(confirm).to_be_visible()
+    axe_check(page)
+    confirm.click()
+    expect(page.get_by_text("Response saved for 2 comments.")).to_be_visible()

@@ -353,6 +353,15 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("analysis.export_xlsx", "GET", AN + "/export.xlsx", STAFF_READERS),
     ("analysis.answer_tag", "GET", AN + "/tags/{tag_id}/response", DRAFTERS),
     ("analysis.answer_tag", "POST", AN + "/tags/{tag_id}/response", DRAFTERS_POST),
+    # campaign groups: staff look, split and merge; drafters answer a group or a search result at once
+    ("analysis.campaign_groups", "GET", AN + "/groups", STAFF_READERS),
+    ("analysis.campaign_group", "GET", AN + "/groups/{group_id}", STAFF_READERS),
+    ("analysis.split_group", "POST", AN + "/groups/{group_id}/split", STAFF_POST),
+    ("analysis.merge_group", "POST", AN + "/groups/{group_id}/merge", STAFF_POST),
+    ("analysis.answer_campaign_group", "GET", AN + "/groups/{group_id}/response", DRAFTERS),
+    ("analysis.answer_campaign_group", "POST", AN + "/groups/{group_id}/response", DRAFTERS_POST),
+    ("analysis.answer_search", "GET", AN + "/response?q=consent", DRAFTERS),
+    ("analysis.answer_search", "POST", AN + "/response", DRAFTERS_POST),
 ]
 
 

@@ -189,7 +189,7 @@ def test_bulk_tag_from_a_search_is_audited_and_counted_as_progress(client, sessi
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "tag.apply")).all()
     assert {e.target_id for e in events} == tagged
     page = client.get(BASE + "/progress").get_data(as_text=True)
-    assert "3 of 4 comments coded" in page
+    assert "3 of 4 items coded" in page
     uncoded = client.get(BASE + "?uncoded=1").get_data(as_text=True)
     assert uncoded.count('name="item"') == 1
 

@@ -262,3 +262,123 @@ def test_the_sweeper_settles_comments_whose_job_was_lost(race_app):
     assert state["groups"] == 1
     assert state["members_kept"] == 5
     assert settle_pending(race_app) == 0
+
+
+# --- staff split and merge campaign groups while letters arrive and moderators work -------------------------
+
+
+OTHER_LETTER = (
+    "Please keep the late night bus services running to the eastern suburbs because shift workers and "
+    "students rely on them to get home safely after dark."
+)
+
+
+def _group_state(app: Flask, group_id: int) -> dict[str, Any]:
+    with app.app_context():
+        session = db.session
+        group = session.get_one(CampaignGroup, group_id)
+        published = select(Comment.id).where(
+            Comment.campaign_group_id == group_id, Comment.state == CommentState.PUBLISHED.value
+        )
+        state = {
+            "kept": group.member_count,
+            "counted": session.scalar(select(func.count()).select_from(published.subquery())),
+            "representative": group.representative_id,
+            "first": session.scalar(select(func.min(published.subquery().c.id))),
+            "merged_into": group.merged_into_id,
+        }
+        db.session.remove()
+        return state
+
+
+def _staff(app: Flask, email: str) -> int:
+    with app.app_context(), unit_of_work() as session:
+        return make_user(session, role=Role.REVIEWER.value, email=email).id
+
+
+def test_splits_and_hides_at_once_keep_the_group_count_and_representative_right(race_app):
+    from app.comments import campaign_edits
+
+    _clause_id, ids = setup_letters(race_app, "race-split-hide", THREADS + 4)
+    for comment_id in ids:
+        run_settle(race_app, comment_id)
+    with race_app.app_context():
+        group_id = db.session.get_one(Comment, ids[0]).campaign_group_id
+        version_id = db.session.get_one(Comment, ids[0]).version_id
+        db.session.remove()
+    moderator = _moderator(race_app, "split-moderator@races.test")
+    analyst = _staff(race_app, "split-analyst@races.test")
+    half = THREADS // 2
+
+    def act(n: int) -> str:
+        with race_app.app_context(), unit_of_work() as session:
+            if n % 2 == 0:  # the representative and every other early member hidden...
+                who = session.get_one(User, moderator)
+                moderation.hide_comment(session, who, session.get_one(Comment, ids[n]), "Removed: abuse.")
+                return "hidden"
+            # ...while the ones between are taken out of the group.
+            from app.models import Version
+
+            version = session.get_one(Version, version_id)
+            group = session.get_one(CampaignGroup, group_id)
+            campaign_edits.split_members(session, session.get_one(User, analyst), version, group, [ids[n]])
+            return "split"
+
+    results = at_once(THREADS, act)
+    assert sorted(results) == sorted(["hidden"] * half + ["split"] * half), results
+    state = _group_state(race_app, group_id)
+    assert state["kept"] == state["counted"] == 4
+    assert state["representative"] == state["first"] == ids[THREADS]
+
+
+def test_a_merge_while_letters_join_sends_every_letter_to_the_merged_group(race_app):
+    from app.comments import campaign_edits
+
+    with race_app.app_context(), unit_of_work() as session:
+        version = make_version(session, policy_slug="race-merge")
+        version_id = version.id
+        clause = session.scalars(
+            select(Clause).where(Clause.version_id == version.id).order_by(Clause.id)
+        ).first()
+        source_ids = [
+            services.accept_comment(session, make_user(session), clause, LETTER).id for _ in range(3)
+        ]
+        target_ids = [
+            services.accept_comment(session, make_user(session), clause, OTHER_LETTER).id for _ in range(3)
+        ]
+        late_ids = [
+            services.accept_comment(session, make_user(session), clause, LETTER).id
+            for _ in range(THREADS - 1)
+        ]
+    for comment_id in source_ids + target_ids:
+        run_settle(race_app, comment_id)
+    with race_app.app_context():
+        source_id = db.session.get_one(Comment, source_ids[0]).campaign_group_id
+        target_id = db.session.get_one(Comment, target_ids[0]).campaign_group_id
+        db.session.remove()
+    assert source_id != target_id
+    analyst = _staff(race_app, "merge-analyst@races.test")
+
+    def act(n: int) -> Any:
+        if n < len(late_ids):
+            return run_settle(race_app, late_ids[n])
+        with race_app.app_context(), unit_of_work() as session:
+            from app.models import Version
+
+            return campaign_edits.merge_groups(
+                session,
+                session.get_one(User, analyst),
+                session.get_one(Version, version_id),
+                session.get_one(CampaignGroup, source_id),
+                session.get_one(CampaignGroup, target_id),
+            )
+
+    results = at_once(THREADS, act)
+    assert results[: len(late_ids)] == [True] * len(late_ids), results
+    assert isinstance(results[-1], int), results
+    source = _group_state(race_app, source_id)
+    target = _group_state(race_app, target_id)
+    assert source["merged_into"] == target_id
+    assert source["kept"] == source["counted"] == 0
+    assert target["kept"] == target["counted"] == 3 + 3 + len(late_ids)
+    assert target["representative"] == target["first"] == min(source_ids + target_ids)

@@ -1,0 +1,202 @@
+"""Free-text answers to consultation questions in the analysis workbench: found, filtered, coded, counted."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.analysis import services
+from app.models import AuditEvent, Role, SearchDocument, Tag, TagApplication
+from tests.factories import login, make_questions, make_submission, make_user, make_version
+
+BASE = "/analysis/test-policy/second-draft"
+PUBLIC = "/policies/test-policy/versions/second-draft"
+QUESTIONS = """
+- ask: What would make the kaitiaki role clearer?
+  kind: text
+- ask: Which rivers matter most to you?
+  kind: text
+- ask: Do you agree with the purpose?
+  kind: agree
+"""
+
+
+@pytest.fixture
+def version(session):
+    make_version(session, label="First draft", open_for_comment=False)
+    return make_version(session, label="Second draft")
+
+
+@pytest.fixture
+def answers(session, version):
+    kaitiaki, rivers, agree = make_questions(session, version, QUESTIONS)
+    named = make_submission(
+        session,
+        make_user(session),
+        version,
+        "Overall fine.",
+        answers={kaitiaki.id: "Name the kaitiaki in each region.", rivers.id: "The Waikato river."},
+    )
+    private = make_submission(
+        session,
+        make_user(session),
+        version,
+        "Overall fine too.",
+        consent="private",
+        answers={kaitiaki.id: "Kaitiaki words for staff only."},
+    )
+    unsent = make_submission(
+        session, make_user(session), version, "Later.", send=False, answers={kaitiaki.id: "Kaitiaki draft."}
+    )
+    session.commit()
+    return {
+        "questions": (kaitiaki, rivers, agree),
+        "named": named,
+        "private": private,
+        "unsent": unsent,
+    }
+
+
+@pytest.fixture
+def staff(client, session):
+    user = make_user(session, Role.REVIEWER.value)
+    session.commit()
+    login(client, user)
+    return user
+
+
+def _answer_id(submission, question) -> int:
+    return next(a.id for a in submission.answers if a.question_id == question.id)
+
+
+def test_free_text_answers_are_indexed_as_their_submission_allows(session, answers):
+    kaitiaki, _rivers, agree = answers["questions"]
+    rows = {
+        d.ref_id: d for d in session.scalars(select(SearchDocument).where(SearchDocument.kind == "answer"))
+    }
+    named = rows[_answer_id(answers["named"], kaitiaki)]
+    private = rows[_answer_id(answers["private"], kaitiaki)]
+    assert named.public
+    assert named.body == "Name the kaitiaki in each region."
+    assert not private.public
+    assert private.state == "private"
+    assert len(rows) == 3  # two named answers, one private; the unsent one is not indexed
+    assert all(d.channel == "online" for d in rows.values())
+    # A choice answer has no words to search.
+    assert not any(a.question_id == agree.id for a in answers["named"].answers)
+
+
+def test_public_search_finds_only_public_answers(client, answers):
+    page = client.get(PUBLIC + "/search?q=kaitiaki").get_data(as_text=True)
+    assert "Name the" in page
+    assert "An answer to" in page
+    assert "staff only" not in page  # its maker asked us not to publish it
+    assert "Kaitiaki draft" not in page  # never sent
+
+
+def test_staff_search_finds_every_sent_answer_and_filters_by_question(client, answers, staff):
+    kaitiaki, rivers, _agree = answers["questions"]
+    page = client.get(BASE + f"?q=kaitiaki&question={kaitiaki.id}").get_data(as_text=True)
+    assert "staff only" in page
+    assert "Name the" in page
+    assert "Waikato" not in page
+    rivers_page = client.get(BASE + f"?question={rivers.id}").get_data(as_text=True)
+    assert "Waikato" in rivers_page
+    assert "Name the" not in rivers_page
+    assert "Overall fine" not in rivers_page  # the question filter keeps answers only
+
+
+@pytest.mark.parametrize("question", ["999999", "abc", "-1", "1 OR 1=1", "9" * 40])
+def test_an_unknown_question_filter_is_dropped_with_a_message(client, answers, staff, question):
+    response = client.get(BASE + "?q=kaitiaki&question=" + question)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "That question is not in this version" in page
+    assert "Name the" in page
+
+
+def test_a_question_of_another_version_is_not_a_filter(client, session, answers, staff):
+    other = make_version(session, policy_slug="other-policy", label="Other")
+    (foreign,) = make_questions(session, other, "- ask: Elsewhere?\n  kind: text")
+    session.commit()
+    page = client.get(BASE + f"?question={foreign.id}").get_data(as_text=True)
+    assert "That question is not in this version" in page
+
+
+def test_hiding_a_submission_takes_its_answers_out_of_public_search(client, session, answers):
+    from app.submissions.services import moderate_submission
+
+    moderator = make_user(session, Role.MODERATOR.value)
+    moderate_submission(session, moderator, answers["named"], "hide", "It names a private person.")
+    session.commit()
+    page = client.get(PUBLIC + "/search?q=kaitiaki").get_data(as_text=True)
+    assert "Name the" not in page
+    kaitiaki = answers["questions"][0]
+    row = session.scalar(
+        select(SearchDocument).where(
+            SearchDocument.kind == "answer", SearchDocument.ref_id == _answer_id(answers["named"], kaitiaki)
+        )
+    )
+    assert row.state == "hidden"
+    assert not row.public
+
+
+def test_a_passage_redacted_from_a_submission_is_not_searchable_in_its_answers(
+    client, session, answers, staff
+):
+    from app.submissions.services import redact_passage
+
+    rivers = answers["questions"][1]
+    named = "my neighbour Hinemoa Tamaki"
+    submission = make_submission(
+        session,
+        make_user(session),
+        answers["named"].version,
+        f"Ask {named} about it.",
+        answers={rivers.id: f"The river by {named}."},
+    )
+    redact_passage(session, make_user(session, Role.MODERATOR.value), submission, named, "personal_details")
+    session.commit()
+    page = client.get(BASE + f"?question={rivers.id}").get_data(as_text=True)
+    assert "The river by" in page
+    assert "Hinemoa" not in page
+
+
+def test_an_answer_is_coded_like_a_comment_audited_and_counted_in_progress(client, session, answers, staff):
+    version = answers["named"].version
+    kaitiaki = answers["questions"][0]
+    answer_id = _answer_id(answers["named"], kaitiaki)
+    before = services.progress(session, version)
+    assert before.total == 5  # two submissions and three answers
+    tag = Tag(policy_id=version.policy_id, name="Kaitiaki")
+    session.add(tag)
+    session.commit()
+    item = client.get(BASE + f"/items/answer/{answer_id}")
+    assert item.status_code == 200
+    assert "What would make the kaitiaki role clearer?" in item.get_data(as_text=True)
+    response = client.post(
+        BASE + f"/items/answer/{answer_id}", data={"tag": tag.id, "start": "5", "end": "17"}
+    )
+    assert response.status_code == 303
+    applied = session.scalar(select(TagApplication).where(TagApplication.kind == "answer"))
+    assert applied.ref_id == answer_id
+    assert applied.quote_exact == "the kaitiaki"
+    assert session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "tag.apply", AuditEvent.target_type == "answer")
+    )
+    after = services.progress(session, version)
+    assert after.coded == before.coded + 1
+    tagged = client.get(BASE + f"?tag={tag.id}").get_data(as_text=True)
+    assert "Name the" in tagged
+
+
+def test_bulk_tagging_a_question_filter_tags_its_answers(client, session, answers, staff):
+    version = answers["named"].version
+    kaitiaki = answers["questions"][0]
+    tag = Tag(policy_id=version.policy_id, name="Roles")
+    session.add(tag)
+    session.commit()
+    client.post(BASE + "/tag", data={"apply_tag": tag.id, "scope": "all", "question": kaitiaki.id})
+    kinds = set(session.scalars(select(TagApplication.kind).where(TagApplication.tag_id == tag.id)))
+    assert kinds == {"answer"}
+    assert len(session.scalars(select(TagApplication.id).where(TagApplication.tag_id == tag.id)).all()) == 2
