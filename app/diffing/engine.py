@@ -624,7 +624,9 @@ class _Comparison:
             here = orphan_places[orphan].position
             gains: dict[str, int] = {}
             for word, count in Counter(words).items():
-                posting = postings.get(word, ())
+                posting = postings.get(word)
+                if posting is None:
+                    continue
                 if len(posting) > 2 * PART_NEAREST:
                     at = bisect_left(starts[word], here)
                     posting = posting[max(0, at - PART_NEAREST) : at + PART_NEAREST]

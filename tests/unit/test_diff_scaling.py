@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.diffing import engine
+from app.drafts import parsing
 from app.drafts.parsing import Document, parse_draft
 
 DPUP = Path(__file__).resolve().parents[2] / "policy_drafts" / "data-protection-and-use-policy"
@@ -114,3 +115,43 @@ def test_long_clause_diff_hands_diff_match_patch_only_short_stretches(
     top = [s for s in sizes if s > 400]
     # Only a few stretches (with no run of words unique to them) may be longer.
     assert len(top) <= 3, sorted(sizes)[-10:]
+
+
+# --- parsing a keyless draft against its previous version -------------------------------------------------
+
+
+def keyless_similarities(times: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Count the word-level similarities measured while a keyless draft inherits its keys."""
+    strip = parsing.TRAILING_KEY_RE
+    old_md = "\n".join(
+        strip.sub("", line)
+        for line in (
+            HEAD.format(version="a") + "".join(OLD_COPY.format(n=n) for n in range(times))
+        ).splitlines()
+    )
+    new_md = "\n".join(
+        strip.sub("", line)
+        for line in (
+            HEAD.format(version="b") + "".join(NEW_COPY.format(n=n) for n in range(times))
+        ).splitlines()
+    )
+    old = parse_draft(old_md, "<old>")
+    calls = 0
+    real = parsing._similarity
+
+    def counting(*args: object, **kwargs: object) -> float:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(parsing, "_similarity", counting)
+        new = parse_draft(new_md, "<new>", previous=old)
+    # The reworded clause of every copy still inherits the key of the clause it was, in its own copy.
+    assert [c.key for c in new.sections[-1].clauses][2] == [c.key for c in old.sections[-1].clauses][1]
+    return calls
+
+
+def test_keyless_inheritance_measures_each_pair_of_texts_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copies of one clause offer the same pair of texts again and again: it is measured once."""
+    assert keyless_similarities(40, monkeypatch) <= 2 * keyless_similarities(4, monkeypatch)
