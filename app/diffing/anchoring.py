@@ -28,6 +28,15 @@ Re-anchoring, in order of trust:
    overstate. confidence = similarity × (w + (1 − w) × context agreement), the context being the prefix
    and suffix (difflib ratio), with w = 0.9 for the mapped span (the diff already vouches for the place)
    and 0.6 for search hits (a repeated phrase elsewhere must not stand in for the one commented on).
+   Three rules for passages edited in ways the scores above undervalue, each verified before it stands:
+   (d) pinned: the diff keeps the quote's first and last words in place and changed something between
+   them (and the quote is nowhere intact) → the passage is the whole span between them, never a part of
+   it, if that span is at least PINNED_SIMILARITY like the quote; else review. (e) The quote, up to
+   capitals, occurs exactly once in each text (a sentence moved to the front) → that span. (f) A fuzzy hit
+   for a passage moved *and* edited has lost its context, so it stands on its likeness alone: at least
+   MOVED_SIMILARITY like the quote, once its ends are moved to where the passage is, and mostly new text.
+   An edited passage whose new text occurs more than once is placed by context like a repeated quote,
+   and sent to review when the context cannot tell.
 4. The best candidate at or above CONFIDENCE_THRESHOLD wins: `unchanged`/`moved` if its text is the quote
    (up to whitespace), `text_changed` if the passage itself was edited. Below the threshold: `needs_review`
    with no anchor. We never guess; a person decides. `orphaned` is kept for a clause that no longer exists:
@@ -56,6 +65,8 @@ MAPPED_WEIGHT = 0.9
 SEARCH_WEIGHT = 0.6
 # Bitap searches at most this many characters at a time (diff_match_patch's Match_MaxBits).
 MATCH_MAX_BITS = 32
+# Bitap's penalty for distance from the expected place: one whole error at this many times the clause length.
+MATCH_DISTANCE_PER_CHAR = 20
 # Skip the fuzzy search when less than this share of the quote's word characters occur in the new text.
 FUZZY_WORD_FLOOR = 0.5
 MAX_OCCURRENCES = 200
@@ -75,6 +86,13 @@ UNIQUE_MIN_WORDS = 3
 # the old quote (1 - edit distance / longer length), after its ends were moved to where the passage is.
 VERIFY_SIMILARITY = 0.75
 VERIFY_STEPS = 12
+# A passage edited inside while its first and last words stayed where they were (equal in the clause diff)
+# is the span between them: it stands when that span is at least this similar to the old quote.
+PINNED_SIMILARITY = 0.6
+# A passage edited *and* moved within the clause has lost its context; found by fuzzy search, it stands on
+# its own when at least this similar to the quote and at least MOVED_INSERTED of its characters are new.
+MOVED_SIMILARITY = 0.8
+MOVED_INSERTED = 0.5
 
 _EQUAL = diff_match_patch.DIFF_EQUAL
 _INSERT = diff_match_patch.DIFF_INSERT
@@ -149,6 +167,7 @@ def reanchor(
 
     best: tuple[float, int, int] | None = None  # (confidence, start, end)
     near = 0
+    verified = False  # the best candidate's span has already been checked against the whole quote
     if start >= 0:
         diff = _clause_diff(old_text, new_text)
         new_start, new_end = diff.map_start(start), diff.map_end(end)
@@ -157,6 +176,23 @@ def reanchor(
             if placed is None:
                 return Reanchored(None, "needs_review", 0.5)
             return Reanchored(_anchor_from(anchor, new_text, *placed), kept, 1.0)
+        pinned = diff.pinned_span(old_text, start, end)
+        if pinned is not None and not _occurrences(new_text, anchor.exact):
+            # The quote's first and last words are still there, in place, and something between them changed
+            # (and the quote is nowhere intact: a diff of repeated words may put an insertion next to it
+            # inside it): the passage is the span between them, never a part of it. It stands if it is still
+            # mostly the quote; rewritten beyond that, a person decides.
+            p_start, p_end = pinned
+            similarity = _similarity(anchor.exact, new_text[p_start:p_end])
+            context = _context_agreement(new_text, p_start, p_end, anchor.prefix, anchor.suffix)
+            confidence = round(_confidence(similarity, context, MAPPED_WEIGHT), 3)
+            if similarity < PINNED_SIMILARITY:
+                return Reanchored(None, "needs_review", min(confidence, CONFIDENCE_THRESHOLD - 0.01))
+            placed_anchor = _anchor_from(anchor, new_text, p_start, p_end)
+            intact = _squash(placed_anchor.exact) == _squash(anchor.exact)
+            return Reanchored(
+                placed_anchor, kept if intact else "text_changed", max(confidence, CONFIDENCE_THRESHOLD)
+            )
         near = new_start
         whole_start, whole_end = _whole_words(anchor)
         scored: list[tuple[float, float, float, int, int]] = []
@@ -188,6 +224,12 @@ def reanchor(
         candidate = (_confidence(1.0, context, SEARCH_WEIGHT), o_start, o_end)
         if best is None or candidate[0] > best[0]:
             best = candidate
+    elif best is None or best[0] < CONFIDENCE_THRESHOLD:
+        folded = _unique_folded(anchor.exact, old_text, new_text)
+        if folded is not None:
+            # Only its capitals changed (a sentence moved to the front of the clause), and it is the only
+            # such passage in either text: the passage itself, edited.
+            best = (CONFIDENCE_THRESHOLD, *folded)
 
     # Fuzzy search finds a passage edited *and* moved within the clause (an edit in place was scored
     # above). Its words then come back as insertions, so it is only worth trying when they do.
@@ -195,8 +237,22 @@ def reanchor(
         pool = _clause_diff(old_text, new_text).inserted_words if start >= 0 else _word_set(new_text)
         if _worth_fuzzy_search(anchor.exact, pool):
             fuzzy = _fuzzy_search(anchor, new_text, near)
+            if fuzzy is not None and start >= 0 and fuzzy[0] < CONFIDENCE_THRESHOLD:
+                # Moved and edited: its context is lost, so context cannot vouch for it. It stands on its
+                # own likeness, when that is high and the span is new text (not a passage both versions hold),
+                # once its ends are where the passage really is.
+                _rough, f_start, f_end = _verify_span(anchor, new_text, fuzzy)
+                inserted = _clause_diff(old_text, new_text).inserted_share(f_start, f_end)
+                if (
+                    inserted >= MOVED_INSERTED
+                    and _similarity(anchor.exact, new_text[f_start:f_end]) >= MOVED_SIMILARITY
+                ):
+                    fuzzy = (CONFIDENCE_THRESHOLD, f_start, f_end)
+                    verified = True
             if fuzzy is not None and (best is None or fuzzy[0] > best[0]):
                 best = fuzzy
+            else:
+                verified = False
 
     if best is not None and _squash(new_text[best[1] : best[2]]) == _squash(anchor.exact):
         # The quote itself, intact: when it occurs more than once, its context must say which.
@@ -207,13 +263,21 @@ def reanchor(
             best[0] < CONFIDENCE_THRESHOLD and _unique_in_both(anchor.exact, old_text, new_text)
         ):
             best = (max(best[0], CONFIDENCE_THRESHOLD), *placed)
-    elif best is not None and best[0] >= CONFIDENCE_THRESHOLD:
+    elif best is not None and best[0] >= CONFIDENCE_THRESHOLD and not verified:
         best = _verify_span(anchor, new_text, best)
     if best is None or best[0] < CONFIDENCE_THRESHOLD:
         return Reanchored(None, "needs_review", round(best[0], 3) if best else 0.0)
     confidence, b_start, b_end = best
+    intact = _squash(new_text[b_start:b_end]) == _squash(anchor.exact)
+    if not intact:
+        # An edited passage found by its likeness: when its new text occurs more than once, context decides.
+        placed = _decide_repeats(
+            anchor, old_text, new_text, start, end, (b_start, b_end), new_text[b_start:b_end]
+        )
+        if placed is None:
+            return Reanchored(None, "needs_review", round(min(confidence, 0.5), 3))
+        b_start, b_end = placed
     result = _anchor_from(anchor, new_text, b_start, b_end)
-    intact = _squash(result.exact) == _squash(anchor.exact)
     return Reanchored(result, kept if intact else "text_changed", round(confidence, 3))
 
 
@@ -241,6 +305,23 @@ def _unique_in_both(exact: str, old_text: str, new_text: str) -> bool:
     return len(_occurrences(old_text, exact)) == 1 and len(_occurrences(new_text, exact)) == 1
 
 
+def _unique_folded(exact: str, old_text: str, new_text: str) -> tuple[int, int] | None:
+    """Find the one place in the new text that holds the quote up to capitals (when it is the only one)."""
+    if len(_WORD_RE.findall(exact)) < UNIQUE_MIN_WORDS:
+        return None
+    folded_old, folded_new, folded_quote = old_text.lower(), new_text.lower(), exact.lower()
+    if (
+        len(folded_new) != len(new_text)
+        or len(folded_quote) != len(exact)
+        or len(folded_old) != len(old_text)
+    ):
+        return None  # lower-casing changed a length (rare letters): offsets would not carry over
+    if len(_occurrences(folded_old, folded_quote)) != 1:
+        return None
+    spans = _occurrences(folded_new, folded_quote)
+    return spans[0] if len(spans) == 1 else None
+
+
 def _shared_context(
     anchor: Anchor, old_text: str, new_text: str, start: int, end: int, span: tuple[int, int]
 ) -> int:
@@ -265,14 +346,21 @@ def _common_length(a: str, b: str) -> int:
 
 
 def _decide_repeats(
-    anchor: Anchor, old_text: str, new_text: str, start: int, end: int, found: tuple[int, int]
+    anchor: Anchor,
+    old_text: str,
+    new_text: str,
+    start: int,
+    end: int,
+    found: tuple[int, int],
+    passage: str | None = None,
 ) -> tuple[int, int] | None:
-    """Choose among the quote's occurrences in the new text by context; None when the context cannot tell.
+    """Choose among the passage's occurrences in the new text by context; None when the context cannot tell.
 
-    With one occurrence there is nothing to decide. With several, the one sharing the most characters of
-    context with the old passage (the text either side, up to CONTEXT_REACH) wins; a tie is ambiguous.
+    The passage is the quote, or the edited text a placement found for it. With one occurrence there is
+    nothing to decide. With several, the one sharing the most characters of context with the old passage
+    (the text either side, up to CONTEXT_REACH) wins; a tie is ambiguous.
     """
-    spans = _occurrences(new_text, anchor.exact)
+    spans = _occurrences(new_text, anchor.exact if passage is None else passage)
     if len(spans) < 2:
         return found
     ranked = sorted(
@@ -414,6 +502,34 @@ class _ClauseDiff:
         distance: int = _dmp.diff_levenshtein(script)
         longest = max(end - start, new_end - new_start)
         return max(0.0, 1.0 - distance / longest) if longest else 1.0
+
+    def pinned_span(self, old_text: str, start: int, end: int) -> tuple[int, int] | None:
+        """Map old[start:end] when the diff keeps both its ends and changed something between them.
+
+        Both ends means the quote's first and last words, each in one equality with whatever marks stand
+        before the first and after the last of them (a full stop matched to another full stop further on
+        pins nothing).
+        """
+        words = [m.span() for m in _WORD_RE.finditer(old_text, start, end)]
+        if not self._old_ops or not words:
+            return None
+        first, last = self._op_at(start), self._op_at(end - 1)
+        if first == last or self.ops[first][0] != _EQUAL or self.ops[last][0] != _EQUAL:
+            return None
+        if self._op_at(words[0][0]) != first or self._op_at(words[-1][1] - 1) != last:
+            return None
+        return self.map_start(start), self.map_end(end)
+
+    def inserted_share(self, new_start: int, new_end: int) -> float:
+        """Share of the new span's characters that the diff inserted (text the old version did not hold)."""
+        if new_end <= new_start:
+            return 0.0
+        inserted = sum(
+            max(0, min(n_end, new_end) - max(n_start, new_start))
+            for op, _o_start, _o_end, n_start, n_end in self.ops
+            if op == _INSERT
+        )
+        return inserted / (new_end - new_start)
 
     def candidate_spans(self, start: int, end: int) -> set[tuple[int, int]]:
         """Offer new spans for old[start:end]: mapped, and with edge replacements trimmed."""
@@ -559,11 +675,17 @@ def _fuzzy_search(anchor: Anchor, text: str, near: int) -> tuple[float, int, int
     head = exact[:MATCH_MAX_BITS]
     tail = exact[-MATCH_MAX_BITS:]
     spans: set[tuple[int, int]] = set()
-    head_at: int = _dmp.match_main(text, head, near)
+    # Searched without regard to capitals (a sentence moved to the front gains one), and with the distance
+    # from the expected place counting for little: within one clause a moved passage may be anywhere.
+    haystack = text.lower() if len(text.lower()) == len(text) else text
+    if haystack is not text and len(exact.lower()) == size:
+        head, tail = head.lower(), tail.lower()
+    _dmp.Match_Distance = MATCH_DISTANCE_PER_CHAR * max(len(text), MATCH_MAX_BITS)
+    head_at: int = _dmp.match_main(haystack, head, near)
     if head_at >= 0:
         spans.add((head_at, head_at + size))
     if size > MATCH_MAX_BITS:
-        tail_at: int = _dmp.match_main(text, tail, near + size - len(tail))
+        tail_at: int = _dmp.match_main(haystack, tail, near + size - len(tail))
         if tail_at >= 0:
             tail_end = tail_at + len(tail)
             spans.add((tail_end - size, tail_end))

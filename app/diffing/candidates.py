@@ -27,7 +27,7 @@ CANDIDATES = 8
 PART_WINDOW = 16
 PART_PROBE = 3
 # A posting list longer than this is only walked this far on each side of the position hint.
-NEAREST = 32
+NEAREST = 16
 
 
 class WordIndex:

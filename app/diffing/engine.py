@@ -80,6 +80,8 @@ TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 WORD_RE = re.compile(r"\w+")
 # Diffs of texts longer than this many tokens (both sides together) are cut at unique runs (see diff_chars).
 LONG_DIFF = 2000
+# ... and so are the stretches between those runs, while they are longer than this.
+STRETCH_DIFF = 200
 # Tokens in a run that anchors a long diff: three words and the spaces between them.
 ANCHOR_RUN = 5
 # A new clause is a part of a split (an old clause a part of a merge) when at least this share of its words
@@ -89,6 +91,9 @@ PART_CONTAINMENT = 0.6
 PART_COVERAGE = 0.75
 # ... and restore at least this share of their own words that the kept part alone did not account for.
 PART_GAIN = 0.5
+# Where one lost word is shared by many reworded clauses (a document that repeats itself), only this many of
+# them either side of a candidate part, in its document's order, are weighed as its whole.
+PART_NEAREST = 8
 
 _OPS: dict[int, WordOpKind] = {
     diff_match_patch.DIFF_EQUAL: "equal",
@@ -228,18 +233,31 @@ def diff_chars(a: str, b: str) -> list[tuple[int, str]]:
     diff_match_patch without a deadline is minimal but costs about (length × edits): a 16,000-word clause
     with a tenth of its words changed takes seconds. Past LONG_DIFF tokens the texts are cut, patience-diff
     style, at runs of ANCHOR_RUN tokens that occur exactly once in each side, in the same order in both (a
-    longest increasing subsequence); the stretches between them are diffed the same way, recursively, and
-    diff_match_patch works only on stretches of at most LONG_DIFF tokens or ones without such runs. The
+    longest increasing subsequence); the stretches between them are cut the same way, recursively, as long
+    as they are longer than STRETCH_DIFF tokens (a run repeated in the whole text may be unique within a
+    stretch), and diff_match_patch works only on the short stretches and on ones without such runs. The
     result is still an exact token-level diff (it rebuilds both texts), deterministic, and identical to
     diff_match_patch's for every text shorter than LONG_DIFF tokens.
     """
     if len(a) + len(b) <= LONG_DIFF:
         diffs: list[tuple[int, str]] = _dmp.diff_main(a, b, False)
         return diffs
+    out: list[tuple[int, str]] = []
+    _cut_diff(a, b, out)
+    out = [(op, text) for op, text in out if text]
+    _dmp.diff_cleanupMerge(out)
+    return out
+
+
+def _cut_diff(a: str, b: str, out: list[tuple[int, str]]) -> None:
+    """Append the diff of a and b to `out`, cut at unique runs while the texts are long (see diff_chars)."""
+    if len(a) + len(b) <= STRETCH_DIFF or not a or not b:
+        if a or b:
+            out.extend(_dmp.diff_main(a, b, False))
+        return
     head: int = _dmp.diff_commonPrefix(a, b)
     tail: int = _dmp.diff_commonSuffix(a[head:], b[head:])
     a_mid, b_mid = a[head : len(a) - tail], b[head : len(b) - tail]
-    out: list[tuple[int, str]] = []
     if head:
         out.append((diff_match_patch.DIFF_EQUAL, a[:head]))
     anchors = _unique_runs(a_mid, b_mid) if a_mid and b_mid else []
@@ -249,15 +267,12 @@ def diff_chars(a: str, b: str) -> list[tuple[int, str]]:
     else:
         a_at = b_at = 0
         for a_start, b_start in anchors:
-            out.extend(diff_chars(a_mid[a_at:a_start], b_mid[b_at:b_start]))
+            _cut_diff(a_mid[a_at:a_start], b_mid[b_at:b_start], out)
             out.append((diff_match_patch.DIFF_EQUAL, a_mid[a_start : a_start + ANCHOR_RUN]))
             a_at, b_at = a_start + ANCHOR_RUN, b_start + ANCHOR_RUN
-        out.extend(diff_chars(a_mid[a_at:], b_mid[b_at:]))
+        _cut_diff(a_mid[a_at:], b_mid[b_at:], out)
     if tail:
         out.append((diff_match_patch.DIFF_EQUAL, a[len(a) - tail :]))
-    out = [(op, text) for op, text in out if text]
-    _dmp.diff_cleanupMerge(out)
-    return out
 
 
 def _unique_runs(a: str, b: str) -> list[tuple[int, int]]:
@@ -393,6 +408,8 @@ class _Comparison:
         self.old_places = _places(old)
         self.new_places = _places(new)
         self.changes: list[tuple[_Order, Change]] = []
+        # How many (part, whole) pairs the search for splits and merges weighed: a measure of its work.
+        self.pairs_measured = 0
 
     def run(self) -> list[Change]:
         self._compare_sections()
@@ -588,33 +605,49 @@ class _Comparison:
         # A part must bring back words the kept part lost (see PART_GAIN): index the lost words of every
         # reworded clause, so each orphan is measured only against those it shares lost words with, and
         # the gain is counted exactly (the same sum as a multiset intersection) without trying every pair.
-        postings: dict[str, list[tuple[str, int]]] = {}
-        for kept in reworded:
+        # Postings are kept in the orphans' document order, so that where one lost word is common to many
+        # reworded clauses (a document that repeats itself) only the PART_NEAREST either side of the orphan are
+        # walked: a query then costs a bounded amount, and a part is looked for next to its whole.
+        postings: dict[str, list[tuple[int, str, int]]] = {}
+        for kept in sorted(reworded, key=lambda k: orphan_places[k].position):
             lost = self._lost_words(other_places[kept].clause.text, orphan_places[kept].clause.text)
+            position = orphan_places[kept].position
             for word, count in lost.items():
-                postings.setdefault(word, []).append((kept, count))
+                postings.setdefault(word, []).append((position, kept, count))
+        starts = {word: [entry[0] for entry in posting] for word, posting in postings.items()}
         for orphan in orphans:
             text = orphan_places[orphan].clause.text
             words = self._word_list(text)
             total = len(words)
             if total == 0:
                 continue
+            here = orphan_places[orphan].position
             gains: dict[str, int] = {}
             for word, count in Counter(words).items():
-                for kept, lost_count in postings.get(word, ()):
+                posting = postings.get(word)
+                if posting is None:
+                    continue
+                if len(posting) > 2 * PART_NEAREST:
+                    at = bisect_left(starts[word], here)
+                    posting = posting[max(0, at - PART_NEAREST) : at + PART_NEAREST]
+                for _position, kept, lost_count in posting:
                     gains[kept] = gains.get(kept, 0) + min(count, lost_count)
-            best: tuple[float, str] | None = None
+            self.pairs_measured += len(gains)
+            # The whole that contains most of the orphan wins; among equals (a repeated clause) the nearest
+            # to it in its document, then the first key.
+            best: tuple[float, int, str] | None = None
             for kept in sorted(gains):
                 if gains[kept] < PART_GAIN * total:
                     continue
                 whole = other_places[kept].clause.text
                 share = len(self._matched_in(whole, text)) / total
-                if share >= PART_CONTAINMENT and (
-                    best is None or share > best[0] or (share == best[0] and kept < best[1])
-                ):
-                    best = (share, kept)
+                if share < PART_CONTAINMENT:
+                    continue
+                candidate = (-share, abs(orphan_places[kept].position - here), kept)
+                if best is None or candidate < best:
+                    best = candidate
             if best is not None:
-                groups.setdefault(best[1], []).append(orphan)
+                groups.setdefault(best[2], []).append(orphan)
         return groups
 
     def _lost_words(self, whole: str, kept_text: str) -> Counter[str]:

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -741,19 +742,29 @@ def _inherit_clause_keys(
     old_plain = [_WORD_RE.findall(c.text.lower()) for _n, c in old]
     old_index = WordIndex(old_plain, [n for n, _c in old])
     by_text: dict[str, list[int]] = {}
-    for j, (_n, old_clause) in enumerate(old):
+    same_at: dict[str, list[int]] = {}
+    for j, (n, old_clause) in enumerate(old):
         by_text.setdefault(old_clause.text, []).append(j)
+        same_at.setdefault(old_clause.text, []).append(n)
 
+    # A document that repeats itself offers the same pair of texts again and again: measure each pair once.
+    ratios: dict[tuple[str, str], float] = {}
     scored: list[tuple[float, int, int, int]] = []
     for i, raw_clause in enumerate(unkeyed):
         here = position[id(raw_clause)]
         same = by_text.get(texts[id(raw_clause)], [])
         if same:
-            nearest = sorted(same, key=lambda j: (abs(old[j][0] - here), j))[:CANDIDATES]
+            # `same` is in document order: the nearest copies lie around where `here` would go.
+            at = bisect_left(same_at[texts[id(raw_clause)]], here) if len(same) > CANDIDATES else 0
+            window = same[max(0, at - CANDIDATES) : at + CANDIDATES]
+            nearest = sorted(window, key=lambda j: (abs(old[j][0] - here), j))[:CANDIDATES]
             scored.extend((-1.0, abs(old[j][0] - here), i, j) for j in nearest)
             continue
         for j in old_index.candidates(new_plain[i], here):
-            ratio = _similarity(new_words[i], old_words[j])
+            pair = (texts[id(raw_clause)], old[j][1].text)
+            ratio = ratios.get(pair, -1.0)
+            if ratio < 0:
+                ratio = ratios[pair] = _similarity(new_words[i], old_words[j])
             if ratio >= INHERIT_THRESHOLD:
                 scored.append((-ratio, abs(old[j][0] - here), i, j))
     scored.sort()

@@ -372,3 +372,55 @@ def test_reworded_and_shifted_passage_covers_its_whole_new_span() -> None:
     assert result.anchor is not None
     assert result.status == "text_changed"
     assert result.anchor.exact == "who will see it and for how long it will be stored"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c["expect"] is not None],
+    ids=[f"{n}-{c['group']}" for n, c in enumerate(CASES) if c["expect"] is not None],
+)
+def test_every_placeable_case_is_placed(case: dict[str, object]) -> None:
+    """Recall over the table: a passage that still exists is found, not left for review."""
+    old, new, quote = str(case["old"]), str(case["new"]), str(case["quote"])
+    start = old.index(quote, int(str(case["quote_from"])))
+    result = reanchor(make_anchor(old, start, start + len(quote)), old, new)
+    assert result.anchor is not None, f"sent to review ({case['note']}), confidence {result.confidence}"
+    expected_start = new.index(str(case["expect"]), int(str(case["expect_from"])))
+    assert (result.anchor.start, result.anchor.end) == (
+        expected_start,
+        expected_start + len(str(case["expect"])),
+    )
+
+
+def test_edit_inside_with_both_ends_kept_covers_the_whole_new_span() -> None:
+    """Words added inside: the passage is everything between its kept first and last words."""
+    old = "Each agency must keep records safe and up to date, and check them every year."
+    new = "Each agency must keep all of its records safe and up to date, and check them every year."
+    result = reanchor(anchor_on(old, "keep records safe and up to date"), old, new)
+    assert result.status == "text_changed"
+    assert result.anchor is not None
+    assert result.anchor.exact == "keep all of its records safe and up to date"
+
+
+def test_edit_inside_beyond_recognition_needs_review() -> None:
+    old = "Agencies must tell people what happens to their information."
+    new = "Agencies must tell nobody anything at all about their information."
+    result = reanchor(anchor_on(old, "tell people what happens to their information"), old, new)
+    assert result.status == "needs_review"
+    assert result.anchor is None
+
+
+def test_passage_moved_to_the_front_and_edited_is_found() -> None:
+    old = "Before collecting information, explain what it is for, and make sure people can say no."
+    new = "Make sure people cannot say no. Before collecting information, explain what it is for."
+    result = reanchor(anchor_on(old, "make sure people can say no"), old, new)
+    assert result.status == "text_changed"
+    assert result.anchor is not None
+    assert result.anchor.exact == "Make sure people cannot say no"
+
+
+def test_edited_passage_found_twice_with_equal_context_needs_review() -> None:
+    old = "Then share data only for the purpose given."
+    new = "Share data only for the purpose given. Share data only for the purpose given, always."
+    result = reanchor(anchor_on(old, "share data only for the purpose given"), old, new)
+    assert result.status == "needs_review"
