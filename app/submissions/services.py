@@ -22,6 +22,7 @@ from app.boundary import after_commit
 from app.comments import campaigns
 from app.comments.periods import period_status
 from app.drafts.rendering import render_comment
+from app.drafts.services import replace_questions
 from app.models import (
     Answer,
     Attachment,
@@ -508,8 +509,9 @@ QUESTION_PROBLEMS = {
     "not_list": lambda: _("Write the questions as a list: each one starts with '- ask:'."),
     "too_many": lambda: _("A version may have at most 50 questions."),
     "not_mapping": lambda: _("Each question needs 'ask:' and 'kind:' lines."),
-    "unknown_key": lambda: _("Use only ask, kind, choices, required, section and clause."),
-    "bad_kind": lambda: _("The kind must be single, multiple, agree or text."),
+    "unknown_key": lambda: _("Use only ask (or prompt), kind, choices, required, section and clause."),
+    "alias_twice": lambda: _("Write the question once, with 'ask:' or with 'prompt:'."),
+    "bad_kind": lambda: _("The kind must be single, multiple, agree (or agree5) or text."),
     "few_choices": lambda: _("A single or multiple choice question needs at least two choices."),
     "many_choices": lambda: _("A question may have at most 20 choices."),
     "duplicate_choice": lambda: _("Each choice must be different."),
@@ -566,22 +568,7 @@ def set_questions(
         )
     version.question_results_live = bool(results_live)
     if wanted != have:
-        for question in current:
-            session.delete(question)
-        session.flush()
-        for position, spec in enumerate(specs, start=1):
-            session.add(
-                Question(
-                    version_id=version.id,
-                    position=position,
-                    kind=spec.kind,
-                    prompt=spec.prompt,
-                    choices=list(spec.choices),
-                    required=spec.required,
-                    section_key=spec.section_key,
-                    clause_key=spec.clause_key,
-                )
-            )
+        replace_questions(session, version, specs)
     audit(
         session,
         drafter,
