@@ -117,3 +117,12 @@ def test_other_keys_still_refuse_lists():
 
 def test_questions_change_the_content_hash():
     assert parse_draft(draft()).content_hash != parse_draft(draft("")).content_hash
+
+
+def test_the_workspace_text_takes_the_same_words():
+    from app.submissions.questions import QuestionsError, parse_questions
+
+    assert parse_questions("- prompt: One?\n  kind: agree5\n") == [QuestionSpec("agree", "One?")]
+    with pytest.raises(QuestionsError) as caught:
+        parse_questions("- prompt: One?\n  ask: Two?\n")
+    assert caught.value.problem == "alias_twice"
