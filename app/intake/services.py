@@ -145,6 +145,8 @@ class ImportReport:
     rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     created: list[Stored] = field(default_factory=list)
+    # The rows that passed, ready for `store_checked` (emptied once stored, or when any row is bad).
+    checked: list[Prepared] = field(default_factory=list, repr=False)
     preview: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -205,12 +207,27 @@ def import_table(
     filename: str,
     data: bytes,
     dry_run: bool = True,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Check every row of a CSV/XLSX table and, unless `dry_run`, store them all or (any row bad) none.
 
-    `progress(n)` is called as each row is checked; the rows are then stored together, in one flush.
+    `progress(done, total)` is called as each row is checked; the rows are then stored together.
     """
+    report = check_table(session, staff, version, filename, data, progress)
+    if not dry_run and report.ok:
+        store_checked(session, staff, version, report)
+    return report
+
+
+def check_table(
+    session: Session,
+    staff: User,
+    version: Version,
+    filename: str,
+    data: bytes,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Check every row of a table, writing nothing: the report, with the checked rows ready to store."""
     require_intake(staff)
     if len(data) > MAX_IMPORT_BYTES:
         raise SubmissionInputError(_("The file is larger than 20 MB; split it."), "file")
@@ -261,17 +278,24 @@ def import_table(
                 seen[pair] = 0
             prepared.append(checked)
         if progress is not None:
-            progress(index)
-    if dry_run or report.problems:
-        return report
+            progress(index, len(table.rows))
+    report.checked = [] if report.problems else prepared
+    return report
+
+
+def store_checked(session: Session, staff: User, version: Version, report: ImportReport) -> ImportReport:
+    """Store the rows `check_table` passed, all in one go (refused if any row was bad)."""
+    if not report.ok:
+        raise SubmissionInputError(_("Fix every row first: nothing was saved."), "file")
     # All or nothing: batched INSERTs inside a savepoint, so a failure there (a tracking number taken
     # meanwhile) leaves the caller's transaction as it was.
     with session.begin_nested():
-        report.created = insert_sent(session, prepared)
+        report.created = insert_sent(session, report.checked)
         from app.models import audit
 
         audit(session, staff, "submissions.imported", "version", version.id, "", rows=len(report.created))
         session.flush()
+    report.checked = []
     return report
 
 
