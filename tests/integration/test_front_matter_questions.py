@@ -59,11 +59,15 @@ def test_import_stores_the_front_matter_questions(session, tmp_path):
     ]
 
 
-def test_the_real_consultation_draft_declares_its_questions(session, imported):
-    version = session.scalar(select(Version).where(Version.slug == "consultation-draft"))
+def test_the_demo_consultation_declares_its_questions(session):
+    from app.consultations.demo import ensure_demo_consultation
+
+    report = ensure_demo_consultation(session)
+    version = report.policy.versions[0]
     questions = version_questions(session, version)
     assert [q.kind for q in questions] == ["agree", "multiple", "text"]
-    assert questions[2].section_key == "guideline-purpose-matters"
+    assert questions[0].section_key == "keep"
+    assert not any(q.required for q in questions)  # the demo's sample submissions answer none of them
 
 
 def test_a_bad_question_loads_nothing_at_all(session, tmp_path):
