@@ -105,6 +105,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(submissions_bp)
     app.register_blueprint(intake_bp)
+    from app.intake.jobs import init_app as init_intake_jobs
+
+    init_intake_jobs(app)  # where web table imports run: inline (tests), RQ or a worker thread
     from app.analysis import init_app as init_analysis
 
     init_analysis(app)  # the workbench, its search index listener, jobs and `flask analysis`

@@ -212,6 +212,16 @@ intake_required = roles_required(Role.INTAKE, Role.DRAFTER)
 submission_staff_required = roles_required(Role.DRAFTER, Role.REVIEWER, Role.MODERATOR, Role.INTAKE)
 
 
+def get_import_run_or_404(run_id: int) -> Any:
+    """A web table import, for the staff member who started it (anyone else: 404, so ids reveal nothing)."""
+    from app.models import ImportRun
+
+    run = current_session().get(ImportRun, run_id)
+    if run is None or run.staff_id != signed_in_user().id:
+        abort(404)
+    return run
+
+
 def get_submission_or_404(tracking_number: str, staff_only: bool = False) -> Any:
     """A submission by its tracking number, if the viewer may see it (staff: any that was sent)."""
     from app.models import Submission

@@ -1,6 +1,6 @@
 """Benchmark whole-version submissions (a script, not a test).
 
-    .venv/bin/python bench/bench_submissions.py [--runs N] [--samples N] [--rows N]
+    .venv/bin/python bench/bench_submissions.py [--runs N] [--samples N] [--rows N] [--only import]
 
 Printed, each the median of --runs runs (at least 5), beside a baseline measured in the same run, on a fresh
 SQLite database in a temporary folder (the app's own test client: the whole Flask stack, CSRF off, no network):
@@ -11,8 +11,9 @@ SQLite database in a temporary folder (the app's own test client: the whole Flas
     (SUBMISSIONS_EXTRACT_INLINE_BYTES is raised so the extraction is not deferred to the worker thread).
 (b) extraction throughput in pages per second: `app.submissions.extraction.extract` on the same three files,
     beside pypdf's bare `PdfReader(...).pages[i].extract_text()` loop over the same bytes.
-(c) (median of --import-runs runs, at least 3) the bulk import rate for --rows rows (10,000 by default) of a CSV: `import_table` (every row checked,
-    cleaned, rendered, duplicate-checked and stored in one all-or-nothing transaction), beside a raw
+(c) (median of --import-runs runs, at least 3) the bulk import rate for --rows rows (10,000 by default) of a CSV:
+    `import_table` (every row checked, cleaned, rendered and duplicate-checked, then all stored in batched
+    INSERTs with their search documents, in one all-or-nothing transaction), beside a raw
     SQLAlchemy Core executemany INSERT of the same rows into the same table.
 
 The machine has 2 cores shared with up to 7 other jobs: absolute figures move with the load; the ratio to the
@@ -219,20 +220,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--import-runs", type=int, default=3, help="runs of (c), each --rows rows (slow)")
+    parser.add_argument("--import-runs", type=int, default=3, help="runs of (c), each --rows rows")
+    parser.add_argument("--only", choices=("accept", "extract", "import"), help="run one part only")
     args = parser.parse_args()
     runs = max(5, args.runs)
     with tempfile.TemporaryDirectory() as folder:
         app, target = setup(Path(folder))
         print(f"whole-version submissions, SQLite, median of {runs} runs (2 shared cores: read the ratios)")
-        with_files, without = bench_accept(app, target, runs, args.samples)
-        print(
-            f"  (a) accept, 3 x 3 MB PDFs, p50       {with_files:9.1f} ms | baseline, no files   {without:9.1f} ms (x{with_files / without:.1f})"
-        )
-        ours, bare, pages = bench_extract(runs)
-        print(
-            f"  (b) extraction, {pages} pages         {ours:9.1f} p/s | bare pypdf           {bare:9.1f} p/s (x{bare / ours:.2f} slower)"
-        )
+        if args.only in (None, "accept"):
+            with_files, without = bench_accept(app, target, runs, args.samples)
+            print(
+                f"  (a) accept, 3 x 3 MB PDFs, p50       {with_files:9.1f} ms | baseline, no files   {without:9.1f} ms (x{with_files / without:.1f})"
+            )
+        if args.only in (None, "extract"):
+            ours, bare, pages = bench_extract(runs)
+            print(
+                f"  (b) extraction, {pages} pages         {ours:9.1f} p/s | bare pypdf           {bare:9.1f} p/s (x{bare / ours:.2f} slower)"
+            )
+        if args.only not in (None, "import"):
+            return
         imported, raw = bench_import(app, target, max(3, args.import_runs), args.rows)
         print(
             f"  (c) import {args.rows:,} rows            {imported:9.0f} rows/s | raw INSERT      {raw:9.0f} rows/s (x{raw / imported:.1f} slower)"

@@ -38,6 +38,15 @@ summary: How a city's libraries look after what they learn about the people who 
 change_note: The first draft, shared for comment.
 comments_open: '{opens}'
 comments_close: '{closes}'
+questions:
+  - ask: Do the libraries keep the right things about their members, no more and no less?
+    kind: agree5
+    section: keep
+  - ask: Which of these would you most want to be told about each year?
+    kind: multiple
+    choices: [How often the police asked for records, What the borrowing counts were used for, Who saw member records]
+  - ask: Is there anything else the libraries should promise about your records?
+    kind: text
 ---
 # {title}
 

@@ -31,7 +31,7 @@ from app.drafts.parsing import (
     slugify,
 )
 from app.drafts.rendering import render_clause
-from app.drafts.services import replace_sections, store_version
+from app.drafts.services import replace_questions, replace_sections, store_version
 from app.exceptions import ConflictError, InputError
 from app.models import AuditEvent, Policy, User, Version, VersionStatus, audit
 from app.models.base import utcnow
@@ -234,8 +234,9 @@ def with_front_matter(source: str, **changes: Any) -> str:
         close = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
         raise SourceError(_("front matter is not closed: add a '---' line after it"), 1) from None
+    meta, questions = _split_questions(lines[1:close])
     try:
-        data = yaml.safe_load("\n".join(lines[1:close])) or {}
+        data = yaml.safe_load("\n".join(meta)) or {}
     except yaml.YAMLError:
         raise SourceError(_("malformed front matter"), 2) from None
     if not isinstance(data, dict):
@@ -246,7 +247,21 @@ def with_front_matter(source: str, **changes: Any) -> str:
         else:
             data[key] = value
     dumped = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000).rstrip("\n")
-    return "\n".join(["---", dumped, "---", *lines[close + 1 :]])
+    return "\n".join(["---", dumped, *questions, "---", *lines[close + 1 :]])
+
+
+def _split_questions(meta: list[str]) -> tuple[list[str], list[str]]:
+    """The front-matter lines apart from a `questions:` block, and that block exactly as written.
+
+    The block is kept verbatim: loading and dumping it again would turn a choice written `Yes` into `true`.
+    """
+    start = next((i for i, line in enumerate(meta) if re.match(r"questions\s*:", line)), None)
+    if start is None:
+        return meta, []
+    end = start + 1
+    while end < len(meta) and (not meta[end].strip() or meta[end][0] in " \t-#"):
+        end += 1
+    return meta[:start] + meta[end:], meta[start:end]
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -388,6 +403,9 @@ def _apply_source(session: Session, version: Version, document: Document) -> Non
     version.updated_at = utcnow()
     replace_sections(session, version, document)
     session.expire(version, ["sections"])
+    if document.questions is not None:
+        # The front matter declares the questions: they follow it (a working version has no answers yet).
+        replace_questions(session, version, document.questions)
 
 
 def _parse_keyed(

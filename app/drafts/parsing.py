@@ -23,6 +23,7 @@ from markdown_it.token import Token
 from app.diffing.candidates import CANDIDATES, WordIndex
 from app.drafts.rendering import bound_link_scanning
 from app.exceptions import InputError
+from app.submissions.questions import QuestionsError, QuestionSpec, check_questions
 
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
 STATUSES = ("working", "published", "final")
@@ -47,6 +48,7 @@ FRONT_MATTER_KEYS = frozenset(
         "comments_open",
         "comments_close",
         "moderation",
+        "questions",
     }
 )
 # Front matter is a few short lines: bounding it bounds the YAML parser's work whatever it holds.
@@ -130,6 +132,9 @@ class Document:
     comments_open: dt.datetime | None = None
     comments_close: dt.datetime | None = None
     moderation: str = "post"
+    #: The consultation questions the front matter declares; None when it has no `questions:` key (so the
+    #: questions set in the workspace are left alone), () when it declares none.
+    questions: tuple[QuestionSpec, ...] | None = None
     source: str = "<string>"
     content_hash: str = ""
     markdown: str = field(default="", repr=False)
@@ -177,9 +182,10 @@ def parse_draft(text: str, source: str = "<string>", previous: Document | None =
     text = text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
     _check_characters(text, source)
     meta, body_lines, body_start = _split_front_matter(text, source)
-    fields = _read_front_matter(meta, source)
+    fields, question_lines = _read_front_matter(meta, source)
     raw_sections = _parse_body(body_lines, body_start, source)
     sections = _assign_keys(raw_sections, previous, source)
+    _check_question_places(fields["questions"], question_lines, sections, source)
     return Document(
         sections=sections, source=source, content_hash=content_hash(text), markdown=text, **fields
     )
@@ -208,6 +214,7 @@ class _FrontMatter(TypedDict):
     comments_open: dt.datetime | None
     comments_close: dt.datetime | None
     moderation: str
+    questions: tuple[QuestionSpec, ...] | None
 
 
 def _split_front_matter(text: str, source: str) -> tuple[str, list[str], int]:
@@ -253,6 +260,9 @@ class _FrontMatterLoader(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
+    #: How many lists and mappings the node being composed sits in (the top mapping is 1).
+    _depth = 0
+
     # `index` is typed int in the stubs, but a mapping passes the value's key node there.
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event: object = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
@@ -261,11 +271,26 @@ class _FrontMatterLoader(yaml.SafeLoader):
             raise _FrontMatterRefused("anchors and aliases ('&' and '*') are not allowed", mark)
         if getattr(event, "tag", None) is not None:
             raise _FrontMatterRefused("YAML tags ('!') are not allowed", mark)
-        if parent is not None and isinstance(event, yaml.CollectionStartEvent):
-            # Name the key's line (a block list starts on the line after it).
-            key_mark = index.start_mark if isinstance(index, yaml.Node) else mark
-            raise _FrontMatterRefused("a value must be text or a date, not a list or a mapping", key_mark)
-        return super().compose_node(parent, index)
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        # Only `questions:` holds collections: a list of mappings whose `choices:` are a list (three levels
+        # below the top mapping, and never deeper, so composing stays shallow whatever the text holds).
+        if parent is not None:
+            is_questions = isinstance(index, yaml.ScalarNode) and index.value == "questions"
+            if (self._depth == 1 and not is_questions) or self._depth >= 4:
+                # Name the key's line (a block list starts on the line after it).
+                key_mark = index.start_mark if isinstance(index, yaml.Node) else mark
+                problem = (
+                    "a value must be text or a date, not a list or a mapping (only 'questions' holds a list)"
+                    if self._depth == 1
+                    else "questions are nested too deeply: a question holds text, and 'choices' a list of text"
+                )
+                raise _FrontMatterRefused(problem, key_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _compose_front_matter(meta: str, source: str) -> yaml.Node | None:
@@ -301,7 +326,10 @@ def _front_matter_values(meta: str, source: str) -> tuple[dict[str, object], dic
     constructor = _FrontMatterLoader("")
     for key_node, value_node in node.value:
         line = _draft_line(key_node.start_mark)
-        if not isinstance(key_node, yaml.ScalarNode) or not isinstance(value_node, yaml.ScalarNode):
+        is_questions = isinstance(key_node, yaml.ScalarNode) and key_node.value == "questions"
+        if not isinstance(key_node, yaml.ScalarNode) or not (
+            isinstance(value_node, yaml.ScalarNode) or is_questions
+        ):
             raise DraftParseError("front matter must be a mapping of 'key: value' lines", source, line)
         key = key_node.value
         if key in lines:
@@ -311,6 +339,9 @@ def _front_matter_values(meta: str, source: str) -> tuple[dict[str, object], dic
         lines[key] = line
         if key not in FRONT_MATTER_KEYS:
             raise DraftParseError(f"unknown front-matter key '{key}'", source, line)
+        if key == "questions":
+            values[key] = value_node
+            continue
         limit = MAX_VALUE_CHARS.get(key, MAX_OTHER_VALUE_CHARS)
         if len(value_node.value) > limit:
             raise DraftParseError(
@@ -334,7 +365,8 @@ def _front_matter_values(meta: str, source: str) -> tuple[dict[str, object], dic
     return values, lines
 
 
-def _read_front_matter(meta: str, source: str) -> _FrontMatter:
+def _read_front_matter(meta: str, source: str) -> tuple[_FrontMatter, tuple[int, ...]]:
+    """The front matter's fields, and the line of each of its questions."""
     data, lines = _front_matter_values(meta, source)
 
     def line_of(key: str) -> int:
@@ -376,7 +408,9 @@ def _read_front_matter(meta: str, source: str) -> _FrontMatter:
             raise DraftParseError(
                 "the comment period closes before it opens", source, line_of("comments_close")
             )
-    return {
+    questions, question_lines = _read_questions(data.get("questions"), source, line_of("questions"))
+    fields: _FrontMatter = {
+        "questions": questions,
         "title": str(data["title"]).strip(),
         "version": str(data["version"]).strip(),
         "status": status,
@@ -387,6 +421,140 @@ def _read_front_matter(meta: str, source: str) -> _FrontMatter:
         "comments_close": closes,
         "moderation": moderation,
     }
+    return fields, question_lines
+
+
+# What a question in the front matter got wrong, by `QuestionsError.problem` (the workspace shows the same
+# problems in its own, translated words).
+QUESTION_PROBLEMS = {
+    "not_list": "'questions' must be a list: each question starts with '- ask:'",
+    "too_many": "a version may have at most 50 questions",
+    "duplicate_key": "'{detail}' is written twice",
+    "not_mapping": "a question must be 'key: value' lines: ask, kind, choices, required, section or clause",
+    "unknown_key": "unknown key '{detail}': use ask (or prompt), kind, choices, required, section or clause",
+    "alias_twice": "write the question once, with 'ask:' or with 'prompt:'",
+    "bad_kind": "unknown kind '{detail}': use single, multiple, agree (or agree5) or text",
+    "few_choices": "a single or multiple choice question needs a list of at least two choices",
+    "many_choices": "a question may have at most 20 choices",
+    "duplicate_choice": "each choice must be different",
+    "choices_not_allowed": "only single and multiple choice questions have choices",
+    "bad_required": "'required' must be true or false",
+    "section_and_clause": "tie a question to a section or to a clause, not both",
+    "not_text": "'{detail}' must be text",
+    "empty": "'{detail}' is empty",
+    "too_long": "'{detail}' is too long",
+    "control": "'{detail}' holds characters that are not allowed",
+    "bad_key": "'{detail}' must be a key such as purpose-1",
+}
+# The key of a question whose line names a problem best, by problem (else the detail, else the question).
+_QUESTION_PROBLEM_KEYS = {
+    "bad_kind": "kind",
+    "few_choices": "choices",
+    "many_choices": "choices",
+    "duplicate_choice": "choices",
+    "choices_not_allowed": "choices",
+    "bad_required": "required",
+    "section_and_clause": "clause",
+}
+_PLAIN_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+def _question_value(node: yaml.Node) -> object:
+    """A question node as Python: text as written (never a number or a date), plain true/false as booleans."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _NULL_TAG:
+            return None
+        if node.style is None and node.value in _PLAIN_BOOLEANS:
+            return _PLAIN_BOOLEANS[node.value]
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_question_value(item) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        mapping: dict[object, object] = {}
+        for key, value in node.value:
+            name = _question_value(key)
+            if not isinstance(name, str):
+                raise QuestionsError("not_mapping")
+            if name in mapping:
+                raise QuestionsError("duplicate_key", 0, name)
+            mapping[name] = _question_value(value)
+        return mapping
+    raise QuestionsError("not_text")  # pragma: no cover - PyYAML makes only the three kinds
+
+
+def _question_key_lines(node: yaml.Node) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): _draft_line(key.start_mark)
+        for key, _value in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
+
+
+def _read_questions(
+    value: object, source: str, line: int
+) -> tuple[tuple[QuestionSpec, ...] | None, tuple[int, ...]]:
+    """Check the front matter's `questions:`: the specs and each question's line, or a DraftParseError."""
+    if value is None:
+        return None, ()
+    if not isinstance(value, yaml.SequenceNode):
+        if isinstance(value, yaml.ScalarNode) and value.tag == _NULL_TAG:
+            return (), ()  # `questions:` with nothing after it: the draft has none
+        raise DraftParseError(f"malformed front matter: {QUESTION_PROBLEMS['not_list']}", source, line)
+    items = value.value
+    item_lines = [_draft_line(item.start_mark) for item in items]
+    try:
+        for number, item in enumerate(items, start=1):
+            try:
+                _question_value(item)
+            except QuestionsError as error:
+                raise QuestionsError(error.problem, number, error.detail) from None
+        specs = check_questions([_question_value(item) for item in items])
+    except QuestionsError as error:
+        where, keys = line, {}
+        if error.item:
+            keys = _question_key_lines(items[error.item - 1])
+            aliased = "prompt" if error.detail == "ask" and "prompt" in keys else error.detail
+            key = _QUESTION_PROBLEM_KEYS.get(error.problem) or ("choices" if aliased == "choice" else aliased)
+            where = keys.get(key, item_lines[error.item - 1])
+        problem = QUESTION_PROBLEMS.get(error.problem, "invalid question").format(detail=error.detail)
+        if (
+            error.problem == "not_text"
+            and error.detail == "ask"
+            and "ask" not in keys
+            and "prompt" not in keys
+        ):
+            problem = "every question needs 'ask:' (the question people answer)"
+        label = f"question {error.item}: " if error.item else ""
+        raise DraftParseError(f"{label}{problem}", source, where) from None
+    # A question tied to a missing section or clause is found after the body is read: keep the key's line.
+    place_lines = []
+    for item, item_line in zip(items, item_lines, strict=True):
+        keys = _question_key_lines(item)
+        place_lines.append(keys.get("section", keys.get("clause", item_line)))
+    return tuple(specs), tuple(place_lines)
+
+
+def _check_question_places(
+    questions: tuple[QuestionSpec, ...] | None,
+    lines: tuple[int, ...],
+    sections: Sequence[Section],
+    source: str,
+) -> None:
+    """Refuse a question tied to a section or clause the draft does not have."""
+    if not questions:
+        return
+    section_keys = {s.key for s in sections}
+    clause_keys = {c.key for s in sections for c in s.clauses}
+    for number, spec in enumerate(questions, start=1):
+        if spec.section_key and spec.section_key not in section_keys:
+            missing = f"no section has the key '{spec.section_key}'"
+        elif spec.clause_key and spec.clause_key not in clause_keys:
+            missing = f"no clause has the key '{spec.clause_key}'"
+        else:
+            continue
+        raise DraftParseError(f"question {number}: {missing}", source, lines[number - 1])
 
 
 def _check_year(day: dt.date, key: str, source: str, line: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.drafts.parsing import NZ, Document, DraftParseError, decode_draft, parse_draft
 from app.drafts.rendering import render_clause
-from app.models import Clause, Policy, Section, Version, VersionStatus
+from app.models import Clause, Policy, Question, Section, Version, VersionStatus
+from app.submissions.questions import QuestionSpec
 
 DRAFT_FILE_RE = re.compile(r"^(?P<position>\d{2})-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
 POLICY_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -199,7 +200,30 @@ def store_version(
     session.add(version)
     session.flush()
     replace_sections(session, version, document)
+    if document.questions:
+        replace_questions(session, version, document.questions)
     return version
+
+
+def replace_questions(session: Session, version: Version, specs: Iterable[QuestionSpec]) -> None:
+    """Write a version's questions, in order, in place of any it had (the caller checks none are answered)."""
+    for old in session.scalars(select(Question).where(Question.version_id == version.id)):
+        session.delete(old)
+    session.flush()
+    for position, spec in enumerate(specs, start=1):
+        session.add(
+            Question(
+                version_id=version.id,
+                position=position,
+                kind=spec.kind,
+                prompt=spec.prompt,
+                choices=list(spec.choices),
+                required=spec.required,
+                section_key=spec.section_key,
+                clause_key=spec.clause_key,
+            )
+        )
+    session.flush()
 
 
 def replace_sections(session: Session, version: Version, document: Document) -> None:

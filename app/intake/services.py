@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.drafts.parsing import NZ
@@ -20,9 +21,17 @@ from app.exceptions import DomainError, InputError
 from app.models import Channel, Question, Role, Submission, User, Version
 from app.models.base import utcnow
 from app.submissions import storage
+from app.submissions.bulk import Prepared, Stored, insert_sent, prepare_sent
 from app.submissions.errors import NotSubmitterError, SubmissionInputError, SubmissionsClosedError
 from app.submissions.importing import COLUMNS, Table, TableError, read_table
-from app.submissions.services import Credit, SubmissionInput, Upload, record_submission, version_questions
+from app.submissions.services import (
+    Credit,
+    SubmissionInput,
+    Upload,
+    record_submission,
+    sent_fingerprints,
+    version_questions,
+)
 from app.text import TextError, clean_text
 
 OFFLINE_CHANNELS = (Channel.POST.value, Channel.EMAIL.value, Channel.HUI.value, Channel.PHONE.value)
@@ -78,6 +87,11 @@ class OfflineInput:
     submission: SubmissionInput
 
 
+# Translated only when a refusal shows them (an import checks every row).
+_LABEL_NAME = _l("the submitter's name")
+_LABEL_CONTACT = _l("how to reach them")
+
+
 def _credit(
     staff: User, version: Version, offline: OfflineInput, grace_days: int, prefix: str = ""
 ) -> Credit:
@@ -88,12 +102,10 @@ def _credit(
     received = parse_received_on(offline.received_on, prefix + "received_on")
     check_received_in_time(version, offline.channel, received, grace_days, prefix + "received_on")
     try:
-        name = clean_text(
-            offline.name, _("the submitter's name"), 200, field=prefix + "name", multiline=False, name=True
-        )
+        name = clean_text(offline.name, _LABEL_NAME, 200, field=prefix + "name", multiline=False, name=True)
         contact = clean_text(
             offline.contact,
-            _("how to reach them"),
+            _LABEL_CONTACT,
             320,
             field=prefix + "contact",
             required=False,
@@ -132,7 +144,9 @@ class RowProblem:
 class ImportReport:
     rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
-    created: list[Submission] = field(default_factory=list)
+    created: list[Stored] = field(default_factory=list)
+    # The rows that passed, ready for `store_checked` (emptied once stored, or when any row is bad).
+    checked: list[Prepared] = field(default_factory=list, repr=False)
     preview: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -193,9 +207,27 @@ def import_table(
     filename: str,
     data: bytes,
     dry_run: bool = True,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Check every row of a CSV/XLSX table and, unless `dry_run`, store them all or (any row bad) none."""
+    """Check every row of a CSV/XLSX table and, unless `dry_run`, store them all or (any row bad) none.
+
+    `progress(done, total)` is called as each row is checked; the rows are then stored together.
+    """
+    report = check_table(session, staff, version, filename, data, progress)
+    if not dry_run and report.ok:
+        store_checked(session, staff, version, report)
+    return report
+
+
+def check_table(
+    session: Session,
+    staff: User,
+    version: Version,
+    filename: str,
+    data: bytes,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Check every row of a table, writing nothing: the report, with the checked rows ready to store."""
     require_intake(staff)
     if len(data) > MAX_IMPORT_BYTES:
         raise SubmissionInputError(_("The file is larger than 20 MB; split it."), "file")
@@ -212,56 +244,58 @@ def import_table(
         return report
     grace = storage.limits().post_grace_days
     numbers = {f"q{q.id}": f"q{n}" for n, q in enumerate(questions, start=1)}
-    # Every row is written in a savepoint: the dry run rolls each back; the import keeps them only if all pass.
-    outer = session.begin_nested()
-    try:
-        for index, row in enumerate(table.rows, start=1):
-            if len(report.preview) < 20:
-                report.preview.append(
-                    {
-                        k: row.cells.get(k, "")[:80]
-                        for k in ("name", "organisation", "consent", "channel", "received_on", "text")
-                    }
-                )
-            offline = OfflineInput(
-                channel=row.cells.get("channel", "").strip().lower(),
-                received_on=row.cells.get("received_on"),
-                name=row.cells.get("name"),
-                contact=row.cells.get("contact"),
-                submission=_row_input(questions, row.cells),
+    # Everything a row is checked against is read once here: no query per row, and nothing is written until
+    # every row has passed (the dry run writes nothing at all).
+    seen = sent_fingerprints(session, version)
+    now = utcnow()
+    prepared: list[Prepared] = []
+    for index, row in enumerate(table.rows, start=1):
+        if len(report.preview) < 20:
+            report.preview.append(
+                {
+                    k: row.cells.get(k, "")[:80]
+                    for k in ("name", "organisation", "consent", "channel", "received_on", "text")
+                }
             )
-            try:
-                with session.begin_nested():
-                    credit = _credit(staff, version, offline, grace)
-                    # No receipt mails from an import: a dry run's rows are rolled back, but its request commits.
-                    submission = record_submission(
-                        session,
-                        version,
-                        offline.submission,
-                        credit,
-                        send=True,
-                        mail_receipt=False,
-                        questions=questions,
-                    )
-                    report.created.append(submission)
-            except DomainError as error:
-                column = _column(error, numbers)
-                report.problems.append(RowProblem(row.line, column, error.message))
-            if progress is not None:
-                progress(index)
-        if dry_run or report.problems:
-            outer.rollback()
-            report.created = []
+        offline = OfflineInput(
+            channel=row.cells.get("channel", "").strip().lower(),
+            received_on=row.cells.get("received_on"),
+            name=row.cells.get("name"),
+            contact=row.cells.get("contact"),
+            submission=_row_input(questions, row.cells),
+        )
+        try:
+            credit = _credit(staff, version, offline, grace)
+            checked = prepare_sent(session, version, offline.submission, credit, questions, now)
+            # The same words from the same person once: against what is stored, and earlier rows of the file.
+            pair = (credit.name.lower(), checked.values["fingerprint_hash"])
+            if checked.values["body"] and pair in seen:
+                raise SubmissionInputError(_("This submission is already in."), "body")
+        except DomainError as error:
+            report.problems.append(RowProblem(row.line, _column(error, numbers), error.message))
         else:
-            outer.commit()
-            from app.models import audit
+            if checked.values["body"]:
+                seen[pair] = 0
+            prepared.append(checked)
+        if progress is not None:
+            progress(index, len(table.rows))
+    report.checked = [] if report.problems else prepared
+    return report
 
-            audit(session, staff, "submissions.imported", "version", version.id, "", rows=len(report.created))
-            session.flush()
-    except BaseException:
-        if outer.is_active:
-            outer.rollback()
-        raise
+
+def store_checked(session: Session, staff: User, version: Version, report: ImportReport) -> ImportReport:
+    """Store the rows `check_table` passed, all in one go (refused if any row was bad)."""
+    if not report.ok:
+        raise SubmissionInputError(_("Fix every row first: nothing was saved."), "file")
+    # All or nothing: batched INSERTs inside a savepoint, so a failure there (a tracking number taken
+    # meanwhile) leaves the caller's transaction as it was.
+    with session.begin_nested():
+        report.created = insert_sent(session, report.checked)
+        from app.models import audit
+
+        audit(session, staff, "submissions.imported", "version", version.id, "", rows=len(report.created))
+        session.flush()
+    report.checked = []
     return report
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.access import get_version_or_404, intake_required, signed_in_user
+from app.access import get_import_run_or_404, get_version_or_404, intake_required, signed_in_user
 from app.boundary import current_session
 from app.comments.views import show_form_again
 from app.exceptions import DomainError
-from app.intake import services
+from app.intake import jobs, services
 from app.intake.forms import ImportForm, IntakeForm
-from app.models import Version, VersionStatus
+from app.models import ImportRun, ImportRunStatus, Version, VersionStatus
 from app.security import allow_larger_bodies
 from app.submissions import storage
+from app.submissions.bulk import Stored
 from app.submissions.services import SubmissionInput, Upload, version_questions
 from app.submissions.views import show_submission_form_again
 
@@ -145,13 +146,66 @@ def import_table(policy_slug: str, version_slug: str) -> ResponseReturnValue:
         data = file.read(services.MAX_IMPORT_BYTES + 1)
     finally:
         file.close()
-    dry_run = not form.run.data
-    report = services.import_table(
-        current_session(), signed_in_user(), version, file.filename, data, dry_run=dry_run
+    # Checked and stored off the request (app/intake/jobs.py); its page shows the progress, then the outcome.
+    run = jobs.start_import(
+        current_session(), signed_in_user(), version, file.filename, data, dry_run=not form.run.data
     )
-    if report.problems:
-        return _import_page(version, form, report, 422)
-    if dry_run:
-        return _import_page(version, form, report)
-    flash(_("Imported %(count)s submissions.", count=len(report.created)), "success")
-    return _import_page(version, form, report)
+    return redirect(url_for("intake.import_run", run_id=run.id), 303)
+
+
+def _run_report(run: ImportRun) -> services.ImportReport:
+    return services.ImportReport(
+        rows=run.rows_total,
+        problems=[services.RowProblem(line, column, message) for line, column, message in run.problems],
+        created=[Stored(sid, number, name) for sid, number, name in run.created],
+        preview=run.preview,
+    )
+
+
+@bp.get("/imports/<int:run_id>")
+@intake_required
+def import_run(run_id: int) -> ResponseReturnValue:
+    run = get_import_run_or_404(run_id)
+    version = run.version
+    report = _run_report(run) if run.status == ImportRunStatus.DONE.value and not run.error else None
+    status = 422 if run.finished and (run.error or (report and report.problems)) else 200
+    return render_template(
+        "intake/import_run.html",
+        run=run,
+        version=version,
+        report=report,
+        saved=run.created_count,
+        progress_text=progress_text(run),
+    ), status
+
+
+@bp.get("/imports/<int:run_id>/progress")
+@intake_required
+def import_progress(run_id: int) -> ResponseReturnValue:
+    run = get_import_run_or_404(run_id)
+    response = jsonify(
+        status=run.status,
+        finished=run.finished,
+        checked=run.rows_checked,
+        total=run.rows_total,
+        percent=run.percent,
+        text=progress_text(run),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def progress_text(run: ImportRun) -> str:
+    """What the progress says in words (the same on the page and to the polling script)."""
+    if run.status == ImportRunStatus.QUEUED.value:
+        return _("Waiting to start.")
+    if run.finished:
+        return _("Finished.")
+    if not run.rows_total:
+        return _("Reading the file.")
+    return _(
+        "%(checked)s of %(total)s rows checked (%(percent)s%%).",
+        checked=f"{run.rows_checked:,}",
+        total=f"{run.rows_total:,}",
+        percent=run.percent,
+    )

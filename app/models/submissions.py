@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, created_at, intpk
@@ -215,3 +215,53 @@ class Redaction(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[created_at]
+
+
+class ImportRunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportRun(Base):
+    """One table import started from the web: its file until the job has read it, progress, and the outcome.
+
+    The job (app/intake/jobs.py) checks the rows with progress committed as it goes, then stores them all and
+    the outcome in one transaction; the page the staff member is sent to reads this row.
+    """
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    # The uploaded bytes, kept only until the job has finished with them (then emptied).
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    dry_run: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    status: Mapped[str] = mapped_column(String(12), default=ImportRunStatus.QUEUED.value)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_checked: Mapped[int] = mapped_column(default=0)
+    # The outcome: the file's own refusal, or each bad row as [line, column, message], the first rows, and
+    # what was stored as [id, tracking number, name] (the first 200).
+    error: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    preview: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[created_at]
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    version: Mapped[Version] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportRunStatus.DONE.value, ImportRunStatus.FAILED.value)
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        return int(100 * self.rows_checked / self.rows_total) if self.rows_total else 0

@@ -40,7 +40,13 @@ def import_command(file: Path, target: str, email: str, check: bool) -> None:
                 raise click.ClickException(f"no account {email}")
             with click.progressbar(length=max(1, data.count(b"\n")), label="Checking rows") as bar:
                 report = import_table(
-                    session, staff, version, file.name, data, dry_run=check, progress=lambda _n: bar.update(1)
+                    session,
+                    staff,
+                    version,
+                    file.name,
+                    data,
+                    dry_run=check,
+                    progress=lambda _n, _total: bar.update(1),
                 )
     except DomainError as error:
         raise click.ClickException(f"{error.message} (nothing was imported)") from None

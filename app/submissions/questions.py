@@ -3,13 +3,14 @@
 Drafters write a version's questions as a small YAML list (the same text in the workspace and in a file):
 
     - ask: How well does the purpose section explain why the policy exists?
-      kind: agree            # single, multiple, agree (five-point scale) or text
+      kind: agree            # single, multiple, agree (five-point scale; `agree5` too) or text
       required: true
       clause: purpose-1      # optional: shown beside this clause (or `section: purpose`)
     - ask: Which principles matter most to you?
       kind: multiple
       choices: [He Tāngata, Manaakitanga, Kaitiakitanga]
 
+`prompt:` may stand for `ask:`. A draft's front matter holds the same list under `questions:`.
 `parse_questions` reads it into `QuestionSpec`s or raises `QuestionsError` with the item number and a problem
 code; `tally` counts answers for the results chart and table.
 """
@@ -36,6 +37,9 @@ MAX_PROMPT: Final = 500
 MAX_CHOICE: Final = 200
 MAX_YAML_BYTES: Final = 50_000
 KEYS: Final = frozenset({"ask", "kind", "choices", "required", "section", "clause"})
+# Other words for the same thing: `prompt:` for `ask:`, `agree5` (the five-point scale) for `agree`.
+KEY_ALIASES: Final = {"prompt": "ask"}
+KIND_ALIASES: Final = {"agree5": AGREE}
 
 
 class _Loader(yaml.SafeLoader):
@@ -109,18 +113,33 @@ def parse_questions(source: str) -> list[QuestionSpec]:
         raise QuestionsError("yaml", 0, str(getattr(error, "problem", "") or "")) from None
     if data is None:
         return []
+    return check_questions(data)
+
+
+def check_questions(data: object) -> list[QuestionSpec]:
+    """Check questions already read from YAML (a list of mappings) into `QuestionSpec`s.
+
+    The workspace's text and a draft's front matter (`questions:`) both come here, so they accept the same.
+    """
     if not isinstance(data, list):
         raise QuestionsError("not_list")
     if len(data) > MAX_QUESTIONS:
         raise QuestionsError("too_many")
     specs = []
-    for item, raw in enumerate(data, start=1):
-        if not isinstance(raw, dict):
+    for item, written in enumerate(data, start=1):
+        if not isinstance(written, dict):
             raise QuestionsError("not_mapping", item)
-        unknown = sorted(str(k) for k in raw if k not in KEYS)
+        unknown = sorted(str(k) for k in written if k not in KEYS and k not in KEY_ALIASES)
         if unknown:
             raise QuestionsError("unknown_key", item, unknown[0])
+        raw = dict(written)
+        for alias, key in KEY_ALIASES.items():
+            if alias in raw:
+                if key in raw:
+                    raise QuestionsError("alias_twice", item, key)
+                raw[key] = raw.pop(alias)
         kind = raw.get("kind", TEXT)
+        kind = KIND_ALIASES.get(kind, kind) if isinstance(kind, str) else kind
         if kind not in QUESTION_KINDS:
             raise QuestionsError("bad_kind", item, str(kind)[:40])
         choices: tuple[str, ...] = ()

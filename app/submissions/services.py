@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -22,6 +23,7 @@ from app.boundary import after_commit
 from app.comments import campaigns
 from app.comments.periods import period_status
 from app.drafts.rendering import render_comment
+from app.drafts.services import replace_questions
 from app.models import (
     Answer,
     Attachment,
@@ -123,11 +125,16 @@ def _clean(value: str | None, what: str, limit: int, field_name: str, **kwargs: 
         raise SubmissionInputError(error.message, field_name) from None
 
 
+_VALUES: dict[type, frozenset[str]] = {
+    kind: frozenset(v.value for v in kind) for kind in (Consent, SubmitterKind, OrganisationKind)
+}
+
+
 def _choice(
     value: str | None, allowed: type[Consent | SubmitterKind | OrganisationKind], message: str, name: str
 ) -> str:
-    if value not in {v.value for v in allowed}:
-        raise SubmissionInputError(message, name)
+    if value not in _VALUES[allowed]:
+        raise SubmissionInputError(str(message), name)
     return str(value)
 
 
@@ -143,6 +150,17 @@ class _Checked:
     answers: dict[int, tuple[list[str], str | None]]
 
 
+# Field names and refusals are translated only when shown: a bulk import checks thousands of rows, and
+# translating each label for every row (eagerly) was a fifth of its time.
+_LABEL_BODY = _l("your submission")
+_LABEL_REGION = _l("the region")
+_LABEL_ORGANISATION = _l("the organisation's name")
+_LABEL_ANSWER = _l("your answer")
+_CHOOSE_CONSENT = _l("Choose whether we may publish your submission.")
+_CHOOSE_KIND = _l("Choose whether you submit as yourself or for an organisation.")
+_CHOOSE_ORGANISATION_KIND = _l("Choose what kind of organisation it is.")
+
+
 def _check(
     session: Session,
     version: Version,
@@ -150,19 +168,14 @@ def _check(
     sending: bool,
     questions: list[Question] | None = None,
 ) -> _Checked:
-    body = _clean(data.body, _("your submission"), MAX_BODY_CHARS, "body", required=False)
-    consent = _choice(data.consent, Consent, _("Choose whether we may publish your submission."), "consent")
-    kind = _choice(
-        data.submitter_kind,
-        SubmitterKind,
-        _("Choose whether you submit as yourself or for an organisation."),
-        "submitter_kind",
-    )
+    body = _clean(data.body, _LABEL_BODY, MAX_BODY_CHARS, "body", required=False)
+    consent = _choice(data.consent, Consent, _CHOOSE_CONSENT, "consent")
+    kind = _choice(data.submitter_kind, SubmitterKind, _CHOOSE_KIND, "submitter_kind")
     org_name = org_kind = None
     region = (
         _clean(
             data.region,
-            _("the region"),
+            _LABEL_REGION,
             MAX_REGION_CHARS,
             "region",
             required=False,
@@ -174,17 +187,14 @@ def _check(
     if kind == SubmitterKind.ORGANISATION.value:
         org_name = _clean(
             data.organisation_name,
-            _("the organisation's name"),
+            _LABEL_ORGANISATION,
             MAX_NAME_CHARS,
             "organisation_name",
             multiline=False,
             name=True,
         )
         org_kind = _choice(
-            data.organisation_kind,
-            OrganisationKind,
-            _("Choose what kind of organisation it is."),
-            "organisation_kind",
+            data.organisation_kind, OrganisationKind, _CHOOSE_ORGANISATION_KIND, "organisation_kind"
         )
     keys = _section_keys(session, version, data.section_keys)
     answers = _answers(session, version, data.answers, sending, questions)
@@ -229,7 +239,7 @@ def _answers(
         value = raw.get(question.id)
         if question.kind == TEXT:
             text = value if isinstance(value, str) else ""
-            cleaned = _clean(text, _("your answer"), MAX_ANSWER_CHARS, name, required=False)
+            cleaned = _clean(text, _LABEL_ANSWER, MAX_ANSWER_CHARS, name, required=False)
             if cleaned:
                 out[question.id] = ([], cleaned)
         else:
@@ -502,6 +512,24 @@ def record_submission(
     return submission
 
 
+def sent_fingerprints(session: Session, version: Version) -> dict[tuple[str, str], int]:
+    """(lower-cased name, fingerprint) -> id of every sent submission on `version` with words, for one import.
+
+    The same pairs `_refuse_duplicate` asks for one at a time (an offline submission is matched by name).
+    """
+    rows = session.execute(
+        select(Submission.id, Submission.submitter_name, Submission.fingerprint_hash).where(
+            Submission.version_id == version.id,
+            Submission.body != "",
+            Submission.state.not_in([SubmissionState.DRAFT.value, SubmissionState.WITHDRAWN.value]),
+        )
+    )
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        seen.setdefault((row.submitter_name.lower(), row.fingerprint_hash), row.id)
+    return seen
+
+
 DUPLICATE_WINDOW = dt.timedelta(days=1)
 
 
@@ -535,8 +563,9 @@ QUESTION_PROBLEMS = {
     "not_list": lambda: _("Write the questions as a list: each one starts with '- ask:'."),
     "too_many": lambda: _("A version may have at most 50 questions."),
     "not_mapping": lambda: _("Each question needs 'ask:' and 'kind:' lines."),
-    "unknown_key": lambda: _("Use only ask, kind, choices, required, section and clause."),
-    "bad_kind": lambda: _("The kind must be single, multiple, agree or text."),
+    "unknown_key": lambda: _("Use only ask (or prompt), kind, choices, required, section and clause."),
+    "alias_twice": lambda: _("Write the question once, with 'ask:' or with 'prompt:'."),
+    "bad_kind": lambda: _("The kind must be single, multiple, agree (or agree5) or text."),
     "few_choices": lambda: _("A single or multiple choice question needs at least two choices."),
     "many_choices": lambda: _("A question may have at most 20 choices."),
     "duplicate_choice": lambda: _("Each choice must be different."),
@@ -593,22 +622,7 @@ def set_questions(
         )
     version.question_results_live = bool(results_live)
     if wanted != have:
-        for question in current:
-            session.delete(question)
-        session.flush()
-        for position, spec in enumerate(specs, start=1):
-            session.add(
-                Question(
-                    version_id=version.id,
-                    position=position,
-                    kind=spec.kind,
-                    prompt=spec.prompt,
-                    choices=list(spec.choices),
-                    required=spec.required,
-                    section_key=spec.section_key,
-                    clause_key=spec.clause_key,
-                )
-            )
+        replace_questions(session, version, specs)
     audit(
         session,
         drafter,

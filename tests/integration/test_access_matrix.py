@@ -17,6 +17,7 @@ from app.models import (
     Attachment,
     CampaignGroup,
     CommentPlacement,
+    ImportRun,
     PolicyDocument,
     PolicyFollow,
     Tag,
@@ -327,6 +328,14 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
         "/intake/{policy}/{version}/import",
         row(LOGIN, 403, OK, 403, 403, OK, OK),
     ),
+    # a web import's page and progress: only the staff member who started it (anyone else: 404)
+    ("intake.import_run", "GET", "/intake/imports/{import_run_id}", row(LOGIN, 403, 404, 403, 403, 404, 200)),
+    (
+        "intake.import_progress",
+        "GET",
+        "/intake/imports/{import_run_id}/progress",
+        row(LOGIN, 403, 404, 403, 403, 404, 200),
+    ),
     # analysis: public search, activity and "what we heard"; the workbench for staff; answering by theme for drafters
     ("analysis.public_search", "GET", V + "/search?q=consent", PUBLIC),
     ("analysis.public_search", "GET", W + "/search?q=consent", same(404)),
@@ -429,6 +438,10 @@ def seeded(session) -> SimpleNamespace:
     session.flush()
     suggestion = ThemeSuggestion(run_id=run.id, label="consent", members=[["comment", comment.id]])
     session.add(suggestion)
+    import_run = ImportRun(
+        version_id=version.id, staff_id=users["intake"].id, filename="paper.csv", status="done", rows_total=1
+    )
+    session.add(import_run)
     session.commit()
     return SimpleNamespace(
         users=users,
@@ -457,6 +470,7 @@ def seeded(session) -> SimpleNamespace:
             "private_attachment_id": attachments[1].id,
             "tag_id": tag.id,
             "suggestion_id": suggestion.id,
+            "import_run_id": import_run.id,
         },
     )
 

@@ -121,8 +121,11 @@ def import_url(version) -> str:
 
 
 def upload(client, version, data: bytes, name="paper.csv", run=False):
+    """Send a table; the import runs as a job (inline in tests): follow to its page, which shows the outcome."""
     form = {"file": (io.BytesIO(data), name), ("run" if run else "check"): "x"}
-    return client.post(import_url(version), data=form, content_type="multipart/form-data")
+    return client.post(
+        import_url(version), data=form, content_type="multipart/form-data", follow_redirects=True
+    )
 
 
 def test_import_reports_every_bad_row_and_stores_nothing(client, session, version, intake):

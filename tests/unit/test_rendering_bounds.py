@@ -123,3 +123,37 @@ def test_the_guard_never_changes_what_few_brackets_render_to(text):
 
 def test_a_lone_surrogate_in_a_comment_renders_as_the_replacement_character():
     assert rendering.render_comment("a\ud800b") == "<p>a\ufffdb</p>\n"
+
+
+def _comment_through_the_parser(text: str) -> str:
+    """`render_comment`'s full path, which its plain-line shortcut must agree with."""
+    import nh3
+
+    html = rendering._comment_md.render(rendering._LONE_SURROGATE_RE.sub("\ufffd", text))
+    return nh3.clean(
+        html,
+        tags=rendering._COMMENT_TAGS,
+        attributes=rendering._COMMENT_ATTRIBUTES,
+        url_schemes=rendering._URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ9ĀōßŋŸ日 ,.;:!?()'/%+=-_&<>[]`\\\"*\n")), max_size=40))
+def test_the_plain_line_shortcut_renders_what_the_parser_renders(text):
+    assert rendering.render_comment(text) == _comment_through_the_parser(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Transcribed paper submission 12 about the glossary.", "Kia ora, Āpōpō (tomorrow) 50% + 2 = x - y!"],
+)
+def test_plain_lines_take_the_shortcut(text, monkeypatch):
+    monkeypatch.setattr(rendering, "_comment_md", None)  # the parser is not reached
+    assert rendering.render_comment(text) == f"<p>{text}</p>\n"
+
+
+def test_the_plain_line_pattern_fails_fast_on_long_near_misses():
+    text = "a " * 5000 + "<"
+    assert rendering._PLAIN_LINE_RE.fullmatch(text) is None  # linear: alternation without ambiguity
