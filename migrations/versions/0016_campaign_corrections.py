@@ -5,7 +5,7 @@
   group (by its text, or a join already under way) joins the one it was merged into.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-01 17:45:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
