@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.comments.presenters import ANONYMOUS_LABEL
+from app.comments.visibility import publicly_shown
 from app.models import (
     CampaignGroup,
     Clause,
     Comment,
-    CommentState,
     DisplayAs,
     Response,
     Section,
@@ -113,7 +113,7 @@ def _comment_rows(
         .limit(BATCH)
     )
     if not staff:
-        base = base.where(Comment.state == CommentState.PUBLISHED.value)
+        base = base.where(publicly_shown())
     after = 0
     while True:
         rows = session.execute(base.where(Comment.id > after)).all()

@@ -23,7 +23,8 @@ from app.api import akn, listing
 from app.api.listing import PUBLIC_STATUSES
 from app.boundary import current_session
 from app.comments.presenters import author_label
-from app.models import Comment, CommentState, Version
+from app.comments.visibility import publicly_shown
+from app.models import Comment, Version
 from app.models import Response as ResponseRow
 from app.responses.services import OUTCOME_LABELS
 
@@ -124,7 +125,7 @@ def comments_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
     comments = current_session().scalars(
         select(Comment)
-        .where(Comment.version_id == version.id, Comment.state == CommentState.PUBLISHED.value)
+        .where(Comment.version_id == version.id, publicly_shown())
         .order_by(Comment.id.desc())
         .limit(FEED_SIZE)
         .options(joinedload(Comment.user), joinedload(Comment.clause))

@@ -18,6 +18,7 @@ from app.drafts.parsing import NZ
 from app.models import Comment, CommentState, DisplayAs, Viewer
 
 ANONYMOUS_LABEL = _l("Anonymous member of the public")
+UNPUBLISHED_LABEL = _l("Not for publication: its author’s choice")
 
 STATE_LABELS = {
     CommentState.HELD.value: _l("Waiting for a moderator"),
@@ -56,6 +57,7 @@ class CommentView:
     tombstone: str | None
     state: str
     state_label: str | None  # shown to staff and the author when not simply published
+    consent_label: str | None  # "not for publication", when its author said so (only staff and they see it)
     unverified: bool
     is_own: bool
     editable: bool
@@ -110,10 +112,11 @@ def comment_view(
         tombstone=_tombstone(comment),
         state=comment.state,
         state_label=str(label) if show_label else None,
+        consent_label=None if comment.may_publish else str(UNPUBLISHED_LABEL),
         unverified=not comment.author_verified,
         is_own=own,
         editable=can_edit(viewer, comment, now),
-        can_reply=accepting and comment.parent_id is None and published,
+        can_reply=accepting and comment.parent_id is None and published and comment.may_publish,
         when=when(comment.created_at),
         edited_when=when(comment.edited_at) if comment.edited_at else None,
         campaign_size=(

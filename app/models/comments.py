@@ -31,8 +31,17 @@ class CommentState(enum.StrEnum):
 
 
 class DisplayAs(enum.StrEnum):
-    NAME = "name"
-    ANONYMOUS = "anonymous"
+    """What the author agreed the public may be shown: the comment with their name, without it, or nothing.
+
+    The three answers of the consent question that submissions ask too (`Consent`); a comment keeps its older
+    names for the first two, so existing rows, API clients and exports read as before.
+    """
+
+    NAME = "name"  # publish with my name
+    ANONYMOUS = "anonymous"  # publish without my name
+    PRIVATE = (
+        "private"  # do not publish: counted in public totals and read by staff, never shown to the public
+    )
 
 
 class PlacementStatus(enum.StrEnum):
@@ -151,6 +160,11 @@ class Comment(Base):
     @property
     def has_passage(self) -> bool:
         return self.quote_exact is not None
+
+    @property
+    def may_publish(self) -> bool:
+        """Whether the author agreed to publish it at all."""
+        return self.display_as != DisplayAs.PRIVATE.value
 
 
 class CommentReport(Base):

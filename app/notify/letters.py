@@ -188,6 +188,8 @@ def _reply(session: Session, row: OutboxMessage) -> list[Letter]:
     reply = _comment(session, row.payload.get("comment_id"))
     if reply is None or reply.parent is None or reply.state != CommentState.PUBLISHED.value:
         return []
+    if not reply.may_publish:
+        return []  # its author asked us not to publish it: the parent's author is the public here
     parent = reply.parent
     if parent.user is None or parent.user_id == reply.user_id:
         return []

@@ -25,7 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, defer, selectinload
 
 from app.comments.presenters import author_label
+from app.comments.visibility import withheld
 from app.models import (
+    ANONYMOUS,
     Comment,
     CommentPlacement,
     CommentState,
@@ -42,7 +44,7 @@ from app.models import (
 from app.pdf.sanitise import prepare_html
 
 # Bump when the way renditions are built changes in a way the template fingerprint cannot see.
-RENDITION_FORMAT = "2"  # 2: untrusted text is prepared by app.pdf.sanitise
+RENDITION_FORMAT = "3"  # 2: untrusted text is prepared by app.pdf.sanitise; 3: consent and redactions
 APP_ROOT = Path(__file__).resolve().parent.parent
 STYLESHEETS = ("css/print.css", "css/pdf.css")
 # Everything that shapes a PDF's look: templates, stylesheets, translations.
@@ -383,13 +385,21 @@ def _author(comment: Comment, staff: bool) -> tuple[str, str | None]:
     if user is None:
         return _("Anonymous (account deleted)"), None
     name = user.display_name
-    if comment.display_as != DisplayAs.NAME.value:
+    if comment.display_as == DisplayAs.PRIVATE.value:
+        name = _("%(name)s (not for publication: the author’s choice)", name=name)
+    elif comment.display_as != DisplayAs.NAME.value:
         name = _("%(name)s (shown publicly as anonymous)", name=name)
     return name, user.email
 
 
 def _visible(comment: Comment, staff: bool) -> bool:
-    return staff or comment.state == CommentState.PUBLISHED.value
+    """The rule of `app.comments.visibility` for the staff report (everything) and the public one."""
+    return staff or (comment.state == CommentState.PUBLISHED.value and not withheld(ANONYMOUS, comment))
+
+
+def _withheld_count(comments: Iterable[Comment]) -> int:
+    """Published comments whose authors asked us not to publish them: counted in public totals, never shown."""
+    return sum(1 for c in comments if c.state == CommentState.PUBLISHED.value and not c.may_publish)
 
 
 def build_comments_report(session: Session, version: Version, staff: bool) -> CommentsReport:
@@ -440,6 +450,7 @@ def build_comments_report(session: Session, version: Version, staff: bool) -> Co
         ):
             replies_of[reply.parent_id].append(reply)  # type: ignore[index]
     top = [c for c in own if c.parent_id is None] + carried
+    unpublished = 0 if staff else _withheld_count(top)
     top = [c for c in top if _visible(c, staff)]
     responses = _responses(session, top)
 
@@ -507,6 +518,8 @@ def build_comments_report(session: Session, version: Version, staff: bool) -> Co
         (_("Carried forward from earlier versions"), counts["carried"]),
         (_("Responses from the drafters"), len(responses)),
     ]
+    if unpublished:
+        totals.insert(1, (_("Received but not published, as their authors asked"), unpublished))
     if staff:
         totals += [(str(label), counts[f"state:{state}"]) for state, label in STATE_LABELS.items()]
     return CommentsReport(

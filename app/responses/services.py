@@ -12,6 +12,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.comments.visibility import publicly_shown
 from app.diffing.listing import policy_versions
 from app.exceptions import InputError
 from app.models import (
@@ -251,7 +252,7 @@ def responses_page(session: Session, version: Version) -> list[ClauseAsks]:
         .where(
             Comment.version_id == version.id,
             Comment.parent_id.is_(None),
-            Comment.state == CommentState.PUBLISHED.value,
+            publicly_shown(),
         )
         .order_by(Comment.id)
     ).all()
@@ -331,7 +332,7 @@ def responses_by_clause(session: Session, old: Version, new: Version) -> dict[st
     for response in rows:
         if response.comment is not None:
             comment = response.comment
-            if comment.state != CommentState.PUBLISHED.value:
+            if comment.state != CommentState.PUBLISHED.value or not comment.may_publish:
                 continue
             text, count, tracking = comment.body, 1, comment.tracking_number
         elif response.campaign_group is not None:

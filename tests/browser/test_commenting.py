@@ -152,7 +152,7 @@ def test_a_new_member_comments_on_a_selected_passage(
     expect(page.get_by_role("heading", level=1)).to_have_text("Comment on clause 1.1")
     expect(page.get_by_label("The passage you are commenting on (optional)")).to_have_value(PASSAGE)
     page.get_by_label("Your comment").fill(body)
-    page.get_by_role("radio", name="My display name").check()
+    page.get_by_role("radio", name="Publish it with my name").check()
     page.wait_for_timeout(FILL_WAIT_MS)
     page.get_by_role("button", name="Send comment").click()
 
@@ -199,8 +199,9 @@ def test_a_member_comments_by_keyboard_only(page: Page, seed: Seed, sign_in, ope
     page.keyboard.press("Space")
     radio = focused(page)
     assert (radio["type"], radio["value"]) == ("radio", "anonymous"), radio
-    expect(page.get_by_role("radio", name="“Anonymous member of the public”")).to_be_checked()
-    # The honeypot field is out of the tab order: the next stop is the send button.
+    expect(page.get_by_role("radio", name="Publish it without my name")).to_be_checked()
+    # The group is one tab stop (its three options are reached by arrows): the honeypot field is out of the
+    # tab order, so the next stop is the send button.
     page.keyboard.press("Tab")
     send = focused(page)
     assert (send["tag"], send["value"], send["visible"]) == ("input", "Send comment", True), send
