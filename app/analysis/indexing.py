@@ -67,18 +67,23 @@ def register(model: type, kind: str, fields: Indexer, watched: tuple[str, ...]) 
 
 
 def comment_document(comment: Comment, facts: Lookup) -> dict[str, Any] | None:
+    """A clause comment, as `submission_document` indexes a submission: one its author asked us not to
+    publish has the state "private" (which no later publication of its version makes public), and redacted
+    passages are indexed as redacted."""
+    from app.submissions.visibility import public_text
+
     version = facts(comment.version_id)
     return {
         "policy_id": version.policy_id,
         "version_id": comment.version_id,
         "clause_id": comment.clause_id,
         "campaign_group_id": comment.campaign_group_id,
-        "state": comment.state,
+        "state": comment.state if comment.may_publish else "private",
         # The one visibility rule: what a visitor is shown the words of, on a public version.
         "public": version.version_public and shows_body(ANONYMOUS, comment),
         "verified": bool(comment.author_verified),
         "channel": "online",
-        "body": comment.body or "",
+        "body": public_text(comment),
         "created_at": comment.created_at,
     }
 
@@ -102,7 +107,7 @@ register(
     Comment,
     "comment",
     comment_document,
-    ("body", "state", "campaign_group_id", "author_verified", "clause_id"),
+    ("body", "state", "campaign_group_id", "author_verified", "clause_id", "display_as", "redaction_count"),
 )
 register(Clause, "clause", clause_document, ("text",))
 
@@ -119,11 +124,9 @@ def submission_document(submission: Submission, facts: Lookup) -> dict[str, Any]
         return None
     version = facts(submission.version_id)
     state = submission.state if submission.may_publish else "private"
-    body = submission.body or ""
-    if submission.redactions:
-        from app.submissions.presenters import redacted_text
+    from app.submissions.visibility import public_text
 
-        body = redacted_text(body, [(r.passage, r.reason) for r in submission.redactions])
+    body = public_text(submission)
     return {
         "policy_id": version.policy_id,
         "version_id": submission.version_id,

@@ -30,6 +30,7 @@ from app.models import (
     User,
     Version,
 )
+from app.submissions.visibility import public_comment_texts
 
 BATCH = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -102,6 +103,7 @@ def _comment_rows(
             Comment.state,
             User.email,
             Comment.moderation_reason,
+            Comment.redaction_count,
         )
         .join(Clause, Clause.id == Comment.clause_id)
         .join(Section, Section.id == Clause.section_id)
@@ -117,6 +119,8 @@ def _comment_rows(
     after = 0
     while True:
         rows = session.execute(base.where(Comment.id > after)).all()
+        # The public's exports carry redacted passages as "[redacted: reason]"; staff's the original words.
+        redacted = {} if staff else public_comment_texts(session, [r[0] for r in rows if r[17]])
         for row in rows:
             shown = row[7] if row[7] is not None and row[6] != DisplayAs.ANONYMOUS.value else anonymous
             record = {
@@ -129,7 +133,7 @@ def _comment_rows(
                 "submitter_kind": "individual",
                 "organization_name": "",
                 "author_verified": bool(row[8]),
-                "comment": row[9],
+                "comment": redacted.get(row[0], row[9]),
                 "quote": row[10] or "",
                 "in_reply_to": row[11] or "",
                 "campaign_group": row[12] or "",

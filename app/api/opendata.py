@@ -27,6 +27,7 @@ from app.comments.visibility import publicly_shown
 from app.models import Comment, Version
 from app.models import Response as ResponseRow
 from app.responses.services import OUTCOME_LABELS
+from app.submissions.visibility import public_text
 
 bp = Blueprint("opendata", __name__)
 
@@ -139,7 +140,7 @@ def comments_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
                 "title": _("On clause %(number)s", number=comment.clause.number),
                 "link": link,
                 "updated": comment.edited_at or comment.created_at,
-                "summary": comment.body,
+                "summary": public_text(comment),
                 "author": author_label(comment),
             }
         )

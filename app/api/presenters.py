@@ -11,6 +11,7 @@ from app.comments.presenters import public_labels
 from app.comments.visibility import shows_body
 from app.diffing.viewmodel import CompareView
 from app.models import Comment, Policy, Response, Section, Version, Viewer
+from app.submissions.visibility import shown_text
 
 
 def version_summary(version: Version) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def comment(viewer: Viewer, comment: Comment, answer: Response | None) -> dict[s
         "author": author,
         "account": account,
         "author_verified": comment.author_verified,
-        "body": comment.body if shows_body(viewer, comment) else None,
+        "body": shown_text(viewer, comment) if shows_body(viewer, comment) else None,
         "tombstone": tombstone,
         "anchor": (
             {

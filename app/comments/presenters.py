@@ -16,6 +16,7 @@ from app.comments.editing import can_edit
 from app.comments.visibility import _is_staff, _user_id, shows_body
 from app.drafts.parsing import NZ
 from app.models import Comment, CommentState, DisplayAs, Viewer
+from app.submissions.visibility import shown_body_html
 
 ANONYMOUS_LABEL = _l("Anonymous member of the public")
 UNPUBLISHED_LABEL = _l("Not for publication: its author’s choice")
@@ -108,7 +109,7 @@ def comment_view(
         comment=comment,
         author=author_label(comment),
         account=_account(viewer, comment),
-        body_html=comment.body_html if shows_body(viewer, comment) else None,
+        body_html=shown_body_html(viewer, comment) if shows_body(viewer, comment) else None,
         tombstone=_tombstone(comment),
         state=comment.state,
         state_label=str(label) if show_label else None,

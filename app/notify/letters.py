@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.notify import tokens
+from app.submissions.visibility import public_text
 
 
 @dataclass
@@ -199,7 +200,7 @@ def _reply(session: Session, row: OutboxMessage) -> list[Letter]:
         NotificationKind.REPLY,
         _("A reply to your comment %(number)s", number=parent.tracking_number),
         "reply",
-        body=reply.body,
+        body=public_text(reply),  # the parent's author reads it as the public does
         **_comment_context(parent),
     )
 
