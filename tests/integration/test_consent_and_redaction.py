@@ -91,7 +91,8 @@ def test_a_do_not_publish_comment_is_counted_and_read_by_staff_but_never_shown_t
     sent = send(client, version, f"{SECRET} is for the drafting team only.", "private")
     assert sent.status_code in (302, 303)
     comment = session.scalar(select(Comment).where(Comment.user_id == author.id))
-    assert comment.display_as == "private" and comment.state == "published"
+    assert comment.display_as == "private"
+    assert comment.state == "published"
     receipt = client.get(f"/receipts/{comment.tracking_number}").get_data(as_text=True)
     assert SECRET in receipt  # its author reads it
     assert "not published, as its author asked" in receipt
@@ -157,7 +158,8 @@ def test_a_reply_may_be_unpublished_and_an_unpublished_comment_takes_no_replies(
     session.refresh(opener)
     assert opener.reply_count == 1  # counted
     thread = client.get(f"/comments/{opener.id}").get_data(as_text=True)
-    assert "Open words here." in thread and SECRET not in thread
+    assert "Open words here." in thread
+    assert SECRET not in thread
     assert client.get(f"/comments/{reply.id}").status_code == 404
     private = make_comment(
         session, make_user(session), version, "purpose-2", body="Team only.", display_as="private"
@@ -166,7 +168,8 @@ def test_a_reply_may_be_unpublished_and_an_unpublished_comment_takes_no_replies(
         post_reply(session, replier, private, "A reply to something nobody else can read.")
     login(client, replier)
     form = client.get(f"/comments/{opener.id}").get_data(as_text=True)
-    assert "May we publish your reply?" in form and 'value="private"' in form
+    assert "May we publish your reply?" in form
+    assert 'value="private"' in form
 
 
 def test_unpublished_comments_join_no_campaign_group(session, version):
@@ -178,7 +181,8 @@ def test_unpublished_comments_join_no_campaign_group(session, version):
     third = make_comment(session, make_user(session), version, "purpose-1", body=words)
     for row in (first, private, third):
         session.refresh(row)
-    assert first.campaign_group_id is not None and first.campaign_group_id == third.campaign_group_id
+    assert first.campaign_group_id is not None
+    assert first.campaign_group_id == third.campaign_group_id
     assert private.campaign_group_id is None
 
 
@@ -221,7 +225,8 @@ def test_a_moderator_redacts_a_passage_of_a_comment_for_the_public_only(client, 
     session.refresh(comment)
     assert comment.redaction_count == 1
     staff = client.get(f"/receipts/{comment.tracking_number}").get_data(as_text=True)
-    assert "Tama Rewi" in staff and "the public sees 1 passage(s) redacted" in staff
+    assert "Tama Rewi" in staff
+    assert "the public sees 1 passage(s) redacted" in staff
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "comment.redacted"))
     assert (event.target_type, event.target_id, event.reason) == ("comment", comment.id, "personal_details")
     client.post("/logout")
@@ -335,7 +340,8 @@ def test_the_comments_reports_list_submissions_as_their_makers_allowed(client, s
     public = pdf_of(client, f"{base}/public-report.pdf")
     assert "Submissions on the whole version" in public
     assert "A clause comment in the report." in public
-    assert "Named whole-draft submission." in public and "Rangi Named" in public
+    assert "Named whole-draft submission." in public
+    assert "Rangi Named" in public
     assert "Organisation submission words." in public
     assert "An organisation (Iwi, hapū or Māori organisation)" in public
     assert "Secret Trust Board" not in public  # published without its name
