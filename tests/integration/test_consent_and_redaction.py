@@ -285,15 +285,19 @@ def test_a_reviewer_redacts_a_written_answer_of_a_submission(client, session, ve
         assert "[redacted: personal details]" in text, page
 
 
-def test_a_redaction_row_has_exactly_one_target(session, version):
+def test_a_redaction_has_exactly_one_target(session, version):
     from sqlalchemy.exc import IntegrityError
 
     from app.models import Redaction
 
-    session.add(Redaction(passage="x", reason="other"))
-    with pytest.raises(IntegrityError):
-        session.flush()
-    session.rollback()
+    comment = make_comment(session, make_user(session), version, "purpose-1", body="Some words here.")
+    submission = make_submission(session, make_user(session), version, "Some words here too.")
+    session.commit()
+    for fields in ({}, {"comment_id": comment.id, "submission_id": submission.id}):
+        with session.begin_nested():
+            session.add(Redaction(passage="words", reason="other", **fields))
+            with pytest.raises(IntegrityError):
+                session.flush()
 
 
 # --- 3. submissions in the comments reports -------------------------------------------------------------------
