@@ -81,18 +81,23 @@ def register(
 
 
 def comment_document(comment: Comment, facts: Lookup) -> dict[str, Any] | None:
+    """A clause comment, as `submission_document` indexes a submission: one its author asked us not to
+    publish has the state "private" (which no later publication of its version makes public), and redacted
+    passages are indexed as redacted."""
+    from app.submissions.visibility import public_text
+
     version = facts(comment.version_id)
     return {
         "policy_id": version.policy_id,
         "version_id": comment.version_id,
         "clause_id": comment.clause_id,
         "campaign_group_id": comment.campaign_group_id,
-        "state": comment.state,
+        "state": comment.state if comment.may_publish else "private",
         # The one visibility rule: what a visitor is shown the words of, on a public version.
         "public": version.version_public and shows_body(ANONYMOUS, comment),
         "verified": bool(comment.author_verified),
         "channel": "online",
-        "body": comment.body or "",
+        "body": public_text(comment),
         "created_at": comment.created_at,
     }
 
@@ -116,7 +121,7 @@ register(
     Comment,
     "comment",
     comment_document,
-    ("body", "state", "campaign_group_id", "author_verified", "clause_id"),
+    ("body", "state", "campaign_group_id", "author_verified", "clause_id", "display_as", "redaction_count"),
 )
 register(Clause, "clause", clause_document, ("text",))
 
@@ -186,17 +191,18 @@ def answer_document(answer: Answer, facts: Lookup) -> dict[str, Any] | None:
     indexed either. The question filter of a search reads `answers.question_id` (indexed).
     """
     submission = answer.submission
-    text = (answer.text or "").strip()
-    if submission is None or not text:
+    if submission is None or not (answer.text or "").strip():
         return None
     fields = submission_document(submission, facts)
     if fields is None:
         return None
-    if submission.redactions:
-        from app.submissions.presenters import redacted_text
+    from app.submissions.presenters import redacted_text
+    from app.submissions.visibility import public_text
 
+    text = public_text(answer)  # the answer's own redactions
+    if submission.redactions:  # and a passage redacted from the submission is hidden in its answers too
         text = redacted_text(text, [(r.passage, r.reason) for r in submission.redactions])
-    return dict(fields, body=text)
+    return dict(fields, body=text.strip())
 
 
 def _answers_of(submission: Submission) -> Iterable[Any]:

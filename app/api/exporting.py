@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.comments.presenters import ANONYMOUS_LABEL
+from app.comments.visibility import publicly_shown
 from app.models import (
     Answer,
     Attachment,
     CampaignGroup,
     Clause,
     Comment,
-    CommentState,
     Consent,
     DisplayAs,
     Question,
@@ -40,7 +40,7 @@ from app.models import (
     Version,
 )
 from app.submissions.presenters import redacted_text
-from app.submissions.visibility import name_label
+from app.submissions.visibility import name_label, public_comment_texts
 
 BATCH = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -113,6 +113,7 @@ def _comment_rows(
             Comment.state,
             User.email,
             Comment.moderation_reason,
+            Comment.redaction_count,
         )
         .join(Clause, Clause.id == Comment.clause_id)
         .join(Section, Section.id == Clause.section_id)
@@ -124,10 +125,12 @@ def _comment_rows(
         .limit(BATCH)
     )
     if not staff:
-        base = base.where(Comment.state == CommentState.PUBLISHED.value)
+        base = base.where(publicly_shown())
     after = 0
     while True:
         rows = session.execute(base.where(Comment.id > after)).all()
+        # The public's exports carry redacted passages as "[redacted: reason]"; staff's the original words.
+        redacted = {} if staff else public_comment_texts(session, [r[0] for r in rows if r[17]])
         for row in rows:
             shown = row[7] if row[7] is not None and row[6] != DisplayAs.ANONYMOUS.value else anonymous
             record = {
@@ -140,7 +143,7 @@ def _comment_rows(
                 "submitter_kind": "individual",
                 "organization_name": "",
                 "author_verified": bool(row[8]),
-                "comment": row[9],
+                "comment": redacted.get(row[0], row[9]),
                 "quote": row[10] or "",
                 "in_reply_to": row[11] or "",
                 "campaign_group": row[12] or "",
@@ -285,12 +288,28 @@ def _submission_rows(
         files: dict[int, list[int]] = {}
         withheld: dict[int, list[tuple[str, str]]] = {}
         if batch:
-            for submission_id, position, choices, text in session.execute(
-                select(Answer.submission_id, Question.position, Answer.choices, Answer.text)
+            answer_rows = session.execute(
+                select(
+                    Answer.submission_id, Question.position, Answer.choices, Answer.text, Answer.id,
+                    Answer.redaction_count,
+                )
                 .join(Question, Question.id == Answer.question_id)
                 .where(Answer.submission_id.in_(batch))
-            ):
-                answers.setdefault(submission_id, {})[position] = _answer_cell(choices, text)
+            ).all()  # fmt: skip
+            # A written answer's own redactions, for the public's copy (staff read the words as written).
+            answer_cuts: dict[int, list[tuple[str, str]]] = {}
+            redacted_answers = [row[4] for row in answer_rows if row[5]]
+            if redacted_answers and not staff:
+                for answer_id, passage, reason in session.execute(
+                    select(Redaction.answer_id, Redaction.passage, Redaction.reason)
+                    .where(Redaction.answer_id.in_(redacted_answers))
+                    .order_by(Redaction.id)
+                ):
+                    answer_cuts.setdefault(int(answer_id or 0), []).append((passage, reason))
+            for submission_id, position, choices, written, answer_id, _count in answer_rows:
+                cuts = answer_cuts.get(answer_id)
+                shown = redacted_text(written, cuts) if written is not None and cuts else written
+                answers.setdefault(submission_id, {})[position] = _answer_cell(choices, shown)
             for submission_id, attachment_id in session.execute(
                 select(Attachment.submission_id, Attachment.id)
                 .where(Attachment.submission_id.in_(batch))
@@ -302,7 +321,7 @@ def _submission_rows(
                 .where(Redaction.submission_id.in_(batch))
                 .order_by(Redaction.id)
             ):
-                withheld.setdefault(submission_id, []).append((passage, reason))
+                withheld.setdefault(int(submission_id or 0), []).append((passage, reason))
         for row in rows:
             number = row[1]
             organisation = row[8] == SubmitterKind.ORGANISATION.value

@@ -18,6 +18,7 @@ from app.api import webannotations as web_annotations
 from app.api.blueprint import open_data_blueprint
 from app.api.requests import decode_cursor, encode_cursor, reader
 from app.boundary import current_session
+from app.comments.visibility import publicly_shown
 from app.models import ANONYMOUS, Comment, CommentState, User, Version, audit
 
 bp = open_data_blueprint("exports", __name__, "Bulk exports and Web Annotations.")
@@ -116,9 +117,7 @@ def annotation_collection(
         session, version, ANONYMOUS, published, decode_cursor("annotations", cursor), limit
     )
     total = session.scalar(
-        select(func.count(Comment.id)).where(
-            Comment.version_id == version.id, Comment.state == CommentState.PUBLISHED.value
-        )
+        select(func.count(Comment.id)).where(Comment.version_id == version.id, publicly_shown())
     )
     here = {"policy_slug": policy_slug, "version_slug": version_slug}
     collection = url_for("exports.annotation_collection", **here, _external=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app.comments.visibility import visible_states
+from app.comments.visibility import listed, visible_states
 from app.models import (
     Answer,
     Clause,
@@ -80,7 +80,9 @@ def comments_statement(version: Version, viewer: Viewer, filters: CommentQuery) 
     states = visible_states(viewer)
     if filters.state is not None:
         states &= {filters.state}
-    query = select(Comment).where(Comment.version_id == version.id, Comment.state.in_(sorted(states)))
+    query = select(Comment).where(
+        Comment.version_id == version.id, Comment.state.in_(sorted(states)), listed(viewer)
+    )
     if filters.clause is not None or filters.section is not None:
         query = query.join(Clause, Clause.id == Comment.clause_id)
         if filters.clause is not None:

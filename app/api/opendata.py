@@ -26,11 +26,13 @@ from app.api import akn, listing
 from app.api.listing import PUBLIC_STATUSES
 from app.boundary import current_session
 from app.comments.presenters import author_label
+from app.comments.visibility import publicly_shown
 from app.consultations.states import NZ, Moment, VersionFacts, VersionHistory, moments
-from app.models import AuditEvent, Comment, CommentState, Version, VersionStatus
+from app.models import AuditEvent, Comment, Version, VersionStatus
 from app.models import Response as ResponseRow
 from app.models.base import utcnow
 from app.responses.services import OUTCOME_LABELS
+from app.submissions.visibility import public_text
 
 bp = Blueprint("opendata", __name__)
 
@@ -221,7 +223,7 @@ def comments_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
     comments = current_session().scalars(
         select(Comment)
-        .where(Comment.version_id == version.id, Comment.state == CommentState.PUBLISHED.value)
+        .where(Comment.version_id == version.id, publicly_shown())
         .order_by(Comment.id.desc())
         .limit(FEED_SIZE)
         .options(joinedload(Comment.user), joinedload(Comment.clause))
@@ -235,7 +237,7 @@ def comments_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
                 "title": _("On clause %(number)s", number=comment.clause.number),
                 "link": link,
                 "updated": comment.edited_at or comment.created_at,
-                "summary": comment.body,
+                "summary": public_text(comment),
                 "author": author_label(comment),
             }
         )

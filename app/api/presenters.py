@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.submissions.listing import QuestionResult
 from app.submissions.presenters import option_label, organisation_kind_label, redacted_text
-from app.submissions.visibility import is_own, is_public, shown_name
+from app.submissions.visibility import is_own, is_public, shown_name, shown_text
 
 
 def version_summary(version: Version) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def comment(viewer: Viewer, comment: Comment, answer: Response | None) -> dict[s
         "author": author,
         "account": account,
         "author_verified": comment.author_verified,
-        "body": comment.body if shows_body(viewer, comment) else None,
+        "body": shown_text(viewer, comment) if shows_body(viewer, comment) else None,
         "tombstone": tombstone,
         "anchor": (
             {

@@ -225,7 +225,12 @@ class CommentIn(Schema):
     )
     body = Text(required=True, validate=validate.Length(min=1, max=20000))
     display_as = Text(
-        load_default=DisplayAs.NAME.value, validate=validate.OneOf([d.value for d in DisplayAs])
+        load_default=DisplayAs.NAME.value,
+        validate=validate.OneOf([d.value for d in DisplayAs]),
+        metadata={
+            "description": "May we publish it: name (with your name), anonymous (without it) or private "
+            "(do not publish: the drafting team still reads it; counted, never shown)."
+        },
     )
     quote = fields.Nested(QuoteIn, load_default=None, allow_none=True)
 

@@ -14,6 +14,7 @@ from flask import url_for
 
 from app.comments.presenters import author_label
 from app.models import Comment, Version
+from app.submissions.visibility import public_text
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -35,7 +36,7 @@ def annotation(comment: Comment) -> dict[str, Any]:
         "creator": {"type": "Person", "name": author_label(comment)},
         "body": {
             "type": "TextualBody",
-            "value": comment.body,
+            "value": public_text(comment),
             "format": "text/markdown",
             "purpose": "commenting",
         },

@@ -29,9 +29,11 @@ __all__ = [
 
 
 def display_choices() -> list[tuple[str, str]]:
+    """The consent question, in the words the submission form uses too."""
     return [
-        (DisplayAs.NAME.value, _l("My display name")),
-        (DisplayAs.ANONYMOUS.value, _l("“Anonymous member of the public”")),
+        (DisplayAs.NAME.value, _l("Publish it with my name")),
+        (DisplayAs.ANONYMOUS.value, _l("Publish it without my name (as “Anonymous member of the public”)")),
+        (DisplayAs.PRIVATE.value, _l("Do not publish it (the drafting team still reads it)")),
     ]
 
 
@@ -75,13 +77,17 @@ class CommentForm(_Guarded):
     quote_prefix = HiddenField()
     quote_suffix = HiddenField()
     quote_start = HiddenField()
-    display_as = RadioField(_l("Show my comment as"), choices=display_choices, default=DisplayAs.NAME.value)
+    display_as = RadioField(
+        _l("May we publish your comment?"), choices=display_choices, default=DisplayAs.NAME.value
+    )
     submit = SubmitField(_l("Send comment"))
 
 
 class ReplyForm(_Guarded):
     body = TextAreaField(_l("Your reply"), render_kw={"rows": 5, "maxlength": MAX_BODY_CHARS})
-    display_as = RadioField(_l("Show my reply as"), choices=display_choices, default=DisplayAs.NAME.value)
+    display_as = RadioField(
+        _l("May we publish your reply?"), choices=display_choices, default=DisplayAs.NAME.value
+    )
     version_id = HiddenField()
     clause_id = HiddenField()
     submit = SubmitField(_l("Send reply"))

@@ -19,7 +19,7 @@ from app.analysis import campaigns as version_wide
 from app.analysis.indexing import reindex
 from app.comments import campaigns
 from app.comments.counts import group_member_changed
-from app.models import CampaignGroup, Comment, CommentState
+from app.models import CampaignGroup, Comment, CommentState, DisplayAs
 from app.models.base import utcnow
 
 # How many of a clause's groups, and of its recent ungrouped comments, a new comment is compared with (form
@@ -39,7 +39,11 @@ def assign_campaign(session: Session, comment: Comment, normalised: str) -> None
         return
     if comment.campaign_locked:
         return  # staff took it out of a group by hand: that decision stands (app.comments.campaign_edits)
+    if not comment.may_publish:
+        # A group is shown through its representative: one its author asked us not to publish never joins one.
+        return
     others = [
+        Comment.display_as != DisplayAs.PRIVATE.value,
         Comment.clause_id == comment.clause_id,
         Comment.id != comment.id,
         Comment.parent_id.is_(None),

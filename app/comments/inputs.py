@@ -79,7 +79,9 @@ def anchor_quote(clause: Clause, quote: QuoteInput) -> Anchor:
 
 
 def display_choice(value: str | None) -> str:
-    """The name choice, one of DisplayAs."""
+    """The consent choice, one of DisplayAs: publish with the name, without it, or not at all."""
     if value not in {d.value for d in DisplayAs}:
-        raise CommentInputError(_("Choose how your name is shown."), field="display_as")
+        raise CommentInputError(
+            _("Choose whether we may publish it, with your name or without it."), field="display_as"
+        )
     return str(value)

@@ -17,8 +17,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.comments.presenters import CommentList, CommentView, comment_view
 from app.comments.tracking import find_by_tracking_number, spell_tracking_number
-from app.comments.visibility import PUBLIC_STATES, _user_id, can_view_receipt, visible_states
-from app.models import CampaignGroup, Clause, Comment, Response, Version, Viewer
+from app.comments.visibility import (
+    PUBLIC_STATES,
+    _is_staff,
+    _user_id,
+    can_view_receipt,
+    listed,
+    visible_states,
+)
+from app.models import CampaignGroup, Clause, Comment, DisplayAs, Response, Version, Viewer
 from app.models.base import utcnow
 from app.responses.services import card
 
@@ -40,24 +47,36 @@ _PAGE_TERM = (
     " WHERE c.clause_id = :c{i} AND c.state = :s{j} AND c.parent_id IS NULL"
     " AND (c.campaign_group_id IS NULL OR c.state <> 'published' OR c.id = ("
     "SELECT g.representative_id FROM campaign_groups AS g WHERE g.id = c.campaign_group_id))"
-    "{before} ORDER BY c.id DESC LIMIT :lim) AS t{i}_{j}"
+    "{withheld}{before} ORDER BY c.id DESC LIMIT :lim) AS t{i}_{j}"
 )
+# For everyone but staff: leave out the comments their authors asked us not to publish (`visibility.listed`).
+_WITHHELD = f" AND c.display_as <> '{DisplayAs.PRIVATE.value}'"
 
 
 @functools.lru_cache(maxsize=256)
-def _page_sql(clauses: int, states: int, with_before: bool) -> TextClause:
+def _page_sql(clauses: int, states: int, with_before: bool, staff: bool) -> TextClause:
     before = " AND c.id < :before" if with_before else ""
-    terms = [_PAGE_TERM.format(i=i, j=j, before=before) for i in range(clauses) for j in range(states)]
+    withheld = "" if staff else _WITHHELD
+    terms = [
+        _PAGE_TERM.format(i=i, j=j, before=before, withheld=withheld)
+        for i in range(clauses)
+        for j in range(states)
+    ]
     return text(" UNION ALL ".join(terms))
 
 
 def _page_ids(
-    session: Session, clause_ids: Sequence[int], states: set[str], limit: int, before: int | None = None
+    session: Session,
+    viewer: Viewer | None,
+    clause_ids: Sequence[int],
+    limit: int,
+    before: int | None = None,
 ) -> dict[int, list[int]]:
-    """The newest `limit` listed top-level comment ids of each clause, older than `before`.
+    """The newest `limit` top-level comment ids of each clause listed for `viewer`, older than `before`.
 
     The cost does not grow with the number of comments a clause has (see _PAGE_TERM).
     """
+    states = visible_states(viewer)
     ordered_states = sorted(states)
     per_query = max(1, MAX_UNION_TERMS // len(ordered_states))
     found: dict[int, list[int]] = {clause_id: [] for clause_id in clause_ids}
@@ -68,7 +87,7 @@ def _page_ids(
         params.update({f"s{j}": state for j, state in enumerate(ordered_states)})
         if before is not None:
             params["before"] = before
-        statement = _page_sql(len(chunk), len(ordered_states), before is not None)
+        statement = _page_sql(len(chunk), len(ordered_states), before is not None, _is_staff(viewer))
         for comment_id, clause_id in session.execute(statement, params):
             found[clause_id].append(comment_id)
     for clause_id, ids in found.items():
@@ -100,13 +119,12 @@ def _attach_replies(
     parents = {view.comment.id: view for view in views if view.comment.parent_id is None}
     if not parents:
         return
-    states = visible_states(viewer)
     numbered = (
         select(
             Comment.id,
             func.row_number().over(partition_by=Comment.parent_id, order_by=Comment.id).label("n"),
         )
-        .where(Comment.parent_id.in_(list(parents)), Comment.state.in_(states))
+        .where(Comment.parent_id.in_(list(parents)), listed(viewer))
         .subquery()
     )
     ids = [row.id for row in session.execute(select(numbered.c.id).where(numbered.c.n <= limit + 1))]
@@ -167,8 +185,7 @@ def section_comments(
     """The first page of comments of each clause of a section, with reply previews, in three queries."""
     now = now or utcnow()
     accepting = version.accepts_comments_at(now)
-    states = visible_states(viewer)
-    page = _page_ids(session, [c.id for c in clauses], states, SECTION_PAGE_SIZE + 1)
+    page = _page_ids(session, viewer, [c.id for c in clauses], SECTION_PAGE_SIZE + 1)
     loaded = _load(session, (i for ids in page.values() for i in ids))
     result: dict[int, CommentList] = {}
     all_views: list[CommentView] = []
@@ -194,7 +211,7 @@ def clause_comments(
     now = now or utcnow()
     version = session.get_one(Version, clause.version_id)
     accepting = version.accepts_comments_at(now)
-    ids = _page_ids(session, [clause.id], visible_states(viewer), CLAUSE_PAGE_SIZE + 1, before)[clause.id]
+    ids = _page_ids(session, viewer, [clause.id], CLAUSE_PAGE_SIZE + 1, before)[clause.id]
     shown = ids[:CLAUSE_PAGE_SIZE]
     loaded = _load(session, shown)
     views = [comment_view(viewer, loaded[i], accepting, now) for i in shown]
@@ -233,7 +250,7 @@ def thread(
     accepting = comment.version.accepts_comments_at(now)
     query = (
         select(Comment)
-        .where(Comment.parent_id == comment.id, Comment.state.in_(visible_states(viewer)))
+        .where(Comment.parent_id == comment.id, listed(viewer))
         .options(joinedload(Comment.user))
         .order_by(Comment.id)
         .limit(THREAD_PAGE_SIZE + 1)
@@ -282,7 +299,7 @@ def campaign_members(
     accepting = version.accepts_comments_at(now)
     query = (
         select(Comment)
-        .where(Comment.campaign_group_id == group.id, Comment.state.in_(visible_states(viewer)))
+        .where(Comment.campaign_group_id == group.id, listed(viewer))
         .options(joinedload(Comment.user), joinedload(Comment.campaign_group))
         .order_by(Comment.id)
         .limit(CAMPAIGN_PAGE_SIZE + 1)

@@ -16,8 +16,10 @@ from app.comments.editing import can_edit
 from app.comments.visibility import _is_staff, _user_id, shows_body
 from app.drafts.parsing import NZ
 from app.models import Comment, CommentState, DisplayAs, Viewer
+from app.submissions.visibility import shown_body_html
 
 ANONYMOUS_LABEL = _l("Anonymous member of the public")
+UNPUBLISHED_LABEL = _l("Not for publication: its author’s choice")
 
 STATE_LABELS = {
     CommentState.HELD.value: _l("Waiting for a moderator"),
@@ -56,6 +58,7 @@ class CommentView:
     tombstone: str | None
     state: str
     state_label: str | None  # shown to staff and the author when not simply published
+    consent_label: str | None  # "not for publication", when its author said so (only staff and they see it)
     unverified: bool
     is_own: bool
     editable: bool
@@ -106,14 +109,15 @@ def comment_view(
         comment=comment,
         author=author_label(comment),
         account=_account(viewer, comment),
-        body_html=comment.body_html if shows_body(viewer, comment) else None,
+        body_html=shown_body_html(viewer, comment) if shows_body(viewer, comment) else None,
         tombstone=_tombstone(comment),
         state=comment.state,
         state_label=str(label) if show_label else None,
+        consent_label=None if comment.may_publish else str(UNPUBLISHED_LABEL),
         unverified=not comment.author_verified,
         is_own=own,
         editable=can_edit(viewer, comment, now),
-        can_reply=accepting and comment.parent_id is None and published,
+        can_reply=accepting and comment.parent_id is None and published and comment.may_publish,
         when=when(comment.created_at),
         edited_when=when(comment.edited_at) if comment.edited_at else None,
         campaign_size=(

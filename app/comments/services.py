@@ -180,7 +180,7 @@ def accept_reply(
         raise CommentStateError(
             _("You can reply to a comment, not to a reply. Reply to the comment it answers.")
         )
-    if parent.state != CommentState.PUBLISHED.value:
+    if parent.state != CommentState.PUBLISHED.value or not parent.may_publish:
         raise CommentStateError(_("This comment does not take replies."))
     version = parent.version
     require_open(version, now)

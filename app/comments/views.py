@@ -37,7 +37,7 @@ from app.comments.tracking import look_up_receipt
 from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError, InputError
 from app.extensions import limiter
-from app.models import Clause, Comment, CommentState, Version
+from app.models import Clause, Comment, CommentState, Role, Version
 
 bp = Blueprint("comments", __name__)
 
@@ -340,4 +340,14 @@ def receipt(tracking_number: str) -> ResponseReturnValue:
         version=found.version,
         parent=found.parent,
         spoken=found.spoken,
+        redact_form=_redact_form(),
     )
+
+
+def _redact_form() -> FlaskForm | None:
+    """The redaction form (the submissions' own) for moderators and reviewers; nobody else sees it."""
+    if not viewer().has_role(Role.MODERATOR, Role.REVIEWER):
+        return None
+    from app.submissions.forms import RedactForm
+
+    return RedactForm()

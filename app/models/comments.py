@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, UTCDateTime, created_at, intpk
 from app.models.policies import Clause, Version
 from app.models.users import User
+
+if TYPE_CHECKING:
+    from app.models.submissions import Redaction
 
 # Letters and digits that cannot be confused when read aloud or copied by hand (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
 TRACKING_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -31,8 +35,17 @@ class CommentState(enum.StrEnum):
 
 
 class DisplayAs(enum.StrEnum):
-    NAME = "name"
-    ANONYMOUS = "anonymous"
+    """What the author agreed the public may be shown: the comment with their name, without it, or nothing.
+
+    The three answers of the consent question that submissions ask too (`Consent`); a comment keeps its older
+    names for the first two, so existing rows, API clients and exports read as before.
+    """
+
+    NAME = "name"  # publish with my name
+    ANONYMOUS = "anonymous"  # publish without my name
+    PRIVATE = (
+        "private"  # do not publish: counted in public totals and read by staff, never shown to the public
+    )
 
 
 class PlacementStatus(enum.StrEnum):
@@ -136,6 +149,8 @@ class Comment(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     report_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Kept with the redactions (`app.models.submissions.Redaction`), so pages load none unless it has some.
+    redaction_count: Mapped[int] = mapped_column(default=0, server_default="0")
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # The form token of the POST that made it: a retried POST with the same token gets this comment back.
     form_token: Mapped[str | None] = mapped_column(String(64))
@@ -153,10 +168,18 @@ class Comment(Base):
     clause: Mapped[Clause] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side="Comment.id")
     campaign_group: Mapped[CampaignGroup | None] = relationship(foreign_keys=[campaign_group_id])
+    redactions: Mapped[list[Redaction]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Redaction.id"
+    )
 
     @property
     def has_passage(self) -> bool:
         return self.quote_exact is not None
+
+    @property
+    def may_publish(self) -> bool:
+        """Whether the author agreed to publish it at all."""
+        return self.display_as != DisplayAs.PRIVATE.value
 
 
 class CommentReport(Base):

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, created_at, intpk
@@ -166,9 +166,14 @@ class Answer(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
     text: Mapped[str | None] = mapped_column(Text)
+    # Kept with the redactions (one per row below), so a list of answers loads none unless one has some.
+    redaction_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     submission: Mapped[Submission] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
+    redactions: Mapped[list[Redaction]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Redaction.id"
+    )
 
     def as_value(self) -> Any:
         return self.text if self.text is not None else list(self.choices)
@@ -203,12 +208,25 @@ class RedactionReason(enum.StrEnum):
 
 
 class Redaction(Base):
-    """A passage of a published submission the public sees as "[redacted: reason]"; staff see the original."""
+    """A passage the public sees as "[redacted: reason]" (staff see the original): of a submission's text, a
+    clause comment's, or a free-text answer's; exactly one of the three."""
 
     __tablename__ = "redactions"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN submission_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN comment_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN answer_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target",
+        ),
+    )
 
     id: Mapped[intpk]
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
     passage: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(20))
     redacted_by_id: Mapped[int | None] = mapped_column(

@@ -21,6 +21,7 @@ from app.access import (
     get_user_or_404,
     int_arg,
     moderator_required,
+    roles_required,
     signed_in_required,
     signed_in_user,
     viewer,
@@ -30,7 +31,7 @@ from app.comments.visibility import shows_body
 from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError
 from app.extensions import limiter
-from app.models import Comment, CommentState, User
+from app.models import Comment, CommentState, Role, User
 from app.moderation import services
 from app.moderation.forms import (
     ACTION_LABELS,
@@ -41,6 +42,9 @@ from app.moderation.forms import (
     SuspendForm,
     history_label,
 )
+from app.submissions.forms import RedactForm
+from app.submissions.services import redact_passage
+from app.submissions.visibility import shown_body_html
 
 bp = Blueprint("moderation", __name__)
 
@@ -89,6 +93,7 @@ def _report_page(comment: Comment, form: ReportForm) -> str:
         comment=comment,
         reportable=reportable,
         shows_words=reportable and shows_body(viewer(), comment),
+        words_html=shown_body_html(viewer(), comment),
         form=form,
         problems=form_problems([form]),
         back=comment_location(comment),
@@ -192,6 +197,23 @@ def act(tracking_number: str, action: str) -> ResponseReturnValue:
     service(current_session(), signed_in_user(), comment, getattr(form, field_name).data)
     flash(str(DONE_MESSAGES[action]) % {"number": comment.tracking_number})
     return redirect(url_for("moderation.comment", tracking_number=comment.tracking_number))
+
+
+# --- redaction ---------------------------------------------------------------------------------------------
+
+
+@bp.post("/comments/<tracking_number>/redact")
+@roles_required(Role.MODERATOR, Role.REVIEWER)
+@limiter.limit("120 per minute")
+def redact(tracking_number: str) -> ResponseReturnValue:
+    """Redact a passage of a clause comment for the public, as of a submission (one service for both)."""
+    comment = get_tracked_comment_or_404(tracking_number)
+    form = RedactForm()
+    if not form.validate_on_submit():
+        abort(400)
+    redact_passage(current_session(), signed_in_user(), comment, form.passage.data, form.reason.data)
+    flash(_("The passage is redacted for the public."), "success")
+    return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number), 303)
 
 
 # --- accounts ----------------------------------------------------------------------------------------------

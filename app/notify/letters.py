@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.notify import tokens
+from app.submissions.visibility import public_text
 
 
 @dataclass
@@ -188,6 +189,8 @@ def _reply(session: Session, row: OutboxMessage) -> list[Letter]:
     reply = _comment(session, row.payload.get("comment_id"))
     if reply is None or reply.parent is None or reply.state != CommentState.PUBLISHED.value:
         return []
+    if not reply.may_publish:
+        return []  # its author asked us not to publish it: the parent's author is the public here
     parent = reply.parent
     if parent.user is None or parent.user_id == reply.user_id:
         return []
@@ -197,7 +200,7 @@ def _reply(session: Session, row: OutboxMessage) -> list[Letter]:
         NotificationKind.REPLY,
         _("A reply to your comment %(number)s", number=parent.tracking_number),
         "reply",
-        body=reply.body,
+        body=public_text(reply),  # the parent's author reads it as the public does
         **_comment_context(parent),
     )
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import get_locale
@@ -24,8 +25,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, defer, selectinload
 
-from app.comments.presenters import author_label
+from app.comments.presenters import UNPUBLISHED_LABEL, author_label
+from app.comments.visibility import withheld
 from app.models import (
+    ANONYMOUS,
+    Answer,
     Comment,
     CommentPlacement,
     CommentState,
@@ -35,14 +39,17 @@ from app.models import (
     Response,
     ResponseOutcome,
     Section,
+    Submission,
+    SubmissionState,
     User,
     Version,
     VersionStatus,
 )
 from app.pdf.sanitise import prepare_html
+from app.submissions.visibility import is_public, shown_body_html, shown_name, shown_text
 
 # Bump when the way renditions are built changes in a way the template fingerprint cannot see.
-RENDITION_FORMAT = "2"  # 2: untrusted text is prepared by app.pdf.sanitise
+RENDITION_FORMAT = "3"  # 2: untrusted text is prepared by app.pdf.sanitise; 3: consent and redactions
 APP_ROOT = Path(__file__).resolve().parent.parent
 STYLESHEETS = ("css/print.css", "css/pdf.css")
 # Everything that shapes a PDF's look: templates, stylesheets, translations.
@@ -362,6 +369,22 @@ class ReportSection:
 
 
 @dataclass
+class ReportSubmission:
+    """A whole-version submission as the report shows it: named, worded and redacted as on the site."""
+
+    tracking_number: str
+    author: str  # the name or the organisation and its kind, as its maker's consent allows (staff: as given)
+    organisation: bool
+    confirmed: bool
+    channel: str
+    received: dt.datetime
+    body_html: str
+    answers: list[tuple[str, str]]  # (question, answer as shown)
+    state_label: str | None  # staff only: held, hidden, "not for publication"
+    email: str | None = None  # staff only
+
+
+@dataclass
 class CommentsReport:
     """Everything a comments report shows, computed before the template sees it."""
 
@@ -370,10 +393,80 @@ class CommentsReport:
     outcomes: list[tuple[str, int]]
     sections: list[ReportSection]
     orphaned: list[ReportComment]
+    submissions: list[ReportSubmission] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not self.orphaned and not any(s.comment_count for s in self.sections)
+        return not self.orphaned and not self.submissions and not any(s.comment_count for s in self.sections)
+
+
+class _StaffReader:
+    """The reader of the staff report: sees every contribution and every name, as staff do on the site (so the
+    report reads through `app.submissions.visibility` like a page, not through a copy of its rules)."""
+
+    is_authenticated = True
+    sees_everything = True
+    id = None
+
+    def has_role(self, *roles: str) -> bool:
+        return True
+
+
+def _answer_text(reader: Any, answer: Answer) -> str:
+    from app.submissions.presenters import option_label
+
+    if answer.text is not None:
+        return shown_text(reader, answer)
+    return ", ".join(option_label(answer.question.kind, choice) for choice in answer.choices)
+
+
+def report_submissions(session: Session, version: Version, staff: bool) -> tuple[list[ReportSubmission], int]:
+    """The version's submissions the report shows (the public one: published and agreed to be published), and
+    how many received ones its makers asked us not to publish (counted in public totals, never shown)."""
+    from app.submissions.presenters import CHANNEL_LABELS
+    from app.submissions.presenters import STATE_LABELS as SUBMISSION_STATES
+
+    reader: Any = _StaffReader() if staff else ANONYMOUS
+    rows = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.version_id == version.id, Submission.state != SubmissionState.DRAFT.value)
+            .options(
+                selectinload(Submission.answers).selectinload(Answer.question),
+                selectinload(Submission.redactions),
+                selectinload(Submission.user),
+            )
+            .order_by(Submission.submitted_at, Submission.id)
+        )
+    )
+    unpublished = sum(1 for s in rows if s.state == SubmissionState.PUBLISHED.value and not s.may_publish)
+    shown: list[ReportSubmission] = []
+    for submission in rows:
+        if not staff and not is_public(submission):
+            continue
+        label = None
+        if staff and submission.state != SubmissionState.PUBLISHED.value:
+            label = str(SUBMISSION_STATES.get(submission.state, submission.state))
+        elif staff and not submission.may_publish:
+            label = str(UNPUBLISHED_LABEL)
+        answers = sorted(submission.answers, key=lambda a: a.question.position)
+        shown.append(
+            ReportSubmission(
+                tracking_number=submission.tracking_number,
+                author=shown_name(reader, submission),
+                organisation=submission.is_organisation,
+                confirmed=submission.organisation_confirmed_at is not None,
+                channel=str(CHANNEL_LABELS.get(submission.channel, submission.channel)),
+                received=submission.submitted_at or submission.created_at,
+                body_html=shown_body_html(reader, submission) if submission.body else "",
+                answers=[(a.question.prompt, _answer_text(reader, a)) for a in answers],
+                state_label=label,
+                email=(submission.user.email if submission.user else submission.submitter_contact)
+                if staff
+                else None,
+            )
+        )
+    return shown, unpublished
 
 
 def _author(comment: Comment, staff: bool) -> tuple[str, str | None]:
@@ -383,13 +476,21 @@ def _author(comment: Comment, staff: bool) -> tuple[str, str | None]:
     if user is None:
         return _("Anonymous (account deleted)"), None
     name = user.display_name
-    if comment.display_as != DisplayAs.NAME.value:
+    if comment.display_as == DisplayAs.PRIVATE.value:
+        name = _("%(name)s (not for publication: the author’s choice)", name=name)
+    elif comment.display_as != DisplayAs.NAME.value:
         name = _("%(name)s (shown publicly as anonymous)", name=name)
     return name, user.email
 
 
 def _visible(comment: Comment, staff: bool) -> bool:
-    return staff or comment.state == CommentState.PUBLISHED.value
+    """The rule of `app.comments.visibility` for the staff report (everything) and the public one."""
+    return staff or (comment.state == CommentState.PUBLISHED.value and not withheld(ANONYMOUS, comment))
+
+
+def _withheld_count(comments: Iterable[Comment]) -> int:
+    """Published comments whose authors asked us not to publish them: counted in public totals, never shown."""
+    return sum(1 for c in comments if c.state == CommentState.PUBLISHED.value and not c.may_publish)
 
 
 def build_comments_report(session: Session, version: Version, staff: bool) -> CommentsReport:
@@ -440,6 +541,7 @@ def build_comments_report(session: Session, version: Version, staff: bool) -> Co
         ):
             replies_of[reply.parent_id].append(reply)  # type: ignore[index]
     top = [c for c in own if c.parent_id is None] + carried
+    unpublished = 0 if staff else _withheld_count(top)
     top = [c for c in top if _visible(c, staff)]
     responses = _responses(session, top)
 
@@ -458,7 +560,7 @@ def build_comments_report(session: Session, version: Version, staff: bool) -> Co
             author=author,
             email=email,
             created_at=comment.created_at,
-            body_html=comment.body_html,
+            body_html=comment.body_html if staff else shown_body_html(ANONYMOUS, comment),
             state=comment.state,
             state_label=str(STATE_LABELS.get(comment.state, comment.state)),
             moderation_reason=comment.moderation_reason if staff else None,
@@ -507,6 +609,16 @@ def build_comments_report(session: Session, version: Version, staff: bool) -> Co
         (_("Carried forward from earlier versions"), counts["carried"]),
         (_("Responses from the drafters"), len(responses)),
     ]
+    if unpublished:
+        totals.insert(1, (_("Received but not published, as their authors asked"), unpublished))
+    submissions, unpublished_submissions = report_submissions(session, version, staff)
+    # The staff report lists the unpublished ones too; the public one counts them without showing them.
+    counted = len(submissions) + (0 if staff else unpublished_submissions)
+    totals.append((_("Submissions on the whole version"), counted))
+    if unpublished_submissions:
+        totals.append(
+            (_("Submissions received but not published, as their makers asked"), unpublished_submissions)
+        )
     if staff:
         totals += [(str(label), counts[f"state:{state}"]) for state, label in STATE_LABELS.items()]
     return CommentsReport(
@@ -515,6 +627,7 @@ def build_comments_report(session: Session, version: Version, staff: bool) -> Co
         outcomes=[(str(label), outcome_counts[str(label)]) for label in OUTCOME_LABELS.values()],
         sections=report_sections,
         orphaned=orphaned,
+        submissions=submissions,
     )
 
 

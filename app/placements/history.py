@@ -9,12 +9,12 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.comments.visibility import publicly_shown
 from app.diffing.listing import previous_public
 from app.models import (
     Clause,
     Comment,
     CommentPlacement,
-    CommentState,
     PlacementStatus,
     Version,
     VersionStatus,
@@ -124,7 +124,7 @@ def carried_comments(
         .where(
             CommentPlacement.version_id == version.id,
             CommentPlacement.clause_key.is_not(None),
-            Comment.state == CommentState.PUBLISHED.value,
+            publicly_shown(),
         )
         .order_by(Comment.id)
     )

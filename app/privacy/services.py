@@ -224,7 +224,8 @@ def delete_account(session: Session, user: User, password: str | None, choice: s
         if chosen is CommentChoice.REMOVE:
             _erase_comment(comment, moment)
         comment.user_id = None
-        comment.display_as = DisplayAs.ANONYMOUS.value
+        if comment.display_as == DisplayAs.NAME.value:  # "do not publish" stays unpublished
+            comment.display_as = DisplayAs.ANONYMOUS.value
 
     forget_submissions(session, user, chosen is CommentChoice.REMOVE, moment)
     # Cut every other reference (the foreign keys would too; doing it here keeps the session's objects true).

@@ -12,6 +12,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.comments.visibility import publicly_shown
 from app.diffing.listing import policy_versions
 from app.exceptions import InputError
 from app.models import (
@@ -29,6 +30,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.notify import events as notify_events
+from app.submissions.visibility import public_comment_texts, public_text
 from app.text import clean_text
 
 MAX_RESPONSE = 5000
@@ -259,12 +261,17 @@ def responses_page(session: Session, version: Version) -> list[ClauseAsks]:
     """Clause by clause, what published comments on `version` asked and what the drafters did."""
     comments = session.execute(
         select(
-            Comment.id, Comment.clause_id, Comment.campaign_group_id, Comment.body, Comment.tracking_number
+            Comment.id,
+            Comment.clause_id,
+            Comment.campaign_group_id,
+            Comment.body,
+            Comment.tracking_number,
+            Comment.redaction_count,
         )
         .where(
             Comment.version_id == version.id,
             Comment.parent_id.is_(None),
-            Comment.state == CommentState.PUBLISHED.value,
+            publicly_shown(),
         )
         .order_by(Comment.id)
     ).all()
@@ -283,7 +290,9 @@ def responses_page(session: Session, version: Version) -> list[ClauseAsks]:
     }
     asks: dict[int, ClauseAsks] = {}
     group_items: dict[int, AskedItem] = {}
-    for comment_id, clause_id, group_id, body, tracking in comments:
+    redacted = public_comment_texts(session, [row.id for row in comments if row.redaction_count])
+    for comment_id, clause_id, group_id, written, tracking, _redactions in comments:
+        body = redacted.get(comment_id, written)
         clause, number, heading = clauses[clause_id]
         entry = asks.setdefault(clause_id, ClauseAsks(clause, number, heading))
         entry.people += 1
@@ -344,14 +353,14 @@ def responses_by_clause(session: Session, old: Version, new: Version) -> dict[st
     for response in rows:
         if response.comment is not None:
             comment = response.comment
-            if comment.state != CommentState.PUBLISHED.value:
+            if comment.state != CommentState.PUBLISHED.value or not comment.may_publish:
                 continue
-            text, count, tracking = comment.body, 1, comment.tracking_number
+            text, count, tracking = public_text(comment), 1, comment.tracking_number
         elif response.campaign_group is not None:
             first = representatives.get(response.campaign_group.representative_id or 0)
             if first is None:
                 continue
-            text, count, tracking = first.body, response.campaign_group.member_count, None
+            text, count, tracking = public_text(first), response.campaign_group.member_count, None
         else:
             continue
         version = session.get(Version, response.version_id)

@@ -99,6 +99,16 @@ def redaction_choices() -> list[tuple[str, str]]:
 
 
 class RedactForm(FlaskForm):  # type: ignore[misc]
+    """Redact a passage of a submission (its text or one written answer: `part`) or of a clause comment."""
+
+    part = RadioField(_l("Where is the passage?"), choices=[], default="body", validate_choice=False)
     passage = TextAreaField(_l("Passage to redact, copied exactly"), render_kw={"rows": 3})
     reason = RadioField(_l("Why"), choices=redaction_choices, validate_choice=False)
     submit = SubmitField(_l("Redact for the public"))
+
+    def offer_parts(self, written_answers: list[tuple[int, str]]) -> None:
+        """Offer the submission's text and each written answer (id, question) as where the passage is."""
+        self.part.choices = [("body", str(_l("The submission’s text")))] + [
+            (f"answer-{answer_id}", str(_l("The answer to “%(question)s”", question=prompt)))
+            for answer_id, prompt in written_answers
+        ]

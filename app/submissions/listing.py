@@ -11,7 +11,7 @@ from app.comments.tracking import normalise_tracking_number
 from app.comments.visibility import _is_staff
 from app.models import Answer, Consent, Question, Submission, SubmissionState, Version, Viewer
 from app.submissions.questions import AGREE, TEXT, QuestionSpec, Tally, tally
-from app.submissions.visibility import can_view_submission, is_public
+from app.submissions.visibility import can_view_submission, is_public, shown_text
 
 PAGE_SIZE = 50
 COUNTED_STATES = (SubmissionState.PUBLISHED.value,)  # sent and not hidden: what public totals count
@@ -100,7 +100,7 @@ def question_results(session: Session, viewer: Viewer, version: Version) -> list
         result = QuestionResult(question=question, answered=len(found))
         if question.kind == TEXT:
             result.texts = [
-                (s, a.text or "") for a, s in found if a.text and (is_public(s) or _is_staff(viewer))
+                (s, shown_text(viewer, a)) for a, s in found if a.text and (is_public(s) or _is_staff(viewer))
             ]
         else:
             spec = QuestionSpec(kind=question.kind, prompt=question.prompt, choices=tuple(question.choices))

@@ -29,6 +29,7 @@ from app.models import (
     Attachment,
     Channel,
     Clause,
+    Comment,
     Consent,
     ModerationMode,
     OrganisationKind,
@@ -692,38 +693,41 @@ def moderate_submission(
 # --- redaction -----------------------------------------------------------------------------------------
 
 
+Redactable = Submission | Comment | Answer
+
+
 def redact_passage(
-    session: Session, staff: User, submission: Submission, passage: str | None, reason: str | None
-) -> Submission:
-    """Hide a passage of a submission's text from the public behind "[redacted: reason]"; audited."""
+    session: Session, staff: User, target: Redactable, passage: str | None, reason: str | None
+) -> Redactable:
+    """Hide a passage of a submission's text, a clause comment's or a free-text answer's from the public
+    behind "[redacted: reason]"; staff and its writer still read it; audited."""
     from app.models import Redaction, RedactionReason
+    from app.submissions.visibility import original_text
 
     if not staff.has_role(Role.MODERATOR, Role.REVIEWER):
         raise NotSubmitterError(_("Only moderators and reviewers redact."))
+    if isinstance(target, Answer) and target.text is None:
+        raise SubmissionInputError(_("Only a written answer has words to redact."), "passage")
     text = (passage or "").replace("\r\n", "\n").strip()
     if not text:
         raise SubmissionInputError(_("Copy the passage to redact, exactly as it is written."), "passage")
-    if text not in submission.body:
-        raise SubmissionInputError(
-            _("That passage is not in this submission's text. Copy it exactly."), "passage"
-        )
+    if text not in original_text(target):
+        raise SubmissionInputError(_("That passage is not in this text. Copy it exactly."), "passage")
     if reason not in {r.value for r in RedactionReason}:
         raise SubmissionInputError(_("Choose why the passage is redacted."), "reason")
-    submission.redactions.append(Redaction(passage=text, reason=str(reason), redacted_by_id=staff.id))
-    flag_modified(submission, "body")  # its words as shown changed: the search index takes the redacted text
-    audit(
-        session,
-        staff,
-        "submission.redacted",
-        "submission",
-        submission.id,
-        str(reason),
-        passage_chars=len(text),
-    )
-    # The version's pages count and show submissions: render them again without the passage.
+    target.redactions.append(Redaction(passage=text, reason=str(reason), redacted_by_id=staff.id))
+    kind = _redaction_kind(target)
+    if isinstance(target, Submission):
+        # Its words as shown changed: the search index takes the redacted text.
+        flag_modified(target, "body")
+        version = target.version
+    else:
+        target.redaction_count = len(target.redactions)  # the watched column: the index follows it
+        version = target.version if isinstance(target, Comment) else target.submission.version
+    audit(session, staff, f"{kind}.redacted", kind, target.id, str(reason), passage_chars=len(text))
+    # The version's pages count and show its contributions: render them again without the passage.
     from app.caching import touch
 
-    version = submission.version
     touch(
         session,
         f"comments:{version.policy.slug}/{version.slug}",
@@ -731,4 +735,11 @@ def redact_passage(
         hard=True,
     )
     session.flush()
-    return submission
+    return target
+
+
+def _redaction_kind(target: Submission | Comment | Answer) -> str:
+    """The audit log's name for what was redacted."""
+    if isinstance(target, Submission):
+        return "submission"
+    return "comment" if isinstance(target, Comment) else "answer"

@@ -35,9 +35,10 @@ from app.comments.periods import period_status
 from app.comments.views import comment_post_limit, show_form_again
 from app.errors import put_on_form, redisplay
 from app.exceptions import DomainError, InputError
-from app.models import Attachment, Question, Role, SubmissionState, Version
+from app.models import Answer, Attachment, Question, Role, Submission, SubmissionState, Version
 from app.security import allow_larger_bodies
 from app.submissions import listing, presenters, services, storage
+from app.submissions.errors import SubmissionInputError
 from app.submissions.filetypes import MEDIA_TYPES
 from app.submissions.forms import (
     ConfirmOrganisationForm,
@@ -47,7 +48,14 @@ from app.submissions.forms import (
     SubmissionForm,
 )
 from app.submissions.questions import QuestionSpec, dump_questions
-from app.submissions.visibility import can_view_submission, is_own, is_public, shown_body_html, shown_name
+from app.submissions.visibility import (
+    can_view_submission,
+    is_own,
+    is_public,
+    shown_body_html,
+    shown_name,
+    shown_text,
+)
 
 bp = Blueprint("submissions", __name__)
 allow_larger_bodies("submissions.submission_form", lambda: storage.limits().max_request)
@@ -59,6 +67,7 @@ def submission_helpers() -> dict[str, object]:
         "submission_labels": presenters,
         "submission_name": lambda s: shown_name(viewer(), s),
         "submission_body": lambda s: shown_body_html(viewer(), s),
+        "answer_text": lambda a: shown_text(viewer(), a),
         "submission_totals": lambda version: listing.totals(current_session(), version),
         "tied_questions": lambda version, section, clauses: listing.tied_questions(
             current_session(), version, section.key, [c.key for c in clauses]
@@ -240,8 +249,18 @@ def receipt(tracking_number: str) -> ResponseReturnValue:
         if viewer().has_role("drafter", "reviewer", "moderator", "intake")
         else None,
         moderate_form=ModerateSubmissionForm() if viewer().has_role("moderator") else None,
-        redact_form=RedactForm() if viewer().has_role("moderator", "reviewer") else None,
+        redact_form=_redact_form(submission) if viewer().has_role("moderator", "reviewer") else None,
     )
+
+
+def _written_answers(submission: Submission) -> list[Answer]:
+    return [a for a in submission.answers if a.text]
+
+
+def _redact_form(submission: Submission) -> RedactForm:
+    form = RedactForm()
+    form.offer_parts([(a.id, a.question.prompt) for a in _written_answers(submission)])
+    return form
 
 
 @bp.get("/submissions/<tracking_number>/attachments/<int:attachment_id>")
@@ -360,9 +379,13 @@ def redact(tracking_number: str) -> ResponseReturnValue:
     form = RedactForm()
     if not form.validate_on_submit():
         abort(400)
-    services.redact_passage(
-        current_session(), signed_in_user(), submission, form.passage.data, form.reason.data
-    )
+    part = form.part.data or "body"
+    target: Submission | Answer | None = submission if part == "body" else None
+    if target is None:
+        target = next((a for a in _written_answers(submission) if f"answer-{a.id}" == part), None)
+    if target is None:
+        raise SubmissionInputError(_("Choose the submission’s text or one of its written answers."), "part")
+    services.redact_passage(current_session(), signed_in_user(), target, form.passage.data, form.reason.data)
     flash(_("The passage is redacted for the public."), "success")
     return redirect(url_for("submissions.receipt", tracking_number=submission.tracking_number), 303)
 

@@ -152,7 +152,7 @@ def test_a_new_member_comments_on_a_selected_passage(
     expect(page.get_by_role("heading", level=1)).to_have_text("Comment on clause 1.1")
     expect(page.get_by_label("The passage you are commenting on (optional)")).to_have_value(PASSAGE)
     page.get_by_label("Your comment").fill(body)
-    page.get_by_role("radio", name="My display name").check()
+    page.get_by_role("radio", name="Publish it with my name").check()
     page.wait_for_timeout(FILL_WAIT_MS)
     page.get_by_role("button", name="Send comment").click()
 
@@ -199,8 +199,9 @@ def test_a_member_comments_by_keyboard_only(page: Page, seed: Seed, sign_in, ope
     page.keyboard.press("Space")
     radio = focused(page)
     assert (radio["type"], radio["value"]) == ("radio", "anonymous"), radio
-    expect(page.get_by_role("radio", name="“Anonymous member of the public”")).to_be_checked()
-    # The honeypot field is out of the tab order: the next stop is the send button.
+    expect(page.get_by_role("radio", name="Publish it without my name")).to_be_checked()
+    # The group is one tab stop (its three options are reached by arrows): the honeypot field is out of the
+    # tab order, so the next stop is the send button.
     page.keyboard.press("Tab")
     send = focused(page)
     assert (send["tag"], send["value"], send["visible"]) == ("input", "Send comment", True), send
@@ -215,6 +216,53 @@ def test_a_member_comments_by_keyboard_only(page: Page, seed: Seed, sign_in, ope
     expect(listed).to_have_count(1)
     expect(listed.locator(".comment__author")).to_have_text("Anonymous member of the public")
     expect(listed.locator("blockquote.comment__quote")).to_have_count(0)
+
+
+def test_a_member_chooses_do_not_publish_by_keyboard_and_the_public_never_sees_it(
+    page: Page, browser: Browser, base_url: str, seed: Seed, sign_in, axe_check, open_section: str
+) -> None:
+    email, _name = new_commenter(seed)
+    body = unique("Only for the drafting team: my own circumstances.")
+    sign_in(page, "commenter", email=email, password=PASSWORD)
+    page.goto(open_section)
+    tab_until(page, lambda f: f["tag"] == "a" and f["text"] == "Comment on this clause 1.1")
+    page.keyboard.press("Enter")
+    group = page.get_by_role("group", name="May we publish your comment?")
+    expect(group).to_be_visible()
+    expect(group.get_by_role("radio")).to_have_count(3)
+    # The help text says why we ask, and is the group's description.
+    expect(group).to_have_accessible_description(re.compile("We ask because"))
+    axe_check(page)
+
+    tab_until(page, lambda f: f["name"] == "body")
+    page.keyboard.type(body)
+    page.keyboard.press("Tab")  # the passage box
+    page.keyboard.press("Tab")  # into the radio group, on its checked option
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    radio = focused(page)
+    assert (radio["type"], radio["value"], radio["visible"]) == ("radio", "private", True), radio
+    expect(
+        page.get_by_role("radio", name="Do not publish it (the drafting team still reads it)")
+    ).to_be_checked()
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(FILL_WAIT_MS)
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/receipts/KR-[0-9A-Z]{4}-[0-9A-Z]{4}$"))
+    expect(page.locator("main")).to_contain_text(body)
+    expect(page.locator("main")).to_contain_text("not published, as its author asked")
+    receipt = page.url
+    axe_check(page)
+
+    visitor = browser.new_context(base_url=base_url)
+    try:
+        anonymous = visitor.new_page()
+        anonymous.goto(open_section)
+        expect(anonymous.get_by_text(body)).to_have_count(0)
+        assert anonymous.goto(receipt).status == 404
+    finally:
+        visitor.close()
 
 
 # --- 4. axe on a commenter's pages ----------------------------------------------------------------------------

@@ -103,6 +103,8 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("comments.comment_form", "POST", V + "/clauses/purpose-1/comment", SIGNED_IN_POST),
     ("comments.thread", "GET", "/comments/{comment_id}", PUBLIC),
     ("comments.thread", "GET", "/comments/{held_id}", row(404, 404, 200, 200, 200, 200)),
+    # "do not publish": staff read it, the public (signed in or not) finds nothing there
+    ("comments.thread", "GET", "/comments/{private_comment_id}", row(404, 404, 200, 200, 200, 200)),
     ("comments.reply", "POST", "/comments/{comment_id}/reply", SIGNED_IN_POST),
     ("comments.edit", "GET", "/comments/{comment_id}/edit", NOT_AUTHOR),
     ("comments.edit", "POST", "/comments/{comment_id}/edit", NOT_AUTHOR),
@@ -112,6 +114,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("comments.receipts", "GET", "/receipts", PUBLIC),
     ("comments.receipt", "GET", "/receipts/{tracking}", PUBLIC),
     ("comments.receipt", "GET", "/receipts/{held_tracking}", row(404, 404, 200, 200, 200, 200)),
+    ("comments.receipt", "GET", "/receipts/{private_comment_tracking}", row(404, 404, 200, 200, 200, 200)),
     # responses ("you said, we did")
     ("responses.response_to_submissions", "GET", V + "/responses", PUBLIC),
     ("responses.to_answer", "GET", DP + "/comments", DRAFTERS),
@@ -198,6 +201,14 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     # moderation
     ("moderation.report", "GET", "/comments/{tracking}/report", SIGNED_IN),
     ("moderation.report", "GET", "/comments/{held_tracking}/report", row(LOGIN, 404, 200, 200, 200, 200)),
+    (
+        "moderation.report",
+        "GET",
+        "/comments/{private_comment_tracking}/report",
+        row(LOGIN, 404, 200, 200, 200, 200),
+    ),
+    # redaction, as of submissions: moderators and reviewers (and admins)
+    ("moderation.redact", "POST", "/comments/{tracking}/redact", row(LOGIN, 403, 403, OK, OK, OK, 403)),
     ("moderation.report", "POST", "/comments/{tracking}/report", row(LOGIN, 422, 422, 422, 422, 422)),
     ("moderation.queue", "GET", "/moderation", MODERATORS),
     ("moderation.comment", "GET", "/moderation/comments/{tracking}", MODERATORS),
@@ -237,6 +248,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("api.post_comment", "POST", "/api/v1" + V + "/comments", same(401)),  # a token, never a cookie
     ("api.comment", "GET", "/api/v1/comments/{tracking}", PUBLIC),
     ("api.comment", "GET", "/api/v1/comments/{held_tracking}", same(404)),  # staff need a staff:read token
+    ("api.comment", "GET", "/api/v1/comments/{private_comment_tracking}", same(404)),
     ("api.responses", "GET", "/api/v1" + V + "/responses", PUBLIC),
     ("api.moderation_log", "GET", "/api/v1/moderation-log", PUBLIC),
     # submissions and question results: a signed-in cookie changes nothing (staff need a staff:read token)
@@ -383,6 +395,9 @@ def seeded(session) -> SimpleNamespace:
     author = make_user(session)
     comment = make_comment(session, author, version, clause_key="purpose-1")
     held = make_comment(session, author, version, clause_key="purpose-2", body="Waiting.", state="held")
+    private_comment = make_comment(
+        session, author, version, clause_key="purpose-2", body="For the team.", display_as="private"
+    )
     group = CampaignGroup(
         version_id=version.id,
         clause_id=comment.clause_id,
@@ -454,6 +469,8 @@ def seeded(session) -> SimpleNamespace:
             "held_id": held.id,
             "tracking": comment.tracking_number,
             "held_tracking": held.tracking_number,
+            "private_comment_id": private_comment.id,
+            "private_comment_tracking": private_comment.tracking_number,
             "group_id": group.id,
             "placement_id": placement.id,
             "author_id": author.id,

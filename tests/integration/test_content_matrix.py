@@ -6,6 +6,8 @@ its body — HTML, JSON, CSV or a PDF's text — is searched for words that role
 
 - the words of held and hidden comments, except by staff and by their own author;
 - the words of a withdrawn comment, by anyone (withdrawing drops them);
+- the words of a published comment and reply whose author answered "do not publish", except by staff and by
+  their own author (they are counted in public totals, never shown);
 - the text of a working version, except by drafters and admins;
 - another person's email address, except by staff.
 
@@ -26,6 +28,8 @@ HELD = "Quillbramble"
 HIDDEN = "Marrowfen"
 WITHDRAWN = "Tussockvane"
 WORKING = "Kelpwhistle"
+UNPUBLISHED = "Bracklethorn"  # a published comment its author asked us not to publish
+UNPUBLISHED_REPLY = "Sedgewarble"  # a reply likewise
 
 STAFF = {"drafter", "reviewer", "moderator", "admin"}
 SEES_WORKING = {"drafter", "admin"}
@@ -36,7 +40,7 @@ def forbidden_for(person: str) -> set[str]:
     """The secrets `person` must never be shown (emails are checked separately)."""
     secrets = {WITHDRAWN}
     if person not in STAFF and person != "author":
-        secrets |= {HELD, HIDDEN}
+        secrets |= {HELD, HIDDEN, UNPUBLISHED, UNPUBLISHED_REPLY}
     if person not in SEES_WORKING:
         secrets.add(WORKING)
     return secrets
@@ -70,6 +74,26 @@ def secrets(session, seeded):  # noqa: F811 (the imported fixture)
     withdrawn = make_comment(
         session, author, version, "purpose-1", body=f"{WITHDRAWN} I take back.", state="withdrawn"
     )
+    # Published, but "do not publish": on purpose-1 (listed on the matrix's pages), with a passage so the Web
+    # Annotations would carry it, and a private reply to a public comment (a thread the public can open).
+    unpublished = make_comment(
+        session,
+        author,
+        version,
+        "purpose-1",
+        body=f"{UNPUBLISHED} is for the drafting team only.",
+        display_as="private",
+    )
+    public_parent = make_comment(session, seeded.users["commenter"], version, "purpose-1", body="Open words.")
+    unpublished_reply = make_comment(
+        session,
+        author,
+        version,
+        "purpose-1",
+        body=f"{UNPUBLISHED_REPLY} is a reply for the team only.",
+        display_as="private",
+        parent_id=public_parent.id,
+    )
     working = session.scalar(select(Version).where(Version.slug == values["working"]))
     clause = session.scalars(select(Clause).where(Clause.version_id == working.id).limit(1)).one()
     clause.markdown = clause.text = f"{WORKING} is an unpublished idea."
@@ -80,7 +104,7 @@ def secrets(session, seeded):  # noqa: F811 (the imported fixture)
         f"/policies/{values['policy']}/versions/{values['working']}/sections/purpose",
         f"/drafting/{values['policy']}/{values['working']}",
     ]
-    for comment in (held, hidden, withdrawn):
+    for comment in (held, hidden, withdrawn, unpublished, unpublished_reply, public_parent):
         extra += [f"/comments/{comment.id}", f"/receipts/{comment.tracking_number}"]
         extra += [f"/comments/{comment.tracking_number}/report"]
     seeded.values["extra"] = extra
@@ -136,8 +160,10 @@ def test_the_secrets_are_really_on_the_site_for_those_who_may_see_them(app, secr
             response = client.get(url)
             if response.status_code == 200:
                 text = body_text(response)
-                seen[person] |= {s for s in (HELD, HIDDEN, WORKING) if s in text}
+                seen[person] |= {
+                    s for s in (HELD, HIDDEN, WORKING, UNPUBLISHED, UNPUBLISHED_REPLY) if s in text
+                }
             response.close()
-    assert {HELD, HIDDEN} <= seen["moderator"]
+    assert {HELD, HIDDEN, UNPUBLISHED, UNPUBLISHED_REPLY} <= seen["moderator"]
     assert WORKING in seen["drafter"]
-    assert {HELD, HIDDEN} <= seen["author"]
+    assert {HELD, HIDDEN, UNPUBLISHED, UNPUBLISHED_REPLY} <= seen["author"]
