@@ -316,12 +316,12 @@ def _submission_rows(
                 .order_by(Attachment.id)
             ):
                 files.setdefault(submission_id, []).append(attachment_id)
-            for submission_id, passage, reason in session.execute(
+            for redacted_id, passage, reason in session.execute(
                 select(Redaction.submission_id, Redaction.passage, Redaction.reason)
                 .where(Redaction.submission_id.in_(batch))
                 .order_by(Redaction.id)
             ):
-                withheld.setdefault(int(submission_id or 0), []).append((passage, reason))
+                withheld.setdefault(int(redacted_id or 0), []).append((passage, reason))
         for row in rows:
             number = row[1]
             organisation = row[8] == SubmitterKind.ORGANISATION.value
