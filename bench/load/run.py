@@ -398,7 +398,7 @@ def fixed_rate_posters(make_poster: Any, rate: float, seconds: float, stop_after
                 return
             time.sleep(max(0.0, due - time.monotonic()))
             lag = time.monotonic() - due
-            status, _, latency = poster.post(f"rate-{rate:g}-{index}", rng)
+            status, _, latency = poster.post(f"rate-{rate:g}-{index}-{os.getpid()}", rng)  # unique per run
             with lock:
                 lags.append(lag)
                 latencies.append(latency)
