@@ -18,6 +18,7 @@ from flask import abort, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.routing import IntegerConverter
 
 from app.boundary import current_session
@@ -129,9 +130,12 @@ def get_document_or_404(policy: Policy, document_id: int) -> PolicyDocument:
 
 def get_version_or_404(policy_slug: str, version_slug: str, include_working: bool = False) -> Version:
     """A version of a policy: published ones for everyone; working ones only when asked for, and to drafters."""
-    policy = get_policy_or_404(policy_slug)
+    # One statement for both (every reading page and every POST starts here); the policy comes along loaded.
     version = current_session().scalar(
-        select(Version).where(Version.policy_id == policy.id, Version.slug == version_slug)
+        select(Version)
+        .join(Version.policy)
+        .where(Policy.slug == policy_slug, Version.slug == version_slug)
+        .options(contains_eager(Version.policy))
     )
     if version is None or (not version.is_public and not (include_working and can_see_working())):
         abort(404)
@@ -143,7 +147,12 @@ def get_section_or_404(version: Version, section_key: str) -> Section:
 
 
 def get_clause_or_404(version: Version, clause_key: str) -> Clause:
-    return _one_or_404(select(Clause).where(Clause.version_id == version.id, Clause.key == clause_key))
+    # With its section: the page-cache tags of a comment on it name the section (no second round trip).
+    return _one_or_404(
+        select(Clause)
+        .where(Clause.version_id == version.id, Clause.key == clause_key)
+        .options(joinedload(Clause.section))
+    )
 
 
 def get_public_clause_or_404(policy_slug: str, version_slug: str, clause_key: str) -> tuple[Version, Clause]:

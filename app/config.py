@@ -82,6 +82,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Where a comment's deferred work runs (app/comments/jobs.py): rq, thread or inline; unset = rq with
         # REDIS_URL (run `rq worker -w rq.worker.SimpleWorker korero-comments`), else a thread in the process.
         "COMMENT_JOBS": os.environ.get("KORERO_COMMENT_JOBS") or None,
+        # How much deferred comment work yields the CPU to requests (a Unix nice increment, 0 to 19): on a
+        # busy day readers and posters are served first and the settling catches up afterwards.
+        "COMMENT_JOB_NICENESS": int(os.environ.get("KORERO_COMMENT_JOB_NICENESS", "10")),
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 3 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,

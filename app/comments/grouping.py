@@ -198,14 +198,12 @@ def _similar_comment(session: Session, normalised: str, others: list[Any]) -> Ro
         return None
     # Raw lengths bound normalised ones loosely (punctuation and spaces go), so the window is wide.
     low, high = _length_bounds(normalised)
-    # ix_comments_ungrouped (partial: ungrouped top-level comments of a clause, by id), read newest first.
+    # ix_comments_ungrouped (partial: ungrouped top-level comments of a clause, by id), read newest first. The
+    # length window is applied here, not in SQL: with it there, PostgreSQL guessed it rare and walked the primary
+    # key backwards instead, through thousands of other clauses' rows on the busiest clause (39 ms at 1,000,000).
     rows = session.execute(
         select(Comment.id, Comment.campaign_group_id, Comment.fingerprint_hash, Comment.body)
-        .where(
-            *others,
-            Comment.campaign_group_id.is_(None),
-            func.length(Comment.body).between(low, int(high * 1.5)),
-        )
+        .where(*others, Comment.campaign_group_id.is_(None))
         .order_by(Comment.id.desc())
         .limit(RECENT_CANDIDATES)
     ).all()
@@ -214,7 +212,7 @@ def _similar_comment(session: Session, normalised: str, others: list[Any]) -> Ro
     candidates = (
         (row.id, campaigns.normalise(row.body))
         for row in rows
-        if campaigns.lengths_compatible(len(row.body.split()), words)
+        if low <= len(row.body) <= high * 1.5 and campaigns.lengths_compatible(len(row.body.split()), words)
     )
     found = campaigns.best_match(normalised, candidates)
     chosen: Any = next((row for row in rows if row.id == found), None) if found is not None else None

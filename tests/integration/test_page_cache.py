@@ -347,6 +347,21 @@ def test_a_member_copy_is_renewed_when_a_comment_lands(cached, session):
     assert "A remark that lands after the copy" in page.text
 
 
+def test_a_comment_posted_elsewhere_shows_as_the_readers_own_on_their_next_view(cached, session):
+    version = make_version(session)
+    reader = make_user(session)
+    session.commit()
+    client = _reader(cached, session, reader)
+    client.get(section_url(version))
+    assert client.get(section_url(version)).headers["X-Page-Cache"] == "member-hit"  # "none are mine", kept
+    # Written from another device (or the API): nothing of this client's session knows of it.
+    mine = make_comment(session, reader, version, "purpose-2", body="Sent from my phone about purpose")
+    session.commit()
+    page = client.get(section_url(version))
+    assert "Sent from my phone about purpose" in page.text
+    assert f"/receipts/{mine.tracking_number}" in page.text  # their own block, with its receipt link
+
+
 def test_staff_never_get_a_member_copy(cached, session):
     version = make_version(session)
     moderator = make_user(session, role="moderator")

@@ -179,6 +179,12 @@ def test_a_member_copy_of_the_section_page_costs_the_same_at_ten_and_ten_thousan
         assert fresh.get(page).headers["X-Page-Cache"] == "member-hit"
     queries = [statement for statement in seen if statement.lstrip().upper().startswith("SELECT")]
     assert len(queries) <= 3, queries
+    # Their next view: which clauses are theirs is kept under their own tag, so only who they are is asked.
+    with statements() as again:
+        assert fresh.get(page).headers["X-Page-Cache"] == "member-hit"
+    repeat = [statement for statement in again if statement.lstrip().upper().startswith("SELECT")]
+    assert len(repeat) == 1, repeat
+    assert "FROM users" in repeat[0]
 
 
 def answer(session, old: Version, new: Version, every: int) -> None:
