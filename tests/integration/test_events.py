@@ -343,3 +343,31 @@ def test_what_we_heard_counts_every_contribution_and_quotes_only_consented_ones(
     )
     assert "nobody may read" not in page
     assert "private submission" not in page
+
+
+def test_an_edited_or_deleted_event_is_never_served_from_an_older_copy(app, client, session, version, intake):
+    """Events are watched by the page cache: a change moves the policy and version pages' hard counters."""
+    event = services.create_event(session, intake, version, services.EventInput(**event_fields()))
+    session.commit()
+    pages = (f"/policies/{version.policy.slug}", f"/policies/{version.policy.slug}/versions/{version.slug}")
+    app.config["PAGE_CACHE_MIN_AGE"] = 60
+    try:
+        for path in pages:
+            assert "Te Puea Memorial Marae" in client.get(path).text
+            assert client.get(path).headers["X-Page-Cache"] == "hit"
+        services.update_event(
+            session, intake, event, services.EventInput(**event_fields(place="Hoani Waititi"))
+        )
+        session.commit()
+        for path in pages:
+            edited = client.get(path)
+            assert edited.headers["X-Page-Cache"] == "miss"
+            assert "Hoani Waititi" in edited.text
+        services.delete_event(session, intake, event)
+        session.commit()
+        for path in pages:
+            deleted = client.get(path)
+            assert deleted.headers["X-Page-Cache"] == "miss"
+            assert "Hoani Waititi" not in deleted.text
+    finally:
+        app.config["PAGE_CACHE_MIN_AGE"] = 0.0
