@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -371,3 +372,50 @@ def test_an_edited_or_deleted_event_is_never_served_from_an_older_copy(app, clie
             assert "Hoani Waititi" not in deleted.text
     finally:
         app.config["PAGE_CACHE_MIN_AGE"] = 0.0
+
+
+def test_every_event_form_refuses_a_post_without_its_csrf_token(app, client, session, version, intake):
+    event = services.create_event(session, intake, version, services.EventInput(**event_fields()))
+    session.commit()
+    login(client, intake)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        for path, data in (
+            (f"/intake/{version.policy.slug}/{version.slug}/events/new", event_fields(place="Forged")),
+            (f"/intake/events/{event.id}/edit", event_fields(place="Forged")),
+            (f"/intake/events/{event.id}/summary", {"body": "Forged words.", "consent": "named"}),
+            (f"/intake/events/{event.id}/delete", {}),
+        ):
+            assert client.post(path, data=data).status_code == 400, path
+        # With the token the page gave, the same form goes through.
+        page = client.get(f"/intake/events/{event.id}/summary").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = client.post(
+            f"/intake/events/{event.id}/summary",
+            data={"body": "Real words.", "consent": "named", "csrf_token": token},
+        )
+        assert response.status_code == 303
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    [only] = events(session)
+    assert only.place == "Te Puea Memorial Marae"
+    assert [s.body for s in summaries(session)] == ["Real words."]
+
+
+def test_the_summary_reaches_the_api_and_the_search_like_any_submission(client, session, version, intake):
+    event = services.create_event(session, intake, version, services.EventInput(**event_fields()))
+    summary = services.save_summary(
+        session, intake, event, services.SummaryInput("Kaumātua asked for kaitiakitanga of data.")
+    )
+    session.commit()
+    listed = client.get(
+        f"/api/v1/policies/{version.policy.slug}/versions/{version.slug}/submissions"
+    ).get_json()
+    assert summary.tracking_number in str(listed)
+    one = client.get(f"/api/v1/submissions/{summary.tracking_number}").get_json()
+    assert "kaitiakitanga" in str(one)
+    assert "hui" in str(one)
+    found = client.get(
+        f"/policies/{version.policy.slug}/versions/{version.slug}/search?q=kaitiakitanga"
+    ).get_data(as_text=True)
+    assert "Kaumātua asked" in found
