@@ -419,3 +419,17 @@ def test_the_summary_reaches_the_api_and_the_search_like_any_submission(client, 
         f"/policies/{version.policy.slug}/versions/{version.slug}/search?q=kaitiakitanga"
     ).get_data(as_text=True)
     assert "Kaumātua asked" in found
+
+
+def test_hostile_text_through_the_summary_is_refused_or_kept_as_one_submission(
+    client, session, version, intake
+):
+    login(client, intake)
+    create(client, version)
+    [event] = events(session)
+    for payload in payloads()[:60]:
+        response = summarise(client, event, body=payload)
+        assert response.status_code in (303, 409, 422), payload
+    assert len(summaries(session)) <= 1
+    html = client.application.test_client().get(f"/policies/{version.policy.slug}").get_data(as_text=True)
+    assert "<script>alert" not in html
