@@ -105,6 +105,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(submissions_bp)
     app.register_blueprint(intake_bp)
+    from app.events.views import bp as events_bp
+
+    app.register_blueprint(events_bp)  # engagement events and their "what we heard" summaries (staff)
     from app.intake.jobs import init_app as init_intake_jobs
 
     init_intake_jobs(app)  # where web table imports run: inline (tests), RQ or a worker thread

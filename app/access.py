@@ -247,3 +247,16 @@ def get_submission_or_404(tracking_number: str, staff_only: bool = False) -> Any
     if not can_view_submission(viewer(), found):
         abort(404)
     return found
+
+
+# --- engagement events ---------------------------------------------------------------------------------
+
+
+def get_event_or_404(event_id: int) -> Any:
+    """An engagement event, for the staff pages that change it (behind `intake_required`)."""
+    from app.models import EngagementEvent
+
+    event = current_session().get(EngagementEvent, event_id)
+    if event is None:
+        abort(404)
+    return event

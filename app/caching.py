@@ -72,6 +72,7 @@ WATCHED_TABLES = frozenset(
         "users",
         "submissions",
         "questions",
+        "engagement_events",
     }
 )
 SITE = "site"
@@ -313,6 +314,10 @@ def tags_for(obj: Any, is_new: bool) -> tuple[list[str], bool]:
             f"comments:{policy}/{version.slug}",
             f"version:{policy}/{version.slug}",
         ], not is_new
+    if table == "engagement_events":
+        # Listed on its policy's page and its version's page; an edit or a deletion takes something away.
+        version = _related(obj, "version", "Version")
+        return _version_tags(version), not is_new
     if table == "comment_reports":
         return [], False  # reports are not shown; a hold that follows changes the comment itself
     if table in {"campaign_groups", "responses", "comment_placements"}:

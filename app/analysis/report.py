@@ -1,7 +1,9 @@
 """“What we heard”: counts by channel, submitter and theme, charts, representative quotes and responses by theme.
 
-Public by design: only published comments on a public version are counted or quoted (words people chose to
-publish, never hidden or withdrawn ones), and no names appear. The same report feeds the page and the PDF.
+Public by design, and counted-not-shown: the totals count every contribution received on a public version —
+published comments and sent submissions, including those whose makers asked us not to publish them (they are
+read and counted, never shown) — but nothing held, hidden, withdrawn or still a draft. Quotes are only words
+people chose to publish, and no names appear. The same report feeds the page and the PDF.
 """
 
 from __future__ import annotations
@@ -16,7 +18,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.analysis import charts
-from app.models import Comment, CommentState, Response, SearchDocument, Tag, TagApplication, Version
+from app.models import (
+    Channel,
+    Comment,
+    CommentState,
+    Response,
+    SearchDocument,
+    Submission,
+    SubmissionState,
+    Tag,
+    TagApplication,
+    Version,
+)
 from app.responses.services import OUTCOME_LABELS, gist
 
 QUOTES_PER_THEME = 3
@@ -41,25 +54,45 @@ class Report:
     days: list[charts.Day]
 
 
+def _counts(session: Session, version: Version) -> tuple[int, list[tuple[str, int]], int]:
+    """Every contribution received on `version` (whatever its consent), by channel; and from verified makers.
+
+    Counted from the contributions themselves, not the search index: the index marks a not-to-be-published one
+    "private" whatever its moderation state, and holds a submission's free-text answers as documents of their own.
+    """
+    if not version.is_public:
+        return 0, [], 0
+    comments = session.execute(
+        select(func.count(), func.count().filter(Comment.author_verified.is_(True))).where(
+            Comment.version_id == version.id, Comment.state == CommentState.PUBLISHED.value
+        )
+    ).one()
+    channels: dict[str, int] = {}
+    if comments[0]:
+        channels[Channel.ONLINE.value] = int(comments[0])
+    verified = int(comments[1] or 0)
+    for channel, n, known in session.execute(
+        select(
+            Submission.channel,
+            func.count(),
+            func.count().filter((Submission.user_id.is_not(None)) | (Submission.entered_by_id.is_not(None))),
+        )
+        .where(Submission.version_id == version.id, Submission.state == SubmissionState.PUBLISHED.value)
+        .group_by(Submission.channel)
+    ):
+        channels[str(channel)] = channels.get(str(channel), 0) + int(n)
+        verified += int(known or 0)
+    by_channel = sorted(channels.items())
+    return sum(channels.values()), by_channel, verified
+
+
 def build(session: Session, version: Version) -> Report:
     public = (
         SearchDocument.version_id == version.id,
         SearchDocument.kind != "clause",
         SearchDocument.public.is_(True),
     )
-    total = session.scalar(select(func.count()).where(*public)) or 0
-    by_channel: list[tuple[str, int]] = [
-        (str(channel), int(n))
-        for channel, n in (
-            session.execute(
-                select(SearchDocument.channel, func.count())
-                .where(*public)
-                .group_by(SearchDocument.channel)
-                .order_by(SearchDocument.channel)
-            )
-        )
-    ]
-    verified = session.scalar(select(func.count()).where(*public, SearchDocument.verified.is_(True))) or 0
+    total, by_channel, verified = _counts(session, version)
     counted = (
         select(TagApplication.tag_id, func.count(func.distinct(TagApplication.ref_id)))
         .join(

@@ -21,6 +21,7 @@ from app.comments.fragments import SECTION_COPY, section_blocks
 from app.consultations import listing, presenters
 from app.consultations.states import STATES
 from app.drafts import services
+from app.events.listing import policy_events, version_events
 from app.placements.history import carried_comments
 
 bp = Blueprint("drafts", __name__)
@@ -44,7 +45,11 @@ def policy(policy_slug: str) -> ResponseReturnValue:
     if summary.latest is None and not can_see_working():
         abort(404)  # a consultation still being prepared is not public yet
     return render_template(
-        "drafts/policy.html", policy=policy, summary=summary, line=presenters.consultation_line(policy)
+        "drafts/policy.html",
+        policy=policy,
+        summary=summary,
+        line=presenters.consultation_line(policy),
+        events=policy_events(current_session(), policy),
     )
 
 
@@ -54,7 +59,11 @@ def version(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug, include_working=True)
     page = services.version_page(current_session(), version)
     return render_template(
-        "drafts/version.html", version=version, page=page, banner=presenters.version_banner(version)
+        "drafts/version.html",
+        version=version,
+        page=page,
+        banner=presenters.version_banner(version),
+        events=version_events(current_session(), version),
     )
 
 

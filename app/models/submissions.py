@@ -53,6 +53,13 @@ class Channel(enum.StrEnum):
     PHONE = "phone"
 
 
+class EventKind(enum.StrEnum):
+    HUI = "hui"
+    WORKSHOP = "workshop"
+    PUBLIC_MEETING = "public_meeting"
+    OTHER = "other"
+
+
 class QuestionKind(enum.StrEnum):
     SINGLE = "single"
     MULTIPLE = "multiple"
@@ -77,6 +84,35 @@ class Question(Base):
     section_key: Mapped[str | None] = mapped_column(String(64))
     clause_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
+
+
+class EngagementEvent(Base):
+    """A hui, workshop or meeting held for a consultation on one of its published versions.
+
+    Its "what we heard" summary is a `Submission` (channel "hui", `event_id` set) credited to the event's host,
+    so it is moderated, indexed, counted, reported and exported like every other contribution.
+    """
+
+    __tablename__ = "engagement_events"
+    __table_args__ = (
+        CheckConstraint("attendees IS NULL OR attendees >= 0", name="attendees_not_negative"),
+        Index("ix_engagement_events_version_id_held_on", "version_id", "held_on"),
+    )
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default=EventKind.HUI.value)
+    held_on: Mapped[dt.date]
+    place: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(100))
+    host: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[int | None]  # how many people came, when known
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[created_at]
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    version: Mapped[Version] = relationship()
+    summary: Mapped[Submission | None] = relationship(back_populates="event", uselist=False)
 
 
 class Submission(Base):
@@ -124,8 +160,13 @@ class Submission(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The engagement event this is the "what we heard" summary of (one summary per event).
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagement_events.id", ondelete="RESTRICT"), unique=True
+    )
 
     version: Mapped[Version] = relationship()
+    event: Mapped[EngagementEvent | None] = relationship(back_populates="summary")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     answers: Mapped[list[Answer]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", passive_deletes=True

@@ -9,10 +9,12 @@ below 500 except 401/403/404/405 and a redirect to sign in (a POST with an empty
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
 
+from app.events import services as event_services
 from app.models import (
     Attachment,
     CampaignGroup,
@@ -348,6 +350,18 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
         "/intake/imports/{import_run_id}/progress",
         row(LOGIN, 403, 404, 403, 403, 404, 200),
     ),
+    # engagement events: intake staff and drafters record them and their summaries (listed on public pages)
+    ("events.index", "GET", "/intake/{policy}/{version}/events", row(LOGIN, 403, 200, 403, 403, 200, 200)),
+    ("events.new", "GET", "/intake/{policy}/{version}/events/new", row(LOGIN, 403, 200, 403, 403, 200, 200)),
+    ("events.new", "POST", "/intake/{policy}/{version}/events/new", row(LOGIN, 403, OK, 403, 403, OK, OK)),
+    ("events.new", "GET", "/intake/{policy}/{working}/events/new", row(LOGIN, 403, 404, 403, 403, 404, 404)),
+    ("events.edit", "GET", "/intake/events/{event_id}/edit", row(LOGIN, 403, 200, 403, 403, 200, 200)),
+    ("events.edit", "POST", "/intake/events/{event_id}/edit", row(LOGIN, 403, OK, 403, 403, OK, OK)),
+    ("events.summary", "GET", "/intake/events/{event_id}/summary", row(LOGIN, 403, 200, 403, 403, 200, 200)),
+    ("events.summary", "POST", "/intake/events/{event_id}/summary", row(LOGIN, 403, OK, 403, 403, OK, OK)),
+    # an event with a summary is never deleted (409 for staff); an unknown event is 404 for them
+    ("events.delete", "POST", "/intake/events/{event_id}/delete", row(LOGIN, 403, 409, 403, 403, 409, 409)),
+    ("events.edit", "GET", "/intake/events/2147483647/edit", row(LOGIN, 403, 404, 403, 403, 404, 404)),
     # analysis: public search, activity and "what we heard"; the workbench for staff; answering by theme for drafters
     ("analysis.public_search", "GET", V + "/search?q=consent", PUBLIC),
     ("analysis.public_search", "GET", W + "/search?q=consent", same(404)),
@@ -457,6 +471,22 @@ def seeded(session) -> SimpleNamespace:
         version_id=version.id, staff_id=users["intake"].id, filename="paper.csv", status="done", rows_total=1
     )
     session.add(import_run)
+    event = event_services.create_event(
+        session,
+        users["intake"],
+        version,
+        event_services.EventInput(
+            kind="hui",
+            held_on=(dt.date.today() - dt.timedelta(days=3)).isoformat(),
+            place="Marae",
+            region="Waikato",
+            host="Hosts",
+            attendees="12",
+        ),
+    )
+    event_services.save_summary(
+        session, users["intake"], event, event_services.SummaryInput("We heard a lot.")
+    )
     session.commit()
     return SimpleNamespace(
         users=users,
@@ -488,6 +518,7 @@ def seeded(session) -> SimpleNamespace:
             "tag_id": tag.id,
             "suggestion_id": suggestion.id,
             "import_run_id": import_run.id,
+            "event_id": event.id,
         },
     )
 

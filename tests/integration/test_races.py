@@ -7,6 +7,7 @@ never the shared test database whose tests each roll back.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -382,3 +383,46 @@ def test_a_merge_while_letters_join_sends_every_letter_to_the_merged_group(race_
     assert source["kept"] == source["counted"] == 0
     assert target["kept"] == target["counted"] == 3 + 3 + len(late_ids)
     assert target["representative"] == target["first"] == min(source_ids + target_ids)
+
+
+def test_one_event_summary_saved_at_once_by_many_makes_one_submission(race_app):
+    """Staff double-submitting an event's "what we heard" summary (or two at once): one submission, ever."""
+    from app.events import services as events
+    from app.models import EngagementEvent, Submission
+
+    with race_app.app_context(), unit_of_work() as session:
+        version = make_version(session, policy_slug="race-event")
+        staff = make_user(session, "intake")
+        event = events.create_event(
+            session,
+            staff,
+            version,
+            events.EventInput(
+                held_on=(dt.date.today() - dt.timedelta(days=3)).isoformat(),
+                place="Marae",
+                host="Hosts",
+                attendees="30",
+            ),
+        )
+        event_id, staff_id = event.id, staff.id
+
+    def save(_n: int) -> int:
+        with race_app.app_context(), unit_of_work() as session:
+            return events.save_summary(
+                session,
+                session.get_one(User, staff_id),
+                session.get_one(EngagementEvent, event_id),
+                events.SummaryInput("We heard that people want to be asked first."),
+            ).id
+
+    results = at_once(6, save)
+    stored = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if not isinstance(r, int)]
+    assert stored, results
+    assert len(set(stored)) == 1
+    # Any request that lost the race was refused with the message, not an error from the database.
+    assert all(isinstance(r, events.EventStateError) for r in refused), refused
+    with race_app.app_context():
+        made = db.session.scalar(select(func.count(Submission.id)).where(Submission.event_id == event_id))
+        db.session.remove()
+    assert made == 1
