@@ -593,18 +593,23 @@ def _ids_from_form(name: str) -> list[int]:
     return [parse_id(raw) for raw in request.form.getlist(name)[: campaign_edits.MAX_SPLIT + 1]]
 
 
+def _group_action(policy_slug: str, version_slug: str, group_id: int) -> tuple[Version, CampaignGroup]:
+    """The preamble of every change to a group: its version, the form's token, a live group, the refusal page."""
+    version = _version(policy_slug, version_slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    _group_or_404(version, group_id)
+    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
+    return version, campaign_edits.group_of_version(current_session(), version, group_id)
+
+
 @bp.post(A + "/groups/<int:group_id>/split")
 @staff_required
 @limiter.limit("60 per minute")
 def split_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
     """Take the ticked members out of the group: each stands on its own from now on."""
-    version = _version(policy_slug, version_slug)
+    version, group = _group_action(policy_slug, version_slug, group_id)
     session = current_session()
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    _group_or_404(version, group_id)
-    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
-    group = campaign_edits.group_of_version(session, version, group_id)
     taken = campaign_edits.split_members(session, signed_in_user(), version, group, _ids_from_form("member"))
     flash(
         ngettext("Took %(num)d comment out of the group.", "Took %(num)d comments out of the group.", taken),
@@ -613,23 +618,55 @@ def split_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseR
     return _back(version, "analysis.campaign_group", group_id=str(group_id))
 
 
+@bp.post(A + "/groups/<int:group_id>/split-off")
+@staff_required
+@limiter.limit("60 per minute")
+def split_off_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
+    """Make the ticked members a new campaign group of their own."""
+    version, group = _group_action(policy_slug, version_slug, group_id)
+    session = current_session()
+    new_group = campaign_edits.split_into_new_group(
+        session, signed_in_user(), version, group, _ids_from_form("member")
+    )
+    flash(
+        ngettext(
+            "Made group %(id)d of %(num)d comment.",
+            "Made group %(id)d of %(num)d comments.",
+            campaign_edits.member_total(session, new_group),
+            id=new_group.id,
+        ),
+        "success",
+    )
+    return _back(version, "analysis.campaign_group", group_id=str(new_group.id))
+
+
 @bp.post(A + "/groups/<int:group_id>/merge")
 @staff_required
 @limiter.limit("30 per minute")
 def merge_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
-    """Merge this group into another of the version (one campaign found as two)."""
-    version = _version(policy_slug, version_slug)
+    """Merge this group into another of the version (one campaign found as two).
+
+    When both have a response, a confirmation page first asks which one the merged group keeps.
+    """
+    version, source = _group_action(policy_slug, version_slug, group_id)
     session = current_session()
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    _group_or_404(version, group_id)
-    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
-    source = campaign_edits.group_of_version(session, version, group_id)
     into = inputs.read_id(request.form.get("into") or "")
     if into is None:
         raise campaign_edits.CampaignEditError(_("Give the number of the group to merge into."), "into")
     target = campaign_edits.group_of_version(session, version, into)
-    moved = campaign_edits.merge_groups(session, signed_in_user(), version, source, target)
+    keep = _optional_id("keep")
+    responses = campaign_edits.responses_of(session, source, target)
+    if keep is None and len(responses) == 2 and source.id != target.id:
+        return render_template(
+            "analysis/merge_confirm.html",
+            version=version,
+            source=source,
+            target=target,
+            responses=[(g, responses[g.id]) for g in (target, source)],
+            outcome_labels=OUTCOME_LABELS,
+            form=ActionForm(),
+        )
+    moved = campaign_edits.merge_groups(session, signed_in_user(), version, source, target, keep)
     flash(
         ngettext(
             "Merged into group %(id)d: %(num)d comment moved.",
