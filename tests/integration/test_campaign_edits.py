@@ -260,7 +260,9 @@ def test_splitting_members_into_a_new_group_keeps_both_groups_by_delta(session, 
         assert comment.campaign_group_id == new_group.id
         assert comment.campaign_locked
         document = session.scalar(
-            select(SearchDocument).where(SearchDocument.kind == "comment", SearchDocument.ref_id == comment_id)
+            select(SearchDocument).where(
+                SearchDocument.kind == "comment", SearchDocument.ref_id == comment_id
+            )
         )
         assert document.campaign_group_id == new_group.id
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "campaign.split_new"))
@@ -412,7 +414,8 @@ def test_merging_two_answered_groups_through_the_web_asks_which_response_to_keep
     asked = client.post(BASE + f"/groups/{buses_group.id}/merge", data={"into": str(parks_group.id)})
     assert asked.status_code == 200
     body = asked.get_data(as_text=True)
-    assert "We heard you about buses." in body and "We heard you about parks." in body
+    assert "We heard you about buses." in body
+    assert "We heard you about parks." in body
     assert "set aside" in body
     assert session.get(CampaignGroup, buses_group.id).merged_into_id is None  # nothing changed yet
     done = client.post(
@@ -427,7 +430,7 @@ def test_merging_two_answered_groups_through_the_web_asks_which_response_to_keep
         BASE + f"/groups/{buses_group.id}/merge", data={"into": str(parks_group.id), "keep": str(on_buses.id)}
     )
     assert again.status_code == 409
-    assert buses[0].id
+    assert session.get(Comment, buses[0].id).campaign_group_id == parks_group.id
 
 
 # --- answering a group or a search result at once -----------------------------------------------------------

@@ -423,7 +423,8 @@ def test_a_split_into_a_new_group_posted_twice_while_members_are_hidden_keeps_bo
     made = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(made) == 1, results
-    assert len(refused) == 1 and isinstance(refused[0], ConflictError), results
+    assert len(refused) == 1, results
+    assert isinstance(refused[0], ConflictError), results
     old = _group_state(race_app, group_id)
     new = _group_state(race_app, made[0])
     # The old group keeps ids[8], ids[10] and the four after the first THREADS; the new one five published.
