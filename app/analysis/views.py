@@ -697,8 +697,12 @@ def _answer_many(
     apply: Callable[[AnswerForm], int],
     done: Callable[[], ResponseReturnValue],
     refused: str | None = None,
+    breakdown: str = "",
 ) -> ResponseReturnValue:
     """Write a response, see how many comments it will answer, confirm: the one flow for groups and searches.
+
+    `breakdown` (a search result with submissions or answers in it) says how many of each kind: the count is
+    then of items, not of comments.
 
     The confirming POST carries the count the drafter saw; if the set changed meanwhile (new comments, a
     split), the page shows the new count and asks again, so nobody answers more items than they agreed to.
@@ -718,6 +722,7 @@ def _answer_many(
             error=error or refused,
             refused=refused,
             outcome_label=OUTCOME_LABELS.get(form.outcome.data or "", ""),
+            breakdown=breakdown,
         )
 
     if request.method == "GET" or refused:
@@ -736,16 +741,22 @@ def _answer_many(
     if request.form.get("step") != "confirm" or request.form.get("edit"):
         return page(confirming=request.form.get("edit") is None)
     if (request.form.get("expected") or "") != str(count):
-        return page(
-            confirming=True,
-            error=_(
+        changed = (
+            _("The number of items changed since you checked: it is now %(num)d. Confirm again.", num=count)
+            if breakdown
+            else _(
                 "The number of comments changed since you checked: it is now %(num)d. Confirm again.",
                 num=count,
-            ),
+            )
         )
+        return page(confirming=True, error=changed)
     answered = apply(form)
     flash(
-        ngettext("Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered),
+        ngettext("Response saved for %(num)d item.", "Response saved for %(num)d items.", answered)
+        if breakdown
+        else ngettext(
+            "Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered
+        ),
         "success",
     )
     return done()
@@ -792,7 +803,7 @@ def answer_campaign_group(policy_slug: str, version_slug: str, group_id: int) ->
 @drafter_required
 @limiter.limit("30 per minute", methods=["POST"])
 def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    """One response for every comment a search finds (the search's filters ride along in the form)."""
+    """One response for every comment, submission and free-text answer a search finds (its filters ride along)."""
     version = _version(policy_slug, version_slug)
     session = current_session()
     raw = request.args if request.method == "GET" else _search_args()
@@ -800,14 +811,14 @@ def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     found = search.all_items(
         session, viewer(), version, asked.query, asked.filters, limit=services.MAX_ANSWER + 1
     )
-    comment_ids = services.top_level_comments(session, found)
+    targets = services.answerable(session, version, found)
 
     def apply(form: AnswerForm) -> int:
-        return services.answer_comments(
+        return services.answer_items(
             session,
             signed_in_user(),
             version,
-            comment_ids,
+            targets,
             form.outcome.data or "",
             form.text.data or "",
             form.changed_in.data or "",
@@ -815,23 +826,42 @@ def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
             search=asked.args,
         )
 
+    mixed = bool(targets.submissions or targets.answers)
     return _answer_many(
         version,
-        _("every comment this search finds"),
-        len(comment_ids),
+        _("everything this search finds") if mixed else _("every comment this search finds"),
+        targets.total,
         asked.args,
         apply,
         lambda: _back(version, **asked.args),
-        refused=_too_many(len(found), len(comment_ids)),
+        refused=_too_many(len(found), targets.total),
+        breakdown=_breakdown(targets) if mixed else "",
     )
 
 
-def _too_many(found: int, comments: int) -> str | None:
+def _breakdown(targets: services.Answerable) -> str:
+    parts = [
+        ngettext("%(num)d comment", "%(num)d comments", len(targets.comments)),
+        ngettext("%(num)d submission", "%(num)d submissions", len(targets.submissions)),
+        ngettext("%(num)d free-text answer", "%(num)d free-text answers", len(targets.answers)),
+    ]
+    return _(
+        "That is %(comments)s, %(submissions)s and %(answers)s.",
+        comments=parts[0],
+        submissions=parts[1],
+        answers=parts[2],
+    )
+
+
+def _too_many(found: int, answerable: int) -> str | None:
     if found > services.MAX_ANSWER:
         return _(
             "This search finds more than %(most)d items: narrow it before answering.",
             most=services.MAX_ANSWER,
         )
-    if not comments:
-        return _("This search finds no comment to answer (responses are linked to comments).")
+    if not answerable:
+        return _(
+            "This search finds nothing to answer (responses are linked to comments, submissions and "
+            "free-text answers)."
+        )
     return None

@@ -496,7 +496,7 @@ def test_a_search_with_no_comment_cannot_be_answered(client, session, version, d
         BASE + "/response", data={**ANSWER, "q": "zzzz", "step": "confirm", "expected": "0"}
     )
     assert response.status_code == 200
-    assert "finds no comment to answer" in response.get_data(as_text=True)
+    assert "finds nothing to answer" in response.get_data(as_text=True)
     assert not session.scalars(select(Response)).all()
 
 
