@@ -276,3 +276,72 @@ def test_typed_positions_still_work_and_bad_ones_are_refused(
     page.get_by_role("button", name="Add tag", exact=True).click()
     expect(page.get_by_text("Tagged “Walkways")).to_be_visible()
     assert _passages(seed, tag_id) == [("Keep", 0, 4)]
+
+
+def test_an_analyst_makes_a_new_group_then_merges_it_back_choosing_the_response(
+    page: Page, seed: Seed, sign_in, axe_check, open_section: str
+) -> None:
+    from app.models import CampaignGroup, Comment, Response, Role, User
+    from app.responses.services import respond
+
+    word = "pohutukawa" + uuid.uuid4().hex[:8]
+    letter = (
+        f"Please save the {word} on the headland because it flowers every summer and the children of the "
+        "bay have climbed it for as long as anyone can remember."
+    )
+    for _ in range(4):
+        seed_comment(seed, letter)
+
+    def grouped(session: Session) -> tuple[int, list[int]]:
+        ids = list(session.scalars(select(Comment.id).where(Comment.body == letter).order_by(Comment.id)))
+        group_id = session.get_one(Comment, ids[0]).campaign_group_id
+        assert group_id is not None
+        return group_id, ids
+
+    group_id, ids = seed(grouped)
+    sign_in(page, "reviewer")
+    page.goto(f"{WORKBENCH}/groups/{group_id}")
+    for comment_id in ids[2:]:
+        box = page.locator(f"#member-{comment_id}")
+        box.focus()
+        page.keyboard.press("Space")
+        expect(box).to_be_checked()
+    page.get_by_role("button", name="Make the ticked comments a new group").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("of 2 comments.")).to_be_visible()
+    new_id = seed(lambda s: s.get_one(Comment, ids[2]).campaign_group_id)
+    assert new_id not in (None, group_id)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(str(new_id))
+    axe_check(page)
+
+    def answer_both(session: Session) -> tuple[int, int]:
+        drafter = session.scalars(select(User).where(User.role == Role.DRAFTER.value)).first()
+        old = respond(
+            session, drafter, session.get_one(CampaignGroup, group_id), "noted", "Old answer.", None, ""
+        )
+        new = respond(
+            session, drafter, session.get_one(CampaignGroup, new_id), "accepted", "New answer.", None, ""
+        )
+        return old.id, new.id
+
+    old_response, new_response = seed(answer_both)
+    page.reload()
+    page.locator("#into").select_option(str(group_id))
+    page.get_by_role("button", name="Merge into that group").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Merge group")
+    expect(page.get_by_text("New answer.")).to_be_visible()
+    axe_check(page)
+    page.get_by_label(f"Group {new_id}'s response", exact=False).check()
+    page.get_by_role("button", name="Merge and keep the chosen response").click()
+    expect(page.get_by_text(f"Merged into group {group_id}")).to_be_visible()
+
+    def after(session: Session) -> tuple[int | None, int | None, int]:
+        kept = session.get_one(Response, new_response)
+        aside = session.get_one(Response, old_response)
+        return (
+            kept.campaign_group_id,
+            aside.campaign_group_id,
+            session.get_one(CampaignGroup, group_id).member_count,
+        )
+
+    assert seed(after) == (group_id, new_id, 4)
