@@ -123,6 +123,10 @@ def split_into_new_group(
         raise ConflictError(
             _("Fewer than two of those comments are still in this group; look at the group again."), "member"
         )
+    # The first one asked for had left meanwhile: the new group reads as its first member instead.
+    if taken[0] != wanted[0]:
+        body = session.scalar(select(Comment.body).where(Comment.id == taken[0]))
+        new_group.fingerprint = campaigns.normalise(body or group.fingerprint)
     audit(
         session,
         actor,
