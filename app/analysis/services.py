@@ -19,12 +19,14 @@ from app.analysis.agreement import Agreement, agreement_by_tag
 from app.caching import touch
 from app.exceptions import ConflictError, InputError, NotFoundError
 from app.models import (
+    Answer,
     Assignment,
     CampaignGroup,
     Comment,
     Policy,
     Role,
     SearchDocument,
+    Submission,
     SuggestionStatus,
     Tag,
     TagApplication,
@@ -569,43 +571,86 @@ def top_level_comments(session: Session, items: list[tuple[str, int]]) -> list[i
     )
 
 
-def check_answer(
-    session: Session, version: Version, outcome: str, text: str, changed_in_id: str, clause_refs: str
-) -> None:
-    """Check a response before the drafter confirms it (the confirmation page): raises what is wrong."""
-    from app.responses.services import checked_response, find_later_version
+@dataclass(frozen=True)
+class Answerable:
+    """What a response to a search result is linked to: its top-level comments, submissions, free-text answers."""
 
-    changed_in = find_later_version(session, version, changed_in_id)
-    checked_response(session, version, outcome, text, changed_in, clause_refs)
+    comments: list[int]
+    submissions: list[int]
+    answers: list[int]
+
+    @property
+    def total(self) -> int:
+        return len(self.comments) + len(self.submissions) + len(self.answers)
 
 
-def answer_comments(
+def answerable(session: Session, version: Version, items: list[tuple[str, int]]) -> Answerable:
+    """The items of a search result a response can be linked to, each kind by id (replies and choices are not)."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for kind, ref_id in items:
+        wanted[kind].add(ref_id)
+    comments = top_level_comments(session, [("comment", i) for i in wanted["comment"]])
+    submissions = (
+        list(
+            session.scalars(
+                select(Submission.id)
+                .where(Submission.id.in_(wanted["submission"]), Submission.version_id == version.id)
+                .order_by(Submission.id)
+            )
+        )
+        if wanted["submission"]
+        else []
+    )
+    answers = (
+        list(
+            session.scalars(
+                select(Answer.id)
+                .join(Submission, Submission.id == Answer.submission_id)
+                .where(
+                    Answer.id.in_(wanted["answer"]),
+                    Answer.text.is_not(None),
+                    Submission.version_id == version.id,
+                )
+                .order_by(Answer.id)
+            )
+        )
+        if wanted["answer"]
+        else []
+    )
+    return Answerable(comments, submissions, answers)
+
+
+def answer_items(
     session: Session,
     actor: User,
     version: Version,
-    comment_ids: list[int],
+    items: Answerable,
     outcome: str,
     text: str,
     changed_in_id: str,
     clause_refs: str,
     search: dict[str, str] | None = None,
 ) -> int:
-    """One response linked to each of these comments (each receipt shows it); audited once, with the search."""
+    """One response linked to each comment, submission and answer (each receipt shows it); audited once."""
     from app.responses.services import find_later_version, respond
 
-    if not comment_ids:
-        raise AnalysisError(_("This search finds no comment to answer."), "text")
-    if len(comment_ids) > MAX_ANSWER:
+    if not items.total:
+        raise AnalysisError(_("This search finds nothing to answer."), "text")
+    if items.total > MAX_ANSWER:
         raise AnalysisError(
-            _("Answer at most %(most)d comments at once: narrow the search.", most=MAX_ANSWER), "text"
+            _("Answer at most %(most)d items at once: narrow the search.", most=MAX_ANSWER), "text"
         )
     changed_in = find_later_version(session, version, changed_in_id)
     answered = 0
-    for comment_id in comment_ids:
-        comment = session.get(Comment, comment_id)
-        if comment is None or comment.version_id != version.id or comment.parent_id is not None:
+    targets: list[Comment | Submission | Answer | None] = [
+        *(session.get(Comment, i) for i in items.comments),
+        *(session.get(Submission, i) for i in items.submissions),
+        *(session.get(Answer, i) for i in items.answers),
+    ]
+    for target in targets:
+        if target is None:
             continue
-        respond(session, actor, comment, outcome, text, changed_in, clause_refs)
+        respond(session, actor, target, outcome, text, changed_in, clause_refs)
         answered += 1
     audit(
         session,
@@ -614,11 +659,24 @@ def answer_comments(
         "version",
         version.id,
         count=answered,
+        comments=len(items.comments),
+        submissions=len(items.submissions),
+        answers=len(items.answers),
         outcome=outcome,
         search=search or {},
     )
     session.flush()
     return answered
+
+
+def check_answer(
+    session: Session, version: Version, outcome: str, text: str, changed_in_id: str, clause_refs: str
+) -> None:
+    """Check a response before the drafter confirms it (the confirmation page): raises what is wrong."""
+    from app.responses.services import checked_response, find_later_version
+
+    changed_in = find_later_version(session, version, changed_in_id)
+    checked_response(session, version, outcome, text, changed_in, clause_refs)
 
 
 def answer_group(

@@ -593,18 +593,23 @@ def _ids_from_form(name: str) -> list[int]:
     return [parse_id(raw) for raw in request.form.getlist(name)[: campaign_edits.MAX_SPLIT + 1]]
 
 
+def _group_action(policy_slug: str, version_slug: str, group_id: int) -> tuple[Version, CampaignGroup]:
+    """The preamble of every change to a group: its version, the form's token, a live group, the refusal page."""
+    version = _version(policy_slug, version_slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    _group_or_404(version, group_id)
+    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
+    return version, campaign_edits.group_of_version(current_session(), version, group_id)
+
+
 @bp.post(A + "/groups/<int:group_id>/split")
 @staff_required
 @limiter.limit("60 per minute")
 def split_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
     """Take the ticked members out of the group: each stands on its own from now on."""
-    version = _version(policy_slug, version_slug)
+    version, group = _group_action(policy_slug, version_slug, group_id)
     session = current_session()
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    _group_or_404(version, group_id)
-    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
-    group = campaign_edits.group_of_version(session, version, group_id)
     taken = campaign_edits.split_members(session, signed_in_user(), version, group, _ids_from_form("member"))
     flash(
         ngettext("Took %(num)d comment out of the group.", "Took %(num)d comments out of the group.", taken),
@@ -613,23 +618,55 @@ def split_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseR
     return _back(version, "analysis.campaign_group", group_id=str(group_id))
 
 
+@bp.post(A + "/groups/<int:group_id>/split-off")
+@staff_required
+@limiter.limit("60 per minute")
+def split_off_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
+    """Make the ticked members a new campaign group of their own."""
+    version, group = _group_action(policy_slug, version_slug, group_id)
+    session = current_session()
+    new_group = campaign_edits.split_into_new_group(
+        session, signed_in_user(), version, group, _ids_from_form("member")
+    )
+    flash(
+        ngettext(
+            "Made group %(id)d of %(num)d comment.",
+            "Made group %(id)d of %(num)d comments.",
+            campaign_edits.member_total(session, new_group),
+            id=new_group.id,
+        ),
+        "success",
+    )
+    return _back(version, "analysis.campaign_group", group_id=str(new_group.id))
+
+
 @bp.post(A + "/groups/<int:group_id>/merge")
 @staff_required
 @limiter.limit("30 per minute")
 def merge_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
-    """Merge this group into another of the version (one campaign found as two)."""
-    version = _version(policy_slug, version_slug)
+    """Merge this group into another of the version (one campaign found as two).
+
+    When both have a response, a confirmation page first asks which one the merged group keeps.
+    """
+    version, source = _group_action(policy_slug, version_slug, group_id)
     session = current_session()
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    _group_or_404(version, group_id)
-    redisplay(_refused(lambda: _back(version, "analysis.campaign_group", group_id=str(group_id))))
-    source = campaign_edits.group_of_version(session, version, group_id)
     into = inputs.read_id(request.form.get("into") or "")
     if into is None:
         raise campaign_edits.CampaignEditError(_("Give the number of the group to merge into."), "into")
     target = campaign_edits.group_of_version(session, version, into)
-    moved = campaign_edits.merge_groups(session, signed_in_user(), version, source, target)
+    keep = _optional_id("keep")
+    responses = campaign_edits.responses_of(session, source, target)
+    if keep is None and len(responses) == 2 and source.id != target.id:
+        return render_template(
+            "analysis/merge_confirm.html",
+            version=version,
+            source=source,
+            target=target,
+            responses=[(g, responses[g.id]) for g in (target, source)],
+            outcome_labels=OUTCOME_LABELS,
+            form=ActionForm(),
+        )
+    moved = campaign_edits.merge_groups(session, signed_in_user(), version, source, target, keep)
     flash(
         ngettext(
             "Merged into group %(id)d: %(num)d comment moved.",
@@ -660,8 +697,12 @@ def _answer_many(
     apply: Callable[[AnswerForm], int],
     done: Callable[[], ResponseReturnValue],
     refused: str | None = None,
+    breakdown: str = "",
 ) -> ResponseReturnValue:
     """Write a response, see how many comments it will answer, confirm: the one flow for groups and searches.
+
+    `breakdown` (a search result with submissions or answers in it) says how many of each kind: the count is
+    then of items, not of comments.
 
     The confirming POST carries the count the drafter saw; if the set changed meanwhile (new comments, a
     split), the page shows the new count and asks again, so nobody answers more items than they agreed to.
@@ -681,6 +722,7 @@ def _answer_many(
             error=error or refused,
             refused=refused,
             outcome_label=OUTCOME_LABELS.get(form.outcome.data or "", ""),
+            breakdown=breakdown,
         )
 
     if request.method == "GET" or refused:
@@ -699,16 +741,22 @@ def _answer_many(
     if request.form.get("step") != "confirm" or request.form.get("edit"):
         return page(confirming=request.form.get("edit") is None)
     if (request.form.get("expected") or "") != str(count):
-        return page(
-            confirming=True,
-            error=_(
+        changed = (
+            _("The number of items changed since you checked: it is now %(num)d. Confirm again.", num=count)
+            if breakdown
+            else _(
                 "The number of comments changed since you checked: it is now %(num)d. Confirm again.",
                 num=count,
-            ),
+            )
         )
+        return page(confirming=True, error=changed)
     answered = apply(form)
     flash(
-        ngettext("Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered),
+        ngettext("Response saved for %(num)d item.", "Response saved for %(num)d items.", answered)
+        if breakdown
+        else ngettext(
+            "Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered
+        ),
         "success",
     )
     return done()
@@ -755,7 +803,7 @@ def answer_campaign_group(policy_slug: str, version_slug: str, group_id: int) ->
 @drafter_required
 @limiter.limit("30 per minute", methods=["POST"])
 def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
-    """One response for every comment a search finds (the search's filters ride along in the form)."""
+    """One response for every comment, submission and free-text answer a search finds (its filters ride along)."""
     version = _version(policy_slug, version_slug)
     session = current_session()
     raw = request.args if request.method == "GET" else _search_args()
@@ -763,14 +811,14 @@ def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     found = search.all_items(
         session, viewer(), version, asked.query, asked.filters, limit=services.MAX_ANSWER + 1
     )
-    comment_ids = services.top_level_comments(session, found)
+    targets = services.answerable(session, version, found)
 
     def apply(form: AnswerForm) -> int:
-        return services.answer_comments(
+        return services.answer_items(
             session,
             signed_in_user(),
             version,
-            comment_ids,
+            targets,
             form.outcome.data or "",
             form.text.data or "",
             form.changed_in.data or "",
@@ -778,23 +826,42 @@ def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
             search=asked.args,
         )
 
+    mixed = bool(targets.submissions or targets.answers)
     return _answer_many(
         version,
-        _("every comment this search finds"),
-        len(comment_ids),
+        _("everything this search finds") if mixed else _("every comment this search finds"),
+        targets.total,
         asked.args,
         apply,
         lambda: _back(version, **asked.args),
-        refused=_too_many(len(found), len(comment_ids)),
+        refused=_too_many(len(found), targets.total),
+        breakdown=_breakdown(targets) if mixed else "",
     )
 
 
-def _too_many(found: int, comments: int) -> str | None:
+def _breakdown(targets: services.Answerable) -> str:
+    parts = [
+        ngettext("%(num)d comment", "%(num)d comments", len(targets.comments)),
+        ngettext("%(num)d submission", "%(num)d submissions", len(targets.submissions)),
+        ngettext("%(num)d free-text answer", "%(num)d free-text answers", len(targets.answers)),
+    ]
+    return _(
+        "That is %(comments)s, %(submissions)s and %(answers)s.",
+        comments=parts[0],
+        submissions=parts[1],
+        answers=parts[2],
+    )
+
+
+def _too_many(found: int, answerable: int) -> str | None:
     if found > services.MAX_ANSWER:
         return _(
             "This search finds more than %(most)d items: narrow it before answering.",
             most=services.MAX_ANSWER,
         )
-    if not comments:
-        return _("This search finds no comment to answer (responses are linked to comments).")
+    if not answerable:
+        return _(
+            "This search finds nothing to answer (responses are linked to comments, submissions and "
+            "free-text answers)."
+        )
     return None

@@ -14,11 +14,12 @@ finds it by its text joins the right group (`grouping.lock_group`).
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.analysis.indexing import reindex
 from app.caching import touch
+from app.comments import campaigns
 from app.comments.counts import group_member_changed
 from app.exceptions import ConflictError, InputError, NotFoundError
 from app.models import (
@@ -85,11 +86,77 @@ def split_members(
     session: Session, actor: User, version: Version, group: CampaignGroup, comment_ids: list[int]
 ) -> int:
     """Take comments out of `group`: each stands on its own and is not grouped again. Returns how many left."""
+    taken = _take_out(session, group, comment_ids, into=None)
+    audit(session, actor, "campaign.split", "campaign_group", group.id, comments=taken, count=len(taken))
+    touch(session, *_policy_tags(session, version.id), hard=True)
+    session.flush()
+    return len(taken)
+
+
+def split_into_new_group(
+    session: Session, actor: User, version: Version, group: CampaignGroup, comment_ids: list[int]
+) -> CampaignGroup:
+    """Make some members of `group` a campaign group of their own (one group found where there are two).
+
+    The new group is a staff decision like a split: its members are `campaign_locked`, so grouping never moves
+    them, and it has no exact-text key (the old group keeps its text's). Its text is its first member's, so a
+    later letter that reads like it may still join it. Both groups' kept values change by delta.
+    """
+    wanted = _wanted(comment_ids)
+    if len(wanted) < 2:
+        raise CampaignEditError(_("Choose at least two comments to make a new group of."), "member")
+    first = session.scalar(
+        select(Comment.body).where(Comment.id == wanted[0], Comment.campaign_group_id == group.id)
+    )
+    # The new row first: nobody else can lock it yet, so it adds no step to the comments-then-groups order.
+    new_group = CampaignGroup(
+        version_id=version.id,
+        clause_id=group.clause_id,
+        fingerprint=campaigns.normalise(first if first is not None else group.fingerprint),
+        fingerprint_hash=None,
+        member_count=0,
+    )
+    session.add(new_group)
+    session.flush()
+    taken = _take_out(session, group, wanted, into=new_group)
+    if len(taken) < 2:
+        raise ConflictError(
+            _("Fewer than two of those comments are still in this group; look at the group again."), "member"
+        )
+    # The first one asked for had left meanwhile: the new group reads as its first member instead.
+    if taken[0] != wanted[0]:
+        body = session.scalar(select(Comment.body).where(Comment.id == taken[0]))
+        new_group.fingerprint = campaigns.normalise(body or group.fingerprint)
+    audit(
+        session,
+        actor,
+        "campaign.split_new",
+        "campaign_group",
+        new_group.id,
+        source=group.id,
+        comments=taken,
+        count=len(taken),
+    )
+    touch(session, *_policy_tags(session, version.id), hard=True)
+    session.flush()
+    session.expire(new_group)
+    return new_group
+
+
+def _wanted(comment_ids: list[int]) -> list[int]:
     wanted = sorted(set(comment_ids))
     if not wanted:
         raise CampaignEditError(_("Choose at least one comment to take out of the group."), "member")
     if len(wanted) > MAX_SPLIT:
         raise CampaignEditError(_("Take out at most %(most)d comments at a time.", most=MAX_SPLIT), "member")
+    return wanted
+
+
+def _take_out(
+    session: Session, group: CampaignGroup, comment_ids: list[int], into: CampaignGroup | None
+) -> list[int]:
+    """Move members of `group` out (on their own, or `into` a new group), locked from grouping; their ids."""
+    wanted = _wanted(comment_ids)
     # The comments first, by id, as moderation locks a comment before its group; then each leaves by a
     # conditional UPDATE (a member already gone — split, edited away — is skipped, and counted out only once).
     session.execute(select(Comment.id).where(Comment.id.in_(wanted)).order_by(Comment.id).with_for_update())
@@ -98,7 +165,7 @@ def split_members(
         left = session.execute(
             update(Comment)
             .where(Comment.id == comment_id, Comment.campaign_group_id == group.id)
-            .values(campaign_group_id=None, campaign_locked=True)
+            .values(campaign_group_id=into.id if into is not None else None, campaign_locked=True)
             .returning(Comment.state),
             execution_options={"synchronize_session": False},
         ).first()
@@ -106,7 +173,10 @@ def split_members(
             continue
         taken.append(comment_id)
         if left.state == CommentState.PUBLISHED.value:
+            # The old group (locked before the new one, which no one else can see yet) counts it out first.
             group_member_changed(session, group.id, comment_id, -1)
+            if into is not None:
+                group_member_changed(session, into.id, comment_id, +1)
         # Its band keys go too: no later letter finds it as a candidate.
         session.execute(delete(CampaignBandKey).where(CampaignBandKey.comment_id == comment_id))
         loaded = session.identity_map.get(session.identity_key(Comment, comment_id))
@@ -115,16 +185,23 @@ def split_members(
         reindex(session, loaded if loaded is not None else session.get_one(Comment, comment_id))
     if not taken:
         raise ConflictError(_("None of those comments is in this group any more."), "member")
-    audit(session, actor, "campaign.split", "campaign_group", group.id, comments=taken, count=len(taken))
-    touch(session, *_policy_tags(session, version.id), hard=True)
-    session.flush()
-    return len(taken)
+    return taken
 
 
 def merge_groups(
-    session: Session, actor: User, version: Version, source: CampaignGroup, target: CampaignGroup
+    session: Session,
+    actor: User,
+    version: Version,
+    source: CampaignGroup,
+    target: CampaignGroup,
+    keep_response_id: int | None = None,
 ) -> int:
-    """Move every member of `source` into `target` (one campaign found as two). Returns the members moved."""
+    """Move every member of `source` into `target` (one campaign found as two). Returns the members moved.
+
+    When both groups have a response, `keep_response_id` names the one the merged group keeps: every member
+    then shows it. The other is set aside, not deleted: it stays on the merged-away group's row, which no
+    member points at any more, so no page shows it, and the audit event records what it said.
+    """
     if source.id == target.id:
         raise CampaignEditError(_("Choose another group to merge with."), "into")
     if source.version_id != version.id or target.version_id != version.id:
@@ -152,19 +229,17 @@ def merge_groups(
     }
     if len(locked) != 2 or any(row.merged_into_id is not None for row in locked.values()):
         raise ConflictError(_("One of those groups was merged meanwhile; look at the groups again."), "into")
-    answered = set(
-        session.scalars(
-            select(Response.campaign_group_id).where(Response.campaign_group_id.in_((source.id, target.id)))
+    # The responses last (after the groups), so a drafter answering either group waits for the merge.
+    responses = {
+        r.campaign_group_id: r
+        for r in session.scalars(
+            select(Response)
+            .where(Response.campaign_group_id.in_((source.id, target.id)))
+            .order_by(Response.id)
+            .with_for_update()
         )
-    )
-    if answered == {source.id, target.id}:
-        raise CampaignEditError(
-            _(
-                "Both groups have a response: merging would lose one. Keep the response you want on one "
-                "group and merge the other only when it has none."
-            ),
-            "into",
-        )
+    }
+    kept_response = _response_to_keep(responses, source, target, keep_response_id)
     moved = session.execute(
         update(Comment)
         .where(Comment.campaign_group_id == source.id)
@@ -195,13 +270,7 @@ def merge_groups(
         .values(member_count=0, representative_id=None, merged_into_id=target.id),
         execution_options={"synchronize_session": False},
     )
-    if source.id in answered:  # the one response goes with its members
-        session.execute(
-            update(Response)
-            .where(Response.campaign_group_id == source.id)
-            .values(campaign_group_id=target.id),
-            execution_options={"synchronize_session": False},
-        )
+    set_aside = _move_responses(session, responses, source, target, kept_response)
     for group in (source, target):
         session.expire(group)
     for (comment_id,) in moved:
@@ -217,10 +286,84 @@ def merge_groups(
         source=source.id,
         moved=len(moved),
         published_moved=kept_source.member_count,
+        kept_response=kept_response.id if kept_response is not None else None,
+        set_aside_response=set_aside,
     )
     touch(session, *_policy_tags(session, version.id), hard=True)
     session.flush()
     return len(moved)
+
+
+def responses_of(session: Session, *groups: CampaignGroup) -> dict[int, Response]:
+    """The response of each group that has one, by group id (to choose which one a merge keeps)."""
+    ids = [g.id for g in groups]
+    return {
+        r.campaign_group_id: r
+        for r in session.scalars(select(Response).where(Response.campaign_group_id.in_(ids)))
+        if r.campaign_group_id is not None
+    }
+
+
+def _response_to_keep(
+    responses: dict[int | None, Response],
+    source: CampaignGroup,
+    target: CampaignGroup,
+    keep_response_id: int | None,
+) -> Response | None:
+    """The response the merged group keeps: the only one, or the one staff chose when both have one."""
+    if keep_response_id is not None and keep_response_id not in {r.id for r in responses.values()}:
+        raise ConflictError(
+            _("The groups' responses changed since you chose; look at the groups again."), "keep"
+        )
+    if len(responses) < 2:
+        return next(iter(responses.values()), None)
+    if keep_response_id is None:
+        raise CampaignEditError(
+            _("Both groups have a response: choose the one the merged group keeps."), "keep"
+        )
+    return next(r for r in responses.values() if r.id == keep_response_id)
+
+
+def _move_responses(
+    session: Session,
+    responses: dict[int | None, Response],
+    source: CampaignGroup,
+    target: CampaignGroup,
+    kept: Response | None,
+) -> dict[str, object] | None:
+    """Put the kept response on `target`; set the other aside on `source`. What was set aside, for the audit."""
+    if kept is None or kept.campaign_group_id == target.id:
+        other = responses.get(source.id) if kept is not None and len(responses) == 2 else None
+        return _described(other)  # the target's stays; the source's (if any) stays on the merged-away row
+    other = responses.get(target.id)
+    if other is None:  # the source's one response goes with its members
+        session.execute(
+            update(Response).where(Response.id == kept.id).values(campaign_group_id=target.id),
+            execution_options={"synchronize_session": False},
+        )
+        session.expire(kept)
+        return None
+    # Swap the two: each group has at most one response (a unique key checked row by row), so the target's
+    # leaves first and comes back, with the same id and words, on the merged-away row.
+    row = dict(session.execute(select(Response.__table__).where(Response.id == other.id)).mappings().one())
+    session.execute(
+        delete(Response).where(Response.id == other.id), execution_options={"synchronize_session": False}
+    )
+    session.expunge(other)
+    session.execute(
+        update(Response).where(Response.id == kept.id).values(campaign_group_id=target.id),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(insert(Response).values(**{**row, "campaign_group_id": source.id}))
+    session.expire(kept)
+    return _described(row)
+
+
+def _described(response: Response | dict[str, object] | None) -> dict[str, object] | None:
+    if response is None:
+        return None
+    get = response.get if isinstance(response, dict) else lambda name: getattr(response, name)
+    return {"id": get("id"), "outcome": get("outcome"), "text": get("text"), "author": get("author_id")}
 
 
 def version_groups(session: Session, version: Version, limit: int = 200) -> list[CampaignGroup]:

@@ -228,11 +228,17 @@ class CommentPlacement(Base):
 
 
 class Response(Base):
-    """A drafter's answer to a comment or a campaign group: "you said, we did"."""
+    """A drafter's answer to a comment, a campaign group, a submission or a free-text answer: "you said, we did"."""
 
     __tablename__ = "responses"
     __table_args__ = (
-        CheckConstraint("(comment_id IS NOT NULL) <> (campaign_group_id IS NOT NULL)", name="one_target"),
+        CheckConstraint(
+            "(CASE WHEN comment_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN campaign_group_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN submission_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN answer_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_target",
+        ),
     )
 
     id: Mapped[intpk]
@@ -240,6 +246,10 @@ class Response(Base):
     campaign_group_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaign_groups.id", ondelete="CASCADE"), unique=True
     )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), unique=True
+    )
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), unique=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)

@@ -211,6 +211,8 @@ def _response(session: Session, row: OutboxMessage) -> list[Letter]:
         return []
     if response.comment_id is not None:
         comments = [response.comment] if response.comment is not None else []
+    elif response.campaign_group_id is None:
+        return []  # a submission's or an answer's: its receipt shows it; no letter is written for it yet
     else:
         comments = list(
             session.scalars(

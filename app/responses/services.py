@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.comments.visibility import publicly_shown
 from app.diffing.listing import policy_versions
 from app.exceptions import InputError
 from app.models import (
+    Answer,
     CampaignGroup,
     Clause,
     Comment,
@@ -24,6 +25,7 @@ from app.models import (
     Response,
     ResponseOutcome,
     Section,
+    Submission,
     User,
     Version,
     audit,
@@ -109,14 +111,14 @@ def find_later_version(session: Session, version: Version, version_id: str) -> V
 def record_response(
     session: Session,
     actor: User,
-    target: Comment | CampaignGroup,
+    target: Answerable,
     outcome: str,
     text: str,
     changed_in_id: str,
     clause_refs: str,
 ) -> Response:
     """Record the response a drafter sent with the form: `changed_in_id` is the chosen version's id, or ""."""
-    version = session.get(Version, target.version_id)
+    version = session.get(Version, _target_of(target)[2])
     if version is None:  # the foreign key makes this impossible; keep the type checker honest
         raise ResponseError(_("That comment's version no longer exists."))
     changed_in = find_later_version(session, version, changed_in_id)
@@ -149,32 +151,38 @@ def checked_response(
     return text, keys
 
 
+Answerable = Comment | CampaignGroup | Submission | Answer
+
+
+def _target_of(target: Answerable) -> tuple[str, InstrumentedAttribute[int | None], int]:
+    """The audit name, the Response column and the version id of what a response answers."""
+    if isinstance(target, Comment):
+        return "comment", Response.comment_id, target.version_id
+    if isinstance(target, CampaignGroup):
+        return "campaign_group", Response.campaign_group_id, target.version_id
+    if isinstance(target, Submission):
+        return "submission", Response.submission_id, target.version_id
+    return "answer", Response.answer_id, target.submission.version_id
+
+
 def respond(
     session: Session,
     actor: User,
-    target: Comment | CampaignGroup,
+    target: Answerable,
     outcome: str,
     text: str,
     changed_in: Version | None,
     clause_refs: str,
 ) -> Response:
-    """Record (or update) the drafters' response to a comment or a campaign group."""
-    version = session.get(Version, target.version_id)
+    """Record (or update) the drafters' response to a comment, a campaign group, a submission or an answer."""
+    kind, column, version_id = _target_of(target)
+    version = session.get(Version, version_id)
     if version is None:  # the foreign key makes this impossible; keep the type checker honest
         raise ResponseError(_("That comment's version no longer exists."))
     text, keys = checked_response(session, version, outcome, text, changed_in, clause_refs)
-    is_comment = isinstance(target, Comment)
-    response = session.scalar(
-        select(Response).where(
-            Response.comment_id == target.id if is_comment else Response.campaign_group_id == target.id
-        )
-    )
+    response = session.scalar(select(Response).where(column == target.id))
     if response is None:
-        response = Response(
-            comment_id=target.id if is_comment else None,
-            campaign_group_id=None if is_comment else target.id,
-            version_id=version.id,
-        )
+        response = Response(version_id=version.id, **{column.key: target.id})
         session.add(response)
     else:
         response.updated_at = utcnow()
@@ -188,7 +196,7 @@ def respond(
         session,
         actor,
         "response.record",
-        "comment" if is_comment else "campaign_group",
+        kind,
         target.id,
         outcome=outcome,
         changed_in=changed_in.id if changed_in is not None else None,
@@ -197,6 +205,17 @@ def respond(
     session.flush()
     notify_events.response_recorded(session, response)
     return response
+
+
+def responses_of_submission(session: Session, submission: Submission) -> dict[str, Response]:
+    """The responses to a submission ("submission") and to its answers ("answer:<id>"), for its receipt."""
+    answer_ids = [a.id for a in submission.answers]
+    rows = session.scalars(
+        select(Response).where(
+            (Response.submission_id == submission.id) | Response.answer_id.in_(answer_ids or [-1])
+        )
+    )
+    return {("submission" if r.submission_id is not None else f"answer:{r.answer_id}"): r for r in rows}
 
 
 # --- what readers see ------------------------------------------------------------------------------------

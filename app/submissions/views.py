@@ -250,7 +250,15 @@ def receipt(tracking_number: str) -> ResponseReturnValue:
         else None,
         moderate_form=ModerateSubmissionForm() if viewer().has_role("moderator") else None,
         redact_form=_redact_form(submission) if viewer().has_role("moderator", "reviewer") else None,
+        responses=_responses(submission),
     )
+
+
+def _responses(submission: Submission) -> dict[str, Any]:
+    """The drafters' responses to the submission and its answers, as cards (keys as in responses_of_submission)."""
+    from app.responses.services import card, responses_of_submission
+
+    return {key: card(r) for key, r in responses_of_submission(current_session(), submission).items()}
 
 
 def _written_answers(submission: Submission) -> list[Answer]:

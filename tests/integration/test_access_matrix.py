@@ -392,6 +392,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("analysis.campaign_groups", "GET", AN + "/groups", STAFF_READERS),
     ("analysis.campaign_group", "GET", AN + "/groups/{group_id}", STAFF_READERS),
     ("analysis.split_group", "POST", AN + "/groups/{group_id}/split", STAFF_POST),
+    ("analysis.split_off_group", "POST", AN + "/groups/{group_id}/split-off", STAFF_POST),
     ("analysis.merge_group", "POST", AN + "/groups/{group_id}/merge", STAFF_POST),
     ("analysis.answer_campaign_group", "GET", AN + "/groups/{group_id}/response", DRAFTERS),
     ("analysis.answer_campaign_group", "POST", AN + "/groups/{group_id}/response", DRAFTERS_POST),

@@ -200,3 +200,78 @@ def test_bulk_tagging_a_question_filter_tags_its_answers(client, session, answer
     kinds = set(session.scalars(select(TagApplication.kind).where(TagApplication.tag_id == tag.id)))
     assert kinds == {"answer"}
     assert len(session.scalars(select(TagApplication.id).where(TagApplication.tag_id == tag.id)).all()) == 2
+
+
+# --- answering a search result's submissions and answers ---------------------------------------------------
+
+
+ANSWER_FORM = {"outcome": "accepted", "text": "We name the kaitiaki now.", "changed_in": "", "clauses": ""}
+
+
+@pytest.fixture
+def drafter(client, session):
+    user = make_user(session, Role.DRAFTER.value)
+    session.commit()
+    login(client, user)
+    return user
+
+
+def test_answering_a_search_links_the_response_to_its_submissions_and_answers(
+    client, session, version, answers, drafter
+):
+    from app.models import AuditEvent, Response
+    from tests.factories import make_comment
+
+    whole = make_submission(session, make_user(session), version, "The kaitiaki clause is too vague.")
+    comment = make_comment(session, make_user(session), version, "purpose-1", body="Kaitiaki need a budget.")
+    session.commit()
+    kaitiaki = answers["questions"][0]
+    form = client.get(BASE + "/response?q=kaitiaki").get_data(as_text=True)
+    # One comment, one whole submission, the two sent kaitiaki answers (the unsent draft is not found).
+    assert "linked to 4 items" in form
+    assert "1 comment, 1 submission and 2 free-text answers" in form
+    checked = client.post(BASE + "/response", data={**ANSWER_FORM, "q": "kaitiaki", "step": "write"})
+    assert "Confirm: answer 4 items" in checked.get_data(as_text=True)
+    assert not session.scalars(select(Response)).all()
+    # A count that changed since the check asks again and writes nothing.
+    stale = client.post(
+        BASE + "/response", data={**ANSWER_FORM, "q": "kaitiaki", "step": "confirm", "expected": "3"}
+    )
+    assert "it is now 4" in stale.get_data(as_text=True)
+    assert not session.scalars(select(Response)).all()
+    done = client.post(
+        BASE + "/response", data={**ANSWER_FORM, "q": "kaitiaki", "step": "confirm", "expected": "4"}
+    )
+    assert done.status_code == 303
+    rows = session.scalars(select(Response)).all()
+    assert {r.comment_id for r in rows if r.comment_id} == {comment.id}
+    assert {r.submission_id for r in rows if r.submission_id} == {whole.id}
+    assert {r.answer_id for r in rows if r.answer_id} == {
+        _answer_id(answers["named"], kaitiaki),
+        _answer_id(answers["private"], kaitiaki),
+    }
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "response.by_search"))
+    assert (event.details["comments"], event.details["submissions"], event.details["answers"]) == (1, 1, 2)
+    # Each receipt shows it: the whole submission's, and the answer's on its submission's receipt.
+    for submission in (whole, answers["named"]):
+        receipt = client.get(f"/submissions/{submission.tracking_number}").get_data(as_text=True)
+        assert "We name the kaitiaki now." in receipt
+    # Posted again (a double submit): the same rows are updated, none added.
+    again = client.post(
+        BASE + "/response", data={**ANSWER_FORM, "q": "kaitiaki", "step": "confirm", "expected": "4"}
+    )
+    assert again.status_code == 303
+    assert len(session.scalars(select(Response)).all()) == 4
+
+
+def test_a_search_of_choices_only_has_nothing_to_answer(client, session, version, answers, drafter):
+    from app.models import Response
+
+    refused = client.get(BASE + "/response?q=zzzznothing")
+    assert refused.status_code == 200
+    assert "finds nothing to answer" in refused.get_data(as_text=True)
+    assert not session.scalars(select(Response)).all()
+
+
+def test_a_reviewer_cannot_answer_a_search(client, session, version, answers, staff):
+    assert client.get(BASE + "/response?q=kaitiaki").status_code == 403

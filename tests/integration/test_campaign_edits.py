@@ -183,7 +183,7 @@ def test_a_merged_groups_response_goes_with_its_members(session, version, staff)
     assert response.campaign_group_id == parks_group.id
 
 
-def test_merging_two_answered_groups_is_refused_and_changes_nothing(session, version, staff):
+def test_merging_two_answered_groups_without_a_choice_is_refused_and_changes_nothing(session, version, staff):
     parks_group, buses_group, _parks, buses = two_groups(session, version)
     drafter = make_user(session, Role.DRAFTER.value)
     respond(session, drafter, buses_group, "noted", "Buses.", None, "")
@@ -192,6 +192,110 @@ def test_merging_two_answered_groups_is_refused_and_changes_nothing(session, ver
         campaign_edits.merge_groups(session, staff, version, buses_group, parks_group)
     session.refresh(buses[0])
     assert buses[0].campaign_group_id == buses_group.id
+
+
+@pytest.mark.parametrize("keep", ["source", "target"])
+def test_merging_two_answered_groups_keeps_the_chosen_response_and_sets_the_other_aside(
+    session, version, staff, keep
+):
+    parks_group, buses_group, parks, buses = two_groups(session, version)
+    drafter = make_user(session, Role.DRAFTER.value)
+    on_buses = respond(session, drafter, buses_group, "noted", "Buses.", None, "")
+    on_parks = respond(session, drafter, parks_group, "accepted", "Parks.", None, "")
+    session.flush()
+    kept, other = (on_buses, on_parks) if keep == "source" else (on_parks, on_buses)
+    kept_id, other_id, other_text = kept.id, other.id, other.text
+    campaign_edits.merge_groups(session, staff, version, buses_group, parks_group, kept_id)
+    session.expire_all()
+    # Every member, of either group, now shows the kept response.
+    from app.responses.services import response_for_comment
+
+    for comment in parks + buses:
+        assert response_for_comment(session, session.get(Comment, comment.id)).id == kept_id
+    kept_row, other_row = session.get(Response, kept_id), session.get(Response, other_id)
+    assert kept_row.campaign_group_id == parks_group.id
+    # The other is not deleted: same id and words, on the merged-away group that no comment points at.
+    assert other_row.campaign_group_id == buses_group.id
+    assert other_row.text == other_text
+    assert not session.scalars(select(Comment).where(Comment.campaign_group_id == buses_group.id)).all()
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "campaign.merge"))
+    assert event.details["kept_response"] == kept_id
+    assert event.details["set_aside_response"]["id"] == other_id
+    assert event.details["set_aside_response"]["text"] == other_text
+    kept_matches_members(session, parks_group.id)
+
+
+def test_a_stale_choice_of_response_is_refused_and_changes_nothing(session, version, staff):
+    parks_group, buses_group, _parks, buses = two_groups(session, version)
+    drafter = make_user(session, Role.DRAFTER.value)
+    respond(session, drafter, parks_group, "noted", "Parks.", None, "")
+    with pytest.raises(DomainError):
+        campaign_edits.merge_groups(session, staff, version, buses_group, parks_group, 99999999)
+    session.refresh(buses[0])
+    assert buses[0].campaign_group_id == buses_group.id
+
+
+# --- split into a new group ---------------------------------------------------------------------------------
+
+
+def test_splitting_members_into_a_new_group_keeps_both_groups_by_delta(session, version, staff):
+    members = letters(session, version, PARKS, 5)
+    (held,) = letters(session, version, PARKS, 1, state=CommentState.HELD.value)
+    group = session.get(CampaignGroup, members[0].campaign_group_id)
+    chosen = [members[0].id, members[3].id, held.id]
+    new_group = campaign_edits.split_into_new_group(session, staff, version, group, chosen)
+    session.refresh(group)
+    session.refresh(new_group)
+    assert new_group.id != group.id
+    assert new_group.version_id == version.id
+    assert new_group.merged_into_id is None
+    # The representative left: the old group takes its next published member, the new one its first.
+    assert (group.member_count, group.representative_id) == (3, members[1].id)
+    assert (new_group.member_count, new_group.representative_id) == (2, members[0].id)
+    kept_matches_members(session, group.id)
+    kept_matches_members(session, new_group.id)
+    for comment_id in chosen:
+        comment = session.get(Comment, comment_id)
+        session.refresh(comment)
+        assert comment.campaign_group_id == new_group.id
+        assert comment.campaign_locked
+        document = session.scalar(
+            select(SearchDocument).where(
+                SearchDocument.kind == "comment", SearchDocument.ref_id == comment_id
+            )
+        )
+        assert document.campaign_group_id == new_group.id
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "campaign.split_new"))
+    assert event.target_id == new_group.id
+    assert event.details["source"] == group.id
+    assert event.details["comments"] == sorted(chosen)
+    # The next letter does not pull the chosen ones back.
+    letters(session, version, PARKS, 1)
+    for comment_id in chosen:
+        comment = session.get(Comment, comment_id)
+        session.refresh(comment)
+        assert comment.campaign_group_id == new_group.id
+
+
+@pytest.mark.parametrize("chosen", ["none", "one", "outsiders", "too_many"])
+def test_a_bad_split_into_a_new_group_is_refused_and_changes_nothing(session, version, staff, chosen):
+    members = letters(session, version, PARKS, 3)
+    (other,) = letters(session, version, BUSES, 1, clause="purpose-2")
+    group = session.get(CampaignGroup, members[0].campaign_group_id)
+    session.commit()
+    groups_before = session.scalar(select(func.count()).select_from(CampaignGroup))
+    ids = {
+        "none": [],
+        "one": [members[1].id],
+        "outsiders": [other.id, 99999999],
+        "too_many": list(range(1, campaign_edits.MAX_SPLIT + 2)),
+    }[chosen]
+    with pytest.raises(DomainError):
+        campaign_edits.split_into_new_group(session, staff, version, group, ids)
+    session.rollback()  # as the request boundary does
+    assert session.scalar(select(func.count()).select_from(CampaignGroup)) == groups_before
+    kept_matches_members(session, group.id)
+    assert group.member_count == 3
 
 
 def test_merging_into_itself_or_another_versions_group_is_refused(session, version, staff):
@@ -264,6 +368,71 @@ def test_bad_merge_requests_answer_clearly(client, session, version, staff, into
     assert session.get(CampaignGroup, one.campaign_group_id).merged_into_id is None
 
 
+def test_staff_split_into_a_new_group_through_the_web(app, client, session, version, staff):
+    members = letters(session, version, PARKS, 4)
+    group_id = members[0].campaign_group_id
+    session.commit()
+    login(client, staff)
+    page = client.get(BASE + f"/groups/{group_id}").get_data(as_text=True)
+    assert f"/groups/{group_id}/split-off" in page
+    made = client.post(
+        BASE + f"/groups/{group_id}/split-off", data={"member": [str(members[2].id), str(members[3].id)]}
+    )
+    assert made.status_code == 303
+    new_id = session.scalar(select(Comment.campaign_group_id).where(Comment.id == members[2].id))
+    assert new_id != group_id
+    assert made.headers["Location"].endswith(f"/groups/{new_id}")
+    assert "Made group" in client.get(made.headers["Location"]).get_data(as_text=True)
+    # The same form again (a double submit) is refused with a message, not a 500, and makes nothing.
+    again = client.post(
+        BASE + f"/groups/{group_id}/split-off", data={"member": [str(members[2].id), str(members[3].id)]}
+    )
+    assert again.status_code == 409
+    assert "any more" in again.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(CampaignGroup)) == 2
+
+
+@pytest.mark.parametrize("data", [{}, {"member": "abc"}, {"member": "-1"}, {"member": "99999999"}])
+def test_bad_split_into_a_new_group_requests_answer_clearly(client, session, version, staff, data):
+    one, _two = letters(session, version, PARKS, 2)
+    session.commit()
+    login(client, staff)
+    response = client.post(BASE + f"/groups/{one.campaign_group_id}/split-off", data=data)
+    assert response.status_code in (400, 409, 422)
+    assert session.scalar(select(func.count()).select_from(CampaignGroup)) == 1
+
+
+def test_merging_two_answered_groups_through_the_web_asks_which_response_to_keep(
+    client, session, version, staff
+):
+    parks_group, buses_group, _parks, buses = two_groups(session, version)
+    drafter = make_user(session, Role.DRAFTER.value)
+    on_buses = respond(session, drafter, buses_group, "noted", "We heard you about buses.", None, "")
+    respond(session, drafter, parks_group, "noted", "We heard you about parks.", None, "")
+    session.commit()
+    login(client, staff)
+    asked = client.post(BASE + f"/groups/{buses_group.id}/merge", data={"into": str(parks_group.id)})
+    assert asked.status_code == 200
+    body = asked.get_data(as_text=True)
+    assert "We heard you about buses." in body
+    assert "We heard you about parks." in body
+    assert "set aside" in body
+    assert session.get(CampaignGroup, buses_group.id).merged_into_id is None  # nothing changed yet
+    done = client.post(
+        BASE + f"/groups/{buses_group.id}/merge", data={"into": str(parks_group.id), "keep": str(on_buses.id)}
+    )
+    assert done.status_code == 303
+    session.expire_all()
+    assert session.get(Response, on_buses.id).campaign_group_id == parks_group.id
+    assert session.get(CampaignGroup, buses_group.id).merged_into_id == parks_group.id
+    # Posted again: the group is merged already; a clear refusal.
+    again = client.post(
+        BASE + f"/groups/{buses_group.id}/merge", data={"into": str(parks_group.id), "keep": str(on_buses.id)}
+    )
+    assert again.status_code == 409
+    assert session.get(Comment, buses[0].id).campaign_group_id == parks_group.id
+
+
 # --- answering a group or a search result at once -----------------------------------------------------------
 
 
@@ -327,7 +496,7 @@ def test_a_search_with_no_comment_cannot_be_answered(client, session, version, d
         BASE + "/response", data={**ANSWER, "q": "zzzz", "step": "confirm", "expected": "0"}
     )
     assert response.status_code == 200
-    assert "finds no comment to answer" in response.get_data(as_text=True)
+    assert "finds nothing to answer" in response.get_data(as_text=True)
     assert not session.scalars(select(Response)).all()
 
 

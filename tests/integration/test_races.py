@@ -23,6 +23,7 @@ from app import create_app
 from app.boundary import unit_of_work
 from app.comments import services
 from app.comments.jobs import run_settle
+from app.exceptions import ConflictError
 from app.extensions import db
 from app.models import AuditEvent, CampaignGroup, Clause, Comment, CommentState, Role, User
 from app.moderation import services as moderation
@@ -426,3 +427,58 @@ def test_one_event_summary_saved_at_once_by_many_makes_one_submission(race_app):
         made = db.session.scalar(select(func.count(Submission.id)).where(Submission.event_id == event_id))
         db.session.remove()
     assert made == 1
+
+
+def test_a_split_into_a_new_group_posted_twice_while_members_are_hidden_keeps_both_groups_right(race_app):
+    from app.comments import campaign_edits
+    from app.models import Version
+
+    clause_id, ids = setup_letters(race_app, "race-split-new", THREADS + 4)
+    for comment_id in ids:
+        run_settle(race_app, comment_id)
+    with race_app.app_context():
+        group_id = db.session.get_one(Comment, ids[0]).campaign_group_id
+        version_id = db.session.get_one(Comment, ids[0]).version_id
+        db.session.remove()
+    moderator = _moderator(race_app, "split-new-moderator@races.test")
+    analyst = _staff(race_app, "split-new-analyst@races.test")
+    chosen = [ids[n] for n in range(1, THREADS, 2)]  # 1, 3, ..., 11: a campaign of their own
+    hidden = [ids[n] for n in (0, 2, 4, 6)] + [ids[9]]  # members of the old group and one of the new
+
+    def act(n: int) -> Any:
+        with race_app.app_context(), unit_of_work() as session:
+            if n < len(hidden):
+                who = session.get_one(User, moderator)
+                moderation.hide_comment(session, who, session.get_one(Comment, hidden[n]), "Removed: abuse.")
+                return "hidden"
+            if n < THREADS - 2:
+                return "idle"
+            # The same form posted twice (a double click): one new group, the second refused.
+            made = campaign_edits.split_into_new_group(
+                session,
+                session.get_one(User, analyst),
+                session.get_one(Version, version_id),
+                session.get_one(CampaignGroup, group_id),
+                chosen,
+            )
+            return made.id
+
+    results = at_once(THREADS, act)
+    made = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(made) == 1, results
+    assert len(refused) == 1, results
+    assert isinstance(refused[0], ConflictError), results
+    old = _group_state(race_app, group_id)
+    new = _group_state(race_app, made[0])
+    # The old group keeps ids[8], ids[10] and the four after the first THREADS; the new one five published.
+    assert old["kept"] == old["counted"] == 6
+    assert old["representative"] == old["first"] == ids[8]
+    assert new["kept"] == new["counted"] == len(chosen) - 1
+    assert new["representative"] == new["first"] == ids[1]
+    with race_app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "campaign.split_new")).all()
+        assert [e.target_id for e in events] == made
+        # The refused one left no empty group behind: its new row went with its rollback.
+        assert db.session.scalar(select(func.count()).where(CampaignGroup.clause_id == clause_id)) == 2
+        db.session.remove()
