@@ -19,6 +19,9 @@ beat a heartbeat (`heartbeat(row)`: the row's `heartbeat_at`, committed with the
 every unfinished row whose last beat (or creation) is older than JOBS_STALE_AFTER seconds, with the kind's own
 message. It runs when a run's page is read, before a new run of a kind that allows one at a time, and from
 `flask jobs sweep` (after a restart, or from cron).
+
+PDF renders (app/pdf/jobs.py) keep no row and share only `rq_queue`: a thread render's pending marker is ignored
+once it is older than twice the render timeout, and an RQ render's state is RQ's own, so none can be stuck.
 """
 
 from __future__ import annotations
@@ -128,19 +131,19 @@ class RowJob:
                     self.fail(row, self.crashed(error))
                     row.status, row.finished_at = FAILED, utcnow()
 
-    def stale_before(self) -> dt.datetime:
-        return utcnow() - dt.timedelta(seconds=float(current_app.config.get("JOBS_STALE_AFTER", STALE_AFTER)))
+    def sweep(
+        self, session: Session, run_ids: Iterable[int] | None = None, after: float | None = None
+    ) -> list[Any]:
+        """Mark failed every unfinished row (of those given) with no heartbeat for `after` seconds; flush.
 
-    def sweep(self, session: Session, run_ids: Iterable[int] | None = None) -> list[Any]:
-        """Mark failed every unfinished row (of those given) with no heartbeat since JOBS_STALE_AFTER; flush.
-
+        `after` is JOBS_STALE_AFTER unless given.
         Returns the rows marked. The unfinished rows are few (one job at a time per kind and process), so their
         ages are compared here rather than in SQL, where SQLite keeps times as text.
         """
         query = select(self.model).where(self.model.status.in_([QUEUED, RUNNING]))
         if run_ids is not None:
             query = query.where(self.model.id.in_(list(run_ids)))
-        limit = self.stale_before()
+        limit = utcnow() - dt.timedelta(seconds=stale_after() if after is None else after)
         swept = []
         for row in session.scalars(query):
             if (row.heartbeat_at or row.created_at) < limit:
@@ -160,6 +163,11 @@ def rq_job(name: str, run_id: int) -> None:
     JOBS[name].run(app, run_id)
 
 
-def sweep_all(session: Session) -> list[tuple[RowJob, Any]]:
+def stale_after() -> float:
+    """Seconds without a heartbeat before an unfinished run counts as lost (JOBS_STALE_AFTER)."""
+    return float(current_app.config.get("JOBS_STALE_AFTER", STALE_AFTER))
+
+
+def sweep_all(session: Session, after: float | None = None) -> list[tuple[RowJob, Any]]:
     """Sweep every kind of row job (`flask jobs sweep`)."""
-    return [(job, row) for job in JOBS.values() for row in job.sweep(session)]
+    return [(job, row) for job in JOBS.values() for row in job.sweep(session, after=after)]

@@ -132,7 +132,8 @@ def _progress(session: Session, run_id: int, commits: bool) -> Callable[[int, in
     return progress
 
 
-def run_for(session: Session, run_id: int) -> ImportRun | None:
-    """The run, marked failed first if its job was lost (no heartbeat for JOBS_STALE_AFTER seconds)."""
-    RUNNER.sweep(session, [run_id])
-    return session.get(ImportRun, run_id)
+def look_at(session: Session, run: ImportRun) -> ImportRun:
+    """The run as its page shows it: marked failed first if its job was lost (no heartbeat for a while)."""
+    if not run.finished:
+        RUNNER.sweep(session, [run.id])
+    return run
