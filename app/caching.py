@@ -291,6 +291,17 @@ def _reader_tags(comment: Any) -> list[str]:
     return [f"reader:{owner}" for owner in owners if owner is not None]
 
 
+def submission_tags(version: Any) -> list[str]:
+    """The tags of the pages that show a version's submissions (a batched insert names them with `touch`)."""
+    policy = version.policy.slug
+    return [
+        "comments",
+        f"comments:{policy}",
+        f"comments:{policy}/{version.slug}",
+        f"version:{policy}/{version.slug}",
+    ]
+
+
 def _policy_of(obj: Any) -> str:
     return str(_related(obj, "version", "Version").policy.slug)
 
@@ -306,14 +317,7 @@ def tags_for(obj: Any, is_new: bool) -> tuple[list[str], bool]:
         return [*_comment_tags(obj), *_reader_tags(obj), f"policy:{_policy_of(obj)}"], True
     if table in {"submissions", "questions"}:
         # A version page shows how many submissions it has; a change to one takes words away (hard).
-        policy = _policy_of(obj)
-        version = _related(obj, "version", "Version")
-        return [
-            "comments",
-            f"comments:{policy}",
-            f"comments:{policy}/{version.slug}",
-            f"version:{policy}/{version.slug}",
-        ], not is_new
+        return submission_tags(_related(obj, "version", "Version")), not is_new
     if table == "engagement_events":
         # Listed on its policy's page and its version's page; an edit or a deletion takes something away.
         version = _related(obj, "version", "Version")

@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(comments_cli)
+    app.cli.add_command(jobs_cli)
     from app.notify.cli import notify_cli
 
     app.cli.add_command(notify_cli)
@@ -157,3 +158,35 @@ def settle_command() -> None:
     while done := settle_pending(app):
         total += done
     click.echo(f"settled {total} comments")
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs kept on rows: table imports, suggested themes.")
+
+
+@jobs_cli.command("sweep")
+@click.option(
+    "--after",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Seconds without a heartbeat before a run counts as lost (default: JOBS_STALE_AFTER).",
+)
+def sweep_command(after: int | None) -> None:
+    """Mark failed every queued or running job whose worker was lost (run after a restart, or from cron)."""
+    from app.jobs import sweep_all
+
+    if after is not None:
+        current_app.config["JOBS_STALE_AFTER"] = after
+    limit = current_app.config.get("JOBS_STALE_AFTER")
+    with unit_of_work() as session:
+        swept = sweep_all(session)
+        lines = [
+            f"{job.name} run {row.id} (started {row.created_at:%Y-%m-%d %H:%M} UTC)" for job, row in swept
+        ]
+    if not swept:
+        click.echo(
+            f"No lost runs: every queued or running job has beaten its heartbeat in the last {limit} s."
+        )
+        return
+    click.echo(f"Marked {len(swept)} lost run(s) failed (no heartbeat for {limit} s); they can be run again:")
+    for line in lines:
+        click.echo(f"  {line}")

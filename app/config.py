@@ -85,6 +85,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # How much deferred comment work yields the CPU to requests (a Unix nice increment, 0 to 19): on a
         # busy day readers and posters are served first and the settling catches up afterwards.
         "COMMENT_JOB_NICENESS": int(os.environ.get("KORERO_COMMENT_JOB_NICENESS", "10")),
+        # Seconds without a heartbeat before a queued or running import or themes run counts as lost (app/jobs.py).
+        "JOBS_STALE_AFTER": int(os.environ.get("KORERO_JOBS_STALE_AFTER") or 900),
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 3 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,

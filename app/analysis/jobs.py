@@ -8,18 +8,16 @@ progress bar moves. In tests (`ANALYSIS_JOBS = "inline"`) the job runs in the re
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.analysis.themes import suggest_themes
-from app.boundary import after_commit, unit_of_work
+from app.boundary import unit_of_work
 from app.exceptions import ConflictError, InputError
+from app.jobs import RowJob, heartbeat
 from app.models import (
     CommentState,
     SearchDocument,
@@ -33,16 +31,9 @@ from app.models import (
 )
 from app.models.base import utcnow
 
-log = logging.getLogger(__name__)
 MAX_THEMES = 30
 MAX_ITEMS = 200_000
 RQ_QUEUE = "korero-analysis"
-_executor: ThreadPoolExecutor | None = None
-
-
-def init_app(app: Flask) -> None:
-    default = "inline" if app.testing else ("rq" if app.config.get("REDIS_URL") else "thread")
-    app.config.setdefault("ANALYSIS_JOBS", default)
 
 
 def start_run(session: Session, actor: User, version: Version, themes: int, seed: int) -> ThemeRun:
@@ -54,69 +45,34 @@ def start_run(session: Session, actor: User, version: Version, themes: int, seed
             ThemeRun.status.in_([ThemeRunStatus.QUEUED.value, ThemeRunStatus.RUNNING.value]),
         )
     )
-    if running:
+    if running and not RUNNER.sweep(session, [running]):
         raise ConflictError(_("Suggested themes are already being worked out for this version."))
     run = ThemeRun(version_id=version.id, requested_by_id=actor.id, themes_wanted=themes, seed=seed)
     session.add(run)
     session.flush()
     audit(session, actor, "themes.run", "version", version.id, run=run.id, themes=themes, seed=seed)
-    mode = current_app.config.get("ANALYSIS_JOBS", "thread")
-    if mode == "inline":
-        compute(session, run.id)
-    elif mode == "rq":
-        run_id, url = run.id, current_app.config["REDIS_URL"]
-        after_commit(lambda: _enqueue_rq(url, run_id))
-    else:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        run_id = run.id
-        after_commit(lambda: _pool().submit(_thread_job, app, run_id))
+    RUNNER.start(session, run.id)
     return run
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _executor  # noqa: PLW0603 - one worker thread per process
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="korero-themes")
-    return _executor
+def _steps(run_id: int) -> None:
+    with unit_of_work() as session:
+        if session.get_one(ThemeRun, run_id).status != ThemeRunStatus.QUEUED.value:
+            return  # started twice, or swept as lost before a worker reached it
+        texts, items = _load(session, run_id, mark_running=True)
+
+    def progress(percent: int) -> None:
+        with unit_of_work() as s:
+            run = s.get_one(ThemeRun, run_id)
+            run.progress = percent
+            heartbeat(run)
+
+    with unit_of_work() as session:
+        _store(session, run_id, texts, items, progress)
 
 
-def _enqueue_rq(redis_url: str, run_id: int) -> None:
-    from redis import Redis
-    from rq import Queue
-
-    Queue(RQ_QUEUE, connection=Redis.from_url(redis_url)).enqueue_call(
-        rq_theme_job, args=(run_id,), job_id=f"korero-themes-{run_id}", timeout=3600
-    )
-
-
-def rq_theme_job(run_id: int) -> None:
-    """The RQ job: an app of its own (the worker process has none), then the thread job's steps."""
-    from app import create_app
-
-    _thread_job(create_app(), run_id)
-
-
-def _thread_job(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        try:
-            with unit_of_work() as session:
-                texts, items = _load(session, run_id, mark_running=True)
-
-            def progress(percent: int) -> None:
-                with unit_of_work() as s:
-                    s.get_one(ThemeRun, run_id).progress = percent
-
-            with unit_of_work() as session:
-                _store(session, run_id, texts, items, progress)
-        except Exception as error:  # a failed job is recorded on its run, not lost in a thread
-            log.exception("suggested themes failed")
-            with unit_of_work() as session:
-                run = session.get_one(ThemeRun, run_id)
-                run.status, run.error, run.finished_at = (
-                    ThemeRunStatus.FAILED.value,
-                    str(error)[:500],
-                    utcnow(),
-                )
+def _fail(run: ThemeRun, message: str) -> None:
+    run.error = message
 
 
 def _load(session: Session, run_id: int, mark_running: bool) -> tuple[list[str], list[tuple[str, int]]]:
@@ -124,6 +80,7 @@ def _load(session: Session, run_id: int, mark_running: bool) -> tuple[list[str],
     if mark_running:
         run.status = ThemeRunStatus.RUNNING.value
         run.progress = 5
+        heartbeat(run)
     rows = session.execute(
         select(SearchDocument.kind, SearchDocument.ref_id, SearchDocument.body)
         .where(
@@ -173,10 +130,32 @@ def compute(session: Session, run_id: int) -> None:
     _store(session, run_id, texts, items, progress)
 
 
-def latest_run(session: Session, version: Version) -> ThemeRun | None:
-    return session.scalar(
+RUNNER = RowJob(
+    name="themes",
+    setting="ANALYSIS_JOBS",
+    queue=RQ_QUEUE,
+    model=ThemeRun,
+    steps=_steps,
+    inline=compute,
+    fail=_fail,
+    crashed=lambda error: str(error)[:500],
+    lost=lambda: _("Working out the themes stopped before it finished; nothing was saved — run it again."),
+)
+init_app = RUNNER.init_app
+
+
+def latest_run(session: Session, version: Version, sweep: bool = False) -> ThemeRun | None:
+    """The version's latest run; with `sweep`, marked failed first if its job was lost (no heartbeat lately)."""
+    run = session.scalar(
         select(ThemeRun).where(ThemeRun.version_id == version.id).order_by(ThemeRun.id.desc()).limit(1)
     )
+    if (
+        sweep
+        and run is not None
+        and run.status in (ThemeRunStatus.QUEUED.value, ThemeRunStatus.RUNNING.value)
+    ):
+        RUNNER.sweep(session, [run.id])
+    return run
 
 
 def suggestions(session: Session, run: ThemeRun) -> list[ThemeSuggestion]:

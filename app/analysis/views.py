@@ -376,7 +376,7 @@ def themes(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     form = ThemesForm()
 
     def page(error: str | None = None) -> ResponseReturnValue:
-        run = jobs.latest_run(session, version)
+        run = jobs.latest_run(session, version, sweep=True)
         found = jobs.suggestions(session, run) if run is not None else []
         bodies = services.bodies(session, [tuple(r) for s in found for r in s.representatives])
         return render_template(

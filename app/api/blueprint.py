@@ -27,6 +27,7 @@ PROBLEM_TEXT = {
     403: "The token lacks the scope this needs.",
     404: "No such thing, or not public.",
     409: "Refused: the period is closed, the comment a duplicate, or a retry raced.",
+    413: "The body is larger than this operation takes.",
     422: "A parameter or field is missing, malformed or not allowed.",
     429: "Too many requests for this token or address.",
 }

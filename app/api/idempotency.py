@@ -13,7 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,3 +68,31 @@ def replay_or_run(
     )
     session.flush()
     return body, status, False
+
+
+def key_parameter(what: str) -> dict[str, Any]:
+    """The OpenAPI description of the Idempotency-Key header of a POST; `what` is done once ("comment is made")."""
+    return {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "schema": {"type": "string", "maxLength": MAX_KEY_CHARS},
+        "description": f"Send the same key when you retry: the {what} once, the reply repeated.",
+    }
+
+
+def respond(
+    session: Session,
+    token: ApiToken,
+    data: Any,
+    run: Callable[[], tuple[dict[str, Any], int]],
+    location: Callable[[dict[str, Any]], str],
+) -> ResponseReturnValue:
+    """Answer a POST with `run()`'s reply, or the stored one to its Idempotency-Key; `Location` from the body."""
+    body, status, replayed = replay_or_run(session, token, request.headers.get("Idempotency-Key"), data, run)
+    # Already dumped (it is what a retry is answered with), so it is sent as it is.
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.headers["Location"] = location(body)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

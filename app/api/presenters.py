@@ -12,6 +12,7 @@ from app.comments.visibility import shows_body
 from app.diffing.viewmodel import CompareView
 from app.models import (
     Answer,
+    Attachment,
     Comment,
     Consent,
     Policy,
@@ -174,6 +175,22 @@ def _answer_value(answer: Answer) -> dict[str, Any]:
     }
 
 
+def attachment(found: Submission, file: Attachment) -> dict[str, Any]:
+    """An attachment of `found`: what it is and where to download it (never shown inline)."""
+    return {
+        "filename": file.filename,
+        "kind": file.kind,
+        "size_bytes": file.size_bytes,
+        "page_count": file.page_count,
+        "url": url_for(
+            "submissions.attachment",
+            tracking_number=found.tracking_number,
+            attachment_id=file.id,
+            _external=True,
+        ),
+    }
+
+
 def submission(viewer: Viewer, found: Submission) -> dict[str, Any]:
     """A submission as `viewer` may see it: the name as its maker allowed, redactions applied for the public,
     files linked only where they may be downloaded. `viewer` is the reader, or the maker reading their own."""
@@ -207,23 +224,7 @@ def submission(viewer: Viewer, found: Submission) -> dict[str, Any]:
         "body": body,
         "section_keys": list(found.section_keys or []),
         "answers": [_answer_value(a) for a in sorted(found.answers, key=lambda a: a.question.position)],
-        "attachments": [
-            {
-                "filename": a.filename,
-                "kind": a.kind,
-                "size_bytes": a.size_bytes,
-                "page_count": a.page_count,
-                "url": url_for(
-                    "submissions.attachment",
-                    tracking_number=found.tracking_number,
-                    attachment_id=a.id,
-                    _external=True,
-                ),
-            }
-            for a in found.attachments
-        ]
-        if downloadable
-        else [],
+        "attachments": [attachment(found, a) for a in found.attachments] if downloadable else [],
         "redactions": [
             {"reason": r.reason, **({"passage": r.passage} if staff else {})} for r in found.redactions
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.models import Channel, Consent, DisplayAs, OrganisationKind, SubmissionState, SubmitterKind
@@ -400,6 +401,22 @@ class SubmissionReceiptOut(Schema):
     state = fields.String(required=True)
     message = fields.String(required=True)
     receipt_url = fields.String(required=True)
+    submission = fields.Nested(SubmissionOut, required=True)
+
+
+class AttachmentUploadIn(Schema):
+    file = Upload(
+        required=True,
+        metadata={
+            "description": "One PDF, DOCX, ODT or TXT file (its type is read from its content, not its name); "
+            "at most 10 MB, and 5 files to a submission, unless the site says otherwise."
+        },
+    )
+
+
+class AttachmentReceiptOut(Schema):
+    message = fields.String(required=True)
+    attachment = fields.Nested(AttachmentOut, required=True)
     submission = fields.Nested(SubmissionOut, required=True)
 
 

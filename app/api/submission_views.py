@@ -8,9 +8,10 @@ request boundary commit. Who sees what is `app.submissions.visibility`'s rule, t
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -24,7 +25,9 @@ from app.comments.periods import period_status
 from app.exceptions import NotFoundError
 from app.extensions import limiter
 from app.models import Question, SubmissionState, Viewer
+from app.security import allow_larger_bodies
 from app.submissions import services as submission_services
+from app.submissions import storage
 from app.submissions.listing import question_results, results_visible
 from app.submissions.questions import TEXT
 from app.submissions.visibility import can_view_submission, is_own
@@ -88,14 +91,7 @@ def submission(tracking_number: str) -> ResponseReturnValue:
 @bp.response(201, s.SubmissionReceiptOut)
 @bp.doc(
     security=[{"token": [tokens.SUBMISSIONS_WRITE]}],
-    parameters=[
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Send the same key when you retry: the submission is made once, the reply repeated.",
-        }
-    ],
+    parameters=[idempotency.key_parameter("submission is made")],
 )
 @bp.problems(400, 401, 403, 404, 409, 422, 429)
 def post_submission(data: dict[str, Any], policy_slug: str, version_slug: str) -> ResponseReturnValue:
@@ -136,14 +132,52 @@ def post_submission(data: dict[str, Any], policy_slug: str, version_slug: str) -
         }
         return s.SubmissionReceiptOut().dump(receipt), 201
 
-    key = request.headers.get("Idempotency-Key")
-    body, status, replayed = idempotency.replay_or_run(current_session(), token, key, data, run)
-    response = current_app.json.response(body)
-    response.status_code = status
-    response.headers["Location"] = body["submission"]["url"]
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return idempotency.respond(current_session(), token, data, run, lambda body: body["submission"]["url"])
+
+
+@bp.post("/submissions/<tracking_number>/attachments")
+@limiter.limit(
+    lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT), key_func=rate_key, scope="api-write"
+)
+@requires(tokens.SUBMISSIONS_WRITE)
+@bp.arguments(s.AttachmentUploadIn, location="files")
+@bp.response(201, s.AttachmentReceiptOut)
+@bp.doc(
+    security=[{"token": [tokens.SUBMISSIONS_WRITE]}],
+    parameters=[idempotency.key_parameter("file is attached")],
+)
+@bp.problems(400, 401, 403, 404, 409, 413, 422, 429)
+def post_attachment(files: dict[str, Any], tracking_number: str) -> ResponseReturnValue:
+    """Attach a file to your own submission while its period is open (multipart/form-data, field `file`), by
+    the submission form's rules: the type decided by the content, the same size and count limits and refusals."""
+    token, user = require_scope(tokens.SUBMISSIONS_WRITE)
+    session = current_session()
+    found = listing.find_submission(session, tracking_number)
+    if found is None or not found.version.is_public or not can_view_submission(_as_seen_by(found), found):
+        raise SubmissionNotFoundError(_("There is no such submission, or it is not public."))
+    file = files["file"]
+    limit = storage.limits().max_bytes
+    try:
+        data = file.read(limit + 1)  # one byte over is enough to refuse it as too large
+    finally:
+        file.close()
+    upload = submission_services.Upload(file.filename or "", data)
+
+    def run() -> tuple[dict[str, Any], int]:
+        made = submission_services.add_attachments(session, user, found, [upload])[0]
+        receipt = {
+            "message": _("%(name)s is attached to your submission.", name=made.filename),
+            "attachment": presenters.attachment(found, made),
+            "submission": presenters.submission(user, found),
+        }
+        return s.AttachmentReceiptOut().dump(receipt), 201
+
+    asked = {"filename": upload.filename, "sha256": hashlib.sha256(data).hexdigest()}
+    return idempotency.respond(session, token, asked, run, lambda body: body["attachment"]["url"])
+
+
+# One file a request: its largest, plus room for the multipart framing.
+allow_larger_bodies("api.post_attachment", lambda: storage.limits().max_bytes + storage.MB)
 
 
 # --- question results ----------------------------------------------------------------------------------------

@@ -172,14 +172,7 @@ def comment(tracking_number: str) -> ResponseReturnValue:
 @bp.response(201, s.ReceiptOut)
 @bp.doc(
     security=[{"token": [tokens.COMMENTS_WRITE]}],
-    parameters=[
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Send the same key when you retry: the comment is made once, the reply repeated.",
-        }
-    ],
+    parameters=[idempotency.key_parameter("comment is made")],
 )
 @bp.problems(400, 401, 403, 404, 409, 422, 429)
 def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> ResponseReturnValue:
@@ -222,15 +215,7 @@ def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> R
         }
         return s.ReceiptOut().dump(receipt), 201
 
-    key = request.headers.get("Idempotency-Key")
-    body, status, replayed = idempotency.replay_or_run(current_session(), token, key, data, run)
-    # Already dumped (it is what a retry is answered with), so it is sent as it is.
-    response = current_app.json.response(body)
-    response.status_code = status
-    response.headers["Location"] = body["comment"]["url"]
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return idempotency.respond(current_session(), token, data, run, lambda body: body["comment"]["url"])
 
 
 # --- responses, moderation, the token ------------------------------------------------------------------------

@@ -9,33 +9,24 @@ then stores every row and the outcome in one transaction: all or nothing, as fro
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask, current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app.boundary import after_commit, unit_of_work
+from app.boundary import unit_of_work
 from app.exceptions import DomainError
 from app.intake import services
+from app.jobs import RowJob, heartbeat
 from app.models import ImportRun, ImportRunStatus, User, Version, audit
 from app.models.base import utcnow
 from app.submissions.errors import SubmissionInputError
 
-log = logging.getLogger(__name__)
 RQ_QUEUE = "korero-intake"
 # Progress is committed at most this often (in rows), and at least every 2 % of the file.
 PROGRESS_EVERY = 500
 KEPT_CREATED = 200
-_executor: ThreadPoolExecutor | None = None
-
-
-def init_app(app: Flask) -> None:
-    default = "inline" if app.testing else ("rq" if app.config.get("REDIS_URL") else "thread")
-    app.config.setdefault("INTAKE_IMPORT_JOBS", default)
 
 
 def start_import(
@@ -58,53 +49,31 @@ def start_import(
     session.add(run)
     session.flush()
     audit(session, staff, "submissions.import_started", "version", version.id, run=run.id, dry_run=dry_run)
-    mode = current_app.config.get("INTAKE_IMPORT_JOBS", "thread")
-    if mode == "inline":
-        execute(session, run.id, progress_commits=False)
-    elif mode == "rq":
-        run_id, url = run.id, current_app.config["REDIS_URL"]
-        after_commit(lambda: _enqueue_rq(url, run_id))
-    else:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        run_id = run.id
-        after_commit(lambda: _pool().submit(_thread_job, app, run_id))
+    RUNNER.start(session, run.id)
     return run
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _executor  # noqa: PLW0603 - one worker thread per process: imports queue behind each other
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="korero-import")
-    return _executor
+def _steps(run_id: int) -> None:
+    with unit_of_work() as session:
+        execute(session, run_id, progress_commits=True)
 
 
-def _enqueue_rq(redis_url: str, run_id: int) -> None:
-    from redis import Redis
-    from rq import Queue
-
-    Queue(RQ_QUEUE, connection=Redis.from_url(redis_url)).enqueue_call(
-        rq_import_job, args=(run_id,), job_id=f"korero-import-{run_id}", timeout=3600
-    )
+def _fail(run: ImportRun, message: str) -> None:
+    run.error, run.data = message, None
 
 
-def rq_import_job(run_id: int) -> None:
-    """The RQ job (`rq worker korero-intake`): an app of its own, then the thread job's steps."""
-    from app import create_app
-
-    _thread_job(create_app(), run_id)
-
-
-def _thread_job(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        try:
-            with unit_of_work() as session:
-                execute(session, run_id, progress_commits=True)
-        except Exception:  # a failed job is recorded on its run, not lost in a thread
-            log.exception("table import %s failed", run_id)
-            with unit_of_work() as session:
-                run = session.get_one(ImportRun, run_id)
-                run.status, run.finished_at, run.data = ImportRunStatus.FAILED.value, utcnow(), None
-                run.error = _("The import stopped unexpectedly. Nothing was saved; try again.")
+RUNNER = RowJob(
+    name="import",
+    setting="INTAKE_IMPORT_JOBS",
+    queue=RQ_QUEUE,
+    model=ImportRun,
+    steps=_steps,
+    inline=lambda session, run_id: execute(session, run_id, progress_commits=False),
+    fail=_fail,
+    crashed=lambda _error: _("The import stopped unexpectedly. Nothing was saved; try again."),
+    lost=lambda: _("The import stopped before it finished; nothing was imported — run it again."),
+)
+init_app = RUNNER.init_app
 
 
 def execute(session: Session, run_id: int, progress_commits: bool) -> ImportRun:
@@ -114,6 +83,7 @@ def execute(session: Session, run_id: int, progress_commits: bool) -> ImportRun:
         return run  # started twice (a retried queue job): the first one does the work
     with force_locale(run.locale):
         run.status = ImportRunStatus.RUNNING.value
+        heartbeat(run)
         if progress_commits:
             session.commit()
         staff = session.get(User, run.staff_id) if run.staff_id is not None else None
@@ -155,11 +125,15 @@ def _progress(session: Session, run_id: int, commits: bool) -> Callable[[int, in
         last = done
         run = session.get_one(ImportRun, run_id)
         run.rows_checked, run.rows_total = done, total
+        heartbeat(run)
         if commits:
             session.commit()
 
     return progress
 
 
-def run_for(session: Session, run_id: int) -> ImportRun | None:
-    return session.get(ImportRun, run_id)
+def look_at(session: Session, run: ImportRun) -> ImportRun:
+    """The run as its page shows it: marked failed first if its job was lost (no heartbeat for a while)."""
+    if not run.finished:
+        RUNNER.sweep(session, [run.id])
+    return run

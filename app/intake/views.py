@@ -165,7 +165,7 @@ def _run_report(run: ImportRun) -> services.ImportReport:
 @bp.get("/imports/<int:run_id>")
 @intake_required
 def import_run(run_id: int) -> ResponseReturnValue:
-    run = get_import_run_or_404(run_id)
+    run = jobs.look_at(current_session(), get_import_run_or_404(run_id))
     version = run.version
     report = _run_report(run) if run.status == ImportRunStatus.DONE.value and not run.error else None
     status = 422 if run.finished and (run.error or (report and report.problems)) else 200
@@ -182,7 +182,7 @@ def import_run(run_id: int) -> ResponseReturnValue:
 @bp.get("/imports/<int:run_id>/progress")
 @intake_required
 def import_progress(run_id: int) -> ResponseReturnValue:
-    run = get_import_run_or_404(run_id)
+    run = jobs.look_at(current_session(), get_import_run_or_404(run_id))
     response = jsonify(
         status=run.status,
         finished=run.finished,

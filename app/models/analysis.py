@@ -148,6 +148,8 @@ class ThemeRun(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created_at]
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Beaten by the job as it goes; a run unfinished with no beat for a while was lost (`app.jobs.RowJob.sweep`).
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class SuggestionStatus(enum.StrEnum):

@@ -312,6 +312,8 @@ class ImportRun(Base):
     created_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[created_at]
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Beaten by the job as it goes; a run unfinished with no beat for a while was lost (`app.jobs.RowJob.sweep`).
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     version: Mapped[Version] = relationship()
 

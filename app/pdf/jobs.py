@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from flask import Flask, current_app
 
+from app.jobs import rq_queue
 from app.pdf.render import RenderError, RenderLimits, RenderPool, RenderStats, RenditionCache
 
 log = logging.getLogger(__name__)
@@ -93,12 +94,9 @@ class RQJobs:
     """Background renders on RQ: one job per key, so repeat requests while it runs do not pile up."""
 
     def __init__(self, renditions: Renditions, redis_url: str) -> None:
-        from redis import Redis
-        from rq import Queue
-
         self.renditions = renditions
-        self.connection = Redis.from_url(redis_url)
-        self.queue = Queue(RQ_QUEUE, connection=self.connection)
+        self.queue = rq_queue(redis_url, RQ_QUEUE)
+        self.connection = self.queue.connection
 
     @staticmethod
     def job_id(key: str) -> str:

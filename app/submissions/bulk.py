@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.analysis.indexing import facts_on, submission_row_document, write_new_documents
+from app.caching import submission_tags, touch
 from app.comments import campaigns
 from app.drafts.rendering import render_comment
 from app.models import Answer, Question, Submission, Version
@@ -94,7 +95,8 @@ def insert_sent(session: Session, prepared: list[Prepared]) -> list[Stored]:
         batch = prepared[start : start + BATCH]
         # Each row's id is matched back by its tracking number (unique): asking for the ids in the order given
         # (`sort_by_parameter_order`) makes SQLite send the rows one statement at a time.
-        # Through the session, so the page cache hears of a bulk change to submissions (`app.caching`).
+        # Through the session, so the page cache hears of a bulk change to submissions (`app.caching`); the
+        # pages it changed are named below, so only they are dropped, not every page.
         returned = session.execute(
             insert(submissions).returning(submissions.c.id, submissions.c.tracking_number),  # type: ignore[arg-type]
             [p.values for p in batch],
@@ -119,4 +121,7 @@ def insert_sent(session: Session, prepared: list[Prepared]) -> list[Stored]:
             documents.append(("submission", s.id, fields))
     if documents:
         write_new_documents(connection, documents)
+    for version_id in {p.values["version_id"] for p in prepared}:
+        # New submissions only add to their version's pages (soft), as one stored through the ORM does.
+        touch(session, *submission_tags(session.get_one(Version, version_id)))
     return stored

@@ -428,6 +428,34 @@ def send_new_submission(
     return save_submission(session, user, version, data, send=True, now=now)
 
 
+def add_attachments(
+    session: Session,
+    user: User,
+    submission: Submission,
+    uploads: Sequence[Upload],
+    now: dt.datetime | None = None,
+) -> list[Attachment]:
+    """Attach files to `user`'s own online submission while its period is open (the API); return the new ones.
+
+    The form's checks, limits and refusals (`_check_uploads`): decided by content, at most the configured size
+    and count per submission counting those it has; nothing is stored when any file is refused.
+    """
+    now = now or utcnow()
+    if submission.user_id != user.id or submission.channel != Channel.ONLINE.value:
+        raise NotSubmitterError(_("Only the person who made a submission can attach files to it."))
+    if submission.state == SubmissionState.WITHDRAWN.value:
+        raise SubmissionStateError(_("This submission was withdrawn: files cannot be attached to it."))
+    _require_open(submission.version, now)
+    limits = storage.limits()
+    accepted = _check_uploads(uploads, len(submission.attachments), limits)
+    before = list(submission.attachments)
+    if not submission.is_draft:
+        submission.edited_at = now
+    _attach(session, submission, accepted, limits)
+    session.flush()
+    return [a for a in submission.attachments if a not in before]
+
+
 def record_submission(
     session: Session,
     version: Version,

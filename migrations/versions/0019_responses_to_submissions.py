@@ -4,7 +4,7 @@
   one target now counts all four (comment, campaign group, submission, answer). Existing rows stay valid.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01 21:20:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -257,6 +257,7 @@ MATRIX: list[tuple[str, str, str, dict[str, object]]] = [
     ("api.submissions", "GET", "/api/v1" + V + "/submissions", PUBLIC),
     ("api.submissions", "GET", "/api/v1" + W + "/submissions", same(404)),
     ("api.post_submission", "POST", "/api/v1" + V + "/submissions", same(401)),
+    ("api.post_attachment", "POST", "/api/v1/submissions/{sub_tracking}/attachments", same(401)),
     ("api.submission", "GET", "/api/v1/submissions/{sub_tracking}", PUBLIC),
     ("api.submission", "GET", "/api/v1/submissions/{private_tracking}", same(404)),
     ("api.submission", "GET", "/api/v1/submissions/{draft_tracking}", same(404)),

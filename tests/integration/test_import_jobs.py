@@ -186,7 +186,7 @@ def test_a_job_started_twice_does_the_work_once(session, version, intake):
 def test_the_thread_job_commits_its_outcome(app, session, version, intake):
     run = queued(session, version, intake, rows(3))
     session.commit()
-    jobs._thread_job(app, run.id)
+    jobs.RUNNER.run(app, run.id)
     session.expire_all()
     done = session.get(ImportRun, run.id)
     assert (done.status, done.created_count, done.rows_checked) == ("done", 3, 3)
@@ -200,7 +200,7 @@ def test_a_failed_job_is_recorded_and_stores_nothing(app, session, version, inta
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(jobs.services, "store_checked", broken)
-    jobs._thread_job(app, run.id)
+    jobs.RUNNER.run(app, run.id)
     session.expire_all()
     failed = session.get(ImportRun, run.id)
     assert failed.status == "failed"

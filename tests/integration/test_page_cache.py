@@ -408,3 +408,29 @@ def test_additions_wait_out_the_minimum_age_and_removals_never_do(cached, client
         assert "Words added during the floor" not in removed.text
     finally:
         cached.config["PAGE_CACHE_MIN_AGE"] = 0.0
+
+
+def test_a_bulk_import_invalidates_only_the_consultation_it_touched(cached, client, session):
+    from app.intake import jobs
+    from app.models import ImportRun
+    from tests.integration.test_import_jobs import rows
+
+    imported = make_version(session, policy_slug="imported-into", label="Draft")
+    other = make_version(session, policy_slug="left-alone", label="Draft")
+    staff = make_user(session, "intake")
+    session.commit()
+    pages = {v.id: f"/policies/{v.policy.slug}/versions/{v.slug}" for v in (imported, other)}
+    for url in (*pages.values(), section_url(other)):
+        assert client.get(url).headers["X-Page-Cache"] == "miss"
+    assert "0 submissions on the whole draft" in client.get(pages[imported.id]).text
+    run = ImportRun(version_id=imported.id, staff_id=staff.id, filename="t.csv", data=rows(3), dry_run=False)
+    session.add(run)
+    session.flush()
+    jobs.execute(session, run.id, progress_commits=False)
+    session.commit()
+    assert run.created_count == 3
+    fresh = client.get(pages[imported.id])
+    assert fresh.headers["X-Page-Cache"] == "miss"
+    assert "3 submissions on the whole draft" in fresh.text
+    assert client.get(pages[other.id]).headers["X-Page-Cache"] == "hit"
+    assert client.get(section_url(other)).headers["X-Page-Cache"] == "hit"

@@ -66,7 +66,13 @@ def rq_app(tmp_path_factory: pytest.TempPathFactory, redis_connection: object) -
     url = _own_database(tmp)
     reset_schema(url)
     app = create_app(
-        {**app_config(tmp, url), "PAGE_CACHE_SECONDS": 0, "REDIS_URL": REDIS_URL, "ANALYSIS_JOBS": "rq"}
+        {
+            **app_config(tmp, url),
+            "PAGE_CACHE_SECONDS": 0,
+            "REDIS_URL": REDIS_URL,
+            "ANALYSIS_JOBS": "rq",
+            "INTAKE_IMPORT_JOBS": "rq",
+        }
     )
     with app.app_context():
         upgrade()
@@ -121,4 +127,39 @@ def test_a_themes_run_is_queued_after_the_commit_and_a_worker_does_it(rq_app, re
         ).all()
         assert len(suggestions) == 2
         assert sorted(len(s.members) for s in suggestions) == [5, 5]
+        db.session.remove()
+
+
+def test_a_table_import_runs_on_rq_through_the_same_runner(rq_app, redis_connection, monkeypatch):
+    from rq import Queue, SimpleWorker
+
+    from app.intake import jobs as import_jobs
+    from app.models import ImportRun, Submission
+    from tests.integration.test_import_jobs import rows
+
+    with rq_app.app_context(), unit_of_work() as session:
+        version_id = make_version(session, policy_slug="import-rq").id
+        staff_id = make_user(session, "intake").id
+    queue = Queue(import_jobs.RQ_QUEUE, connection=redis_connection)
+    with rq_app.app_context(), unit_of_work() as session:
+        run = import_jobs.start_import(
+            session,
+            session.get_one(User, staff_id),
+            session.get_one(Version, version_id),
+            "paper.csv",
+            rows(4),
+            dry_run=False,
+        )
+        run_id = run.id
+        assert queue.count == 0
+    assert [job.id for job in queue.jobs] == [f"korero-import-{run_id}"]
+    monkeypatch.setattr("app.create_app", lambda *args, **kwargs: rq_app)
+    SimpleWorker([queue], connection=redis_connection).work(burst=True)
+    with rq_app.app_context():
+        done = db.session.get_one(ImportRun, run_id)
+        assert (done.status, done.created_count, done.error) == ("done", 4, None)
+        assert done.heartbeat_at is not None
+        assert (
+            len(db.session.scalars(select(Submission).where(Submission.version_id == version_id)).all()) == 4
+        )
         db.session.remove()
