@@ -272,6 +272,11 @@ def _version_tags(version: Any) -> list[str]:
     return [f"policy:{policy}", f"version:{policy}/{version.slug}"]
 
 
+def comment_tags(comment: Any) -> list[str]:
+    """The tags of the pages a comment shows on (its section, version and policy lists, the site's totals)."""
+    return _comment_tags(comment)
+
+
 def _comment_tags(comment: Any) -> list[str]:
     version = _related(comment, "version", "Version")
     policy = version.policy.slug

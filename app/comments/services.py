@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.analysis.indexing import reindex
+from app.caching import comment_tags, touch
 from app.comments import campaigns
 from app.comments.counts import published_changed, refresh_counts
 from app.comments.editing import require_editable, require_withdrawable
@@ -126,11 +127,18 @@ def settle_comment(session: Session, comment_id: int) -> bool:
         return False
     comment = session.get_one(Comment, comment_id)
     session.expire(comment, ["processed"])
+    tags = comment_tags(comment)
     if comment.parent_id is None and comment.state != CommentState.WITHDRAWN.value:
         assign_campaign(session, comment, campaigns.normalise(comment.body))
+        if comment.campaign_group_id is not None:
+            # A group can span clauses (a letter found anywhere in the version): its other members' pages too.
+            tags.append(f"policy:{comment.version.policy.slug}")
     if claimed.state == CommentState.PUBLISHED.value:
         # The group's member count moved as it joined; the clause's and the parent's move here.
         published_changed(session, claimed.clause_id, claimed.parent_id, None, comment_id, +1)
+    # What settling changes adds to pages (counts, a group), through UPDATEs the page cache cannot place:
+    # named here, or the commit would drop every page of the site with no stale copy allowed, once per comment.
+    touch(session, *tags)
     session.flush()
     reindex(session, comment)  # its search document: the flush listener leaves unsettled comments to this
     notify_events.comment_posted(session, comment)  # the receipt, and a reply's note to its parent's author

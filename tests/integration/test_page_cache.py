@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import select
 
 from app.caching import PageCache
 from app.models import Clause
@@ -103,6 +104,27 @@ def test_a_comment_invalidates_only_the_pages_that_show_it(cached, client, sessi
     fresh = client.get(section_url(version))
     assert fresh.headers["X-Page-Cache"] == "miss"
     assert "Only the purpose section shows this" in fresh.text
+
+
+def test_settling_a_comment_later_invalidates_only_the_pages_that_show_it(cached, client, session):
+    """The deferred work (counts, grouping) changes rows by UPDATE: it names its pages, so others stay cached."""
+    from app.comments.services import accept_comment, settle_comment
+
+    version = make_version(session)
+    author = make_user(session)
+    session.commit()
+    clause = session.scalars(
+        select(Clause).where(Clause.version_id == version.id, Clause.key == "purpose-1")
+    ).one()
+    stored = accept_comment(session, author, clause, "Posted now and settled by a worker later")
+    session.commit()
+    client.get(section_url(version))
+    client.get(principles_url(version))
+    assert client.get(principles_url(version)).headers["X-Page-Cache"] == "hit"
+    assert settle_comment(session, stored.id)
+    session.commit()
+    assert client.get(principles_url(version)).headers["X-Page-Cache"] == "hit"
+    assert client.get(section_url(version)).headers["X-Page-Cache"] == "miss"  # its count moved
 
 
 def test_a_display_name_change_reaches_cached_pages(cached, client, session):
