@@ -11,7 +11,9 @@ come from a fixed seed, so every process computes the same keys.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from typing import Any
 
 from datasketch import MinHash
 
@@ -33,11 +35,20 @@ def shingles(normalised: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+@functools.cache
+def _template() -> Any:
+    """A MinHash whose seeded permutations are drawn once per process (each new MinHash draws them again)."""
+    return MinHash(num_perm=BANDS * ROWS, seed=SEED)
+
+
 def band_keys(normalised: str) -> list[str]:
     """The LSH band keys of an already normalised text ([] for short texts)."""
     if len(normalised.split()) < NEAR_MIN_WORDS:
         return []
-    signature = MinHash(num_perm=BANDS * ROWS, seed=SEED)
+    template = _template()
+    signature = MinHash(
+        num_perm=BANDS * ROWS, seed=SEED, permutations=template.permutations, scheme=template.scheme
+    )
     signature.update_batch(sorted(shingles(normalised)))
     values = signature.hashvalues
     keys = []

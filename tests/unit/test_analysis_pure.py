@@ -102,3 +102,30 @@ def test_themes_are_the_same_for_the_same_input_and_seed():
 
 def test_too_few_texts_make_no_themes():
     assert suggest_themes(["one", "two"], 5) == []
+
+
+def test_band_keys_with_the_permutations_drawn_once_are_those_of_a_fresh_minhash() -> None:
+    """The keys live in the database: drawing the seeded permutations once per process must not change them."""
+    import hashlib
+
+    from datasketch import MinHash
+
+    from app.analysis import lsh
+    from app.comments.campaigns import normalise
+
+    text = normalise(
+        "Every agency should tell a family, in plain words and before it asks, what it will do with their "
+        "answers, who else will see them and for how long they are kept."
+    )
+    fresh = MinHash(num_perm=lsh.BANDS * lsh.ROWS, seed=lsh.SEED)
+    fresh.update_batch(sorted(lsh.shingles(text)))
+    values = fresh.hashvalues
+    expected = [
+        f"{band:02d}"
+        + hashlib.blake2b(
+            values[band * lsh.ROWS : (band + 1) * lsh.ROWS].tobytes(), digest_size=8
+        ).hexdigest()
+        for band in range(lsh.BANDS)
+    ]
+    assert lsh.band_keys(text) == expected
+    assert lsh.band_keys(text) == expected  # and again, from the kept permutations
