@@ -20,7 +20,9 @@ from app import create_app
 from app.caching import page_cache
 from app.extensions import db
 from tests.support.database import app_config as test_config
-from tests.support.database import database_url, reset_schema
+from tests.support.database import database_url, give_each_worker_its_own_database, reset_schema
+
+give_each_worker_its_own_database()  # before any fixture reads TEST_DATABASE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAFTS = ROOT / "policy_drafts"

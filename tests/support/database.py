@@ -16,6 +16,30 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def give_each_worker_its_own_database() -> None:
+    """Under pytest-xdist, point TEST_DATABASE_URL at a database of this worker's own (made if missing).
+
+    Every fixture that builds or copies a database starts from TEST_DATABASE_URL, so with two workers each
+    builds its schema in its own database instead of both dropping and building one at once.
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or os.environ.get("KORERO_TEST_DB_WORKER") == worker:
+        return
+    import psycopg
+    from psycopg import sql
+
+    plain = sqlalchemy_url(url).replace("postgresql+psycopg://", "postgresql://")
+    root, _, name = plain.rpartition("/")
+    own = f"{name}_{worker}"
+    with psycopg.connect(f"{root}/postgres", autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone()
+        if found is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(own)))
+    os.environ["TEST_DATABASE_URL"] = f"{root}/{own}"
+    os.environ["KORERO_TEST_DB_WORKER"] = worker
+
+
 def database_url(tmp_dir: Path, sqlite_name: str = "test.db") -> str:
     """TEST_DATABASE_URL (PostgreSQL in CI), else a fresh SQLite file for this run."""
     url = os.environ.get("TEST_DATABASE_URL")
