@@ -156,9 +156,24 @@ def get_clause_or_404(version: Version, clause_key: str) -> Clause:
 
 
 def get_public_clause_or_404(policy_slug: str, version_slug: str, clause_key: str) -> tuple[Version, Clause]:
-    """A clause of a published version, the thing people comment on."""
-    version = get_version_or_404(policy_slug, version_slug)
-    return version, get_clause_or_404(version, clause_key)
+    """A clause of a published version, the thing people comment on.
+
+    One statement for the version, its policy, the clause and its section: every comment POST starts here.
+    """
+    found = (
+        current_session()
+        .execute(
+            select(Version, Clause)
+            .join(Version.policy)
+            .join(Clause, Clause.version_id == Version.id)
+            .where(Policy.slug == policy_slug, Version.slug == version_slug, Clause.key == clause_key)
+            .options(contains_eager(Version.policy), joinedload(Clause.section))
+        )
+        .first()
+    )
+    if found is None or not found[0].is_public:
+        abort(404)
+    return found[0], found[1]
 
 
 # --- comments and users ----------------------------------------------------------------------------------

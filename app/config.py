@@ -85,6 +85,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # How much deferred comment work yields the CPU to requests (a Unix nice increment, 0 to 19): on a
         # busy day readers and posters are served first and the settling catches up afterwards.
         "COMMENT_JOB_NICENESS": int(os.environ.get("KORERO_COMMENT_JOB_NICENESS", "10")),
+        # While the CPU is saturated (runnable work waited for a core more than this per cent of the last ten
+        # seconds, Linux PSI), deferred comment work holds back, at most COMMENT_SETTLE_MAX_DELAY seconds after
+        # the comment was queued. 0 = never hold back (where the database is on its own machine, say).
+        "COMMENT_SETTLE_PRESSURE": float(os.environ.get("KORERO_COMMENT_SETTLE_PRESSURE", "60")),
+        "COMMENT_SETTLE_MAX_DELAY": float(os.environ.get("KORERO_COMMENT_SETTLE_MAX_DELAY", "300")),
         # Seconds without a heartbeat before a queued or running import or themes run counts as lost (app/jobs.py).
         "JOBS_STALE_AFTER": int(os.environ.get("KORERO_JOBS_STALE_AFTER") or 900),
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,

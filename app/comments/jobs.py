@@ -13,6 +13,15 @@ Settling runs at a lower CPU priority than requests (`COMMENT_JOB_NICENESS`, a n
 worker process or for each settle thread): when posts arrive faster than they can be settled, the pages and the
 POSTs keep their share of the cores and the backlog (the `processed = false` rows) drains once the rush is over.
 
+While the machine is saturated, settling also waits its turn (`wait_for_headroom`): a job holds back while
+the kernel reports that runnable work waited for a CPU for more than `COMMENT_SETTLE_PRESSURE` per cent of the
+last ten seconds (Linux pressure stall information, /proc/pressure/cpu; unset or 0 = never hold back), but never
+beyond `COMMENT_SETTLE_MAX_DELAY` seconds after the comment was queued. Niceness alone only lowers the worker's
+own share: the database work a settle asks for (about half of it) runs at normal priority in PostgreSQL, so on a
+two-core box at 50 posts a second settling took the cores from the readers. Holding back means the counts and
+the campaign grouping lag during the rush, never the comment itself: it is stored and acknowledged before any
+of this, and its receipt says the page may take a few minutes to show it.
+
 Settling is idempotent, so a retry or a doubled job changes nothing twice; a comment whose job was lost
 altogether (its process died before it ran) is still `processed = false`, and `flask comments settle` (run it
 from cron or after a restart) settles every such row.
@@ -20,11 +29,14 @@ from cron or after a restart) settles every such row.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -38,6 +50,8 @@ RQ_QUEUE = "korero-comments"
 ATTEMPTS = 3
 SWEEP_BATCH = 500
 UNPROCESSED = text("NOT comments.processed")
+CPU_PRESSURE = Path("/proc/pressure/cpu")
+HEADROOM_POLL = 0.5  # seconds between looks at the pressure while holding back
 
 
 def schedule_settle(comment_id: int) -> None:
@@ -56,7 +70,7 @@ def dispatch(app: Flask, comment_id: int) -> None:
             log.warning("comment %s: the job queue refused the job; settling it in the request", comment_id)
             mode = "inline"
     if mode == "thread":
-        _pool(app).submit(run_settle, app, comment_id)
+        _pool(app).submit(_settle_in_turn, app, comment_id, time.time())
         return
     run_settle(app, comment_id)
 
@@ -77,6 +91,50 @@ def run_settle(app: Flask, comment_id: int, attempts: int = ATTEMPTS) -> bool:
                 raise
             time.sleep(0.05 * 2**attempt)
     return False
+
+
+def _settle_in_turn(app: Flask, comment_id: int, queued_at: float) -> bool:
+    wait_for_headroom(app, queued_at)
+    return run_settle(app, comment_id)
+
+
+def cpu_pressure(source: Path = CPU_PRESSURE) -> float | None:
+    """Per cent of the last ten seconds in which runnable work waited for a CPU ("some avg10"); None if unknown."""
+    try:
+        first = source.read_text(encoding="ascii").splitlines()[0]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    for field in first.split():
+        name, _, value = field.partition("=")
+        if name == "avg10":
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def wait_for_headroom(
+    app: Flask,
+    queued_at: float,
+    pressure: Callable[[], float | None] = cpu_pressure,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Hold deferred work back while the CPU is saturated, at most until `COMMENT_SETTLE_MAX_DELAY` seconds
+    after `queued_at` (a Unix time); return the seconds held back. Where the pressure is unknown (not Linux, no
+    PSI) or the limit is unset, it does not wait."""
+    limit = float(app.config.get("COMMENT_SETTLE_PRESSURE") or 0)
+    if limit <= 0:
+        return 0.0
+    deadline = queued_at + float(app.config.get("COMMENT_SETTLE_MAX_DELAY", 300))
+    started = clock()
+    while clock() < deadline:
+        level = pressure()
+        if level is None or level < limit:
+            break
+        sleep(min(HEADROOM_POLL, max(0.0, deadline - clock())))
+    return clock() - started
 
 
 def settle_pending(app: Flask, limit: int = SWEEP_BATCH) -> int:
@@ -139,6 +197,8 @@ def _enqueue(app: Flask, comment_id: int) -> None:
         args=(comment_id,),
         job_id=f"korero-settle-{comment_id}",
         retry=Retry(max=5, interval=[1, 5, 15, 60, 300]),
+        # Room for holding back while the machine is saturated, and for the settle itself.
+        job_timeout=int(float(app.config.get("COMMENT_SETTLE_MAX_DELAY", 300))) + 180,
         result_ttl=60,
         failure_ttl=24 * 3600,
         description=f"settle comment {comment_id}",
@@ -149,12 +209,23 @@ _worker_app: Flask | None = None
 
 
 def rq_settle(comment_id: int) -> dict[str, Any]:
-    """The RQ job: settle one comment with this worker's app (made once per worker process)."""
+    """The RQ job: settle one comment with this worker's app (made once per worker process), in its turn."""
+    from rq import get_current_job
+
     global _worker_app  # noqa: PLW0603 - one app per RQ worker process
     if _worker_app is None:
         from app import create_app
 
         _worker_app = create_app()
         yield_cpu(int(_worker_app.config.get("COMMENT_JOB_NICENESS", 0)))  # once per worker process
+    held_back = wait_for_headroom(_worker_app, _queued_at(get_current_job()))
     done = run_settle(_worker_app, comment_id, attempts=1)
-    return {"settled": done}
+    return {"settled": done, "held_back_seconds": round(held_back, 1)}
+
+
+def _queued_at(job: Any) -> float:
+    """When an RQ job was queued, as a Unix time (RQ keeps naive UTC datetimes); now if it is not known."""
+    queued = getattr(job, "enqueued_at", None)
+    if queued is None:
+        return time.time()
+    return float(queued.replace(tzinfo=queued.tzinfo or dt.UTC).timestamp())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,10 +97,11 @@ def accept_comment(
     require_open(version, now)
     text = clean_body(body)
     anchor = anchor_quote(clause, quote) if quote is not None else None
-    earlier = _made_with(session, author, form_token)
+    digest = campaigns.fingerprint(text)
+    earlier = _made_before(session, author, clause.id, digest, form_token, now)
     if earlier is not None:
         return earlier
-    comment = _new_comment(session, author, version, clause.id, text, display_as, now)
+    comment = _new_comment(author, version, clause.id, text, digest, display_as, now)
     if anchor is not None:
         comment.quote_exact = anchor.exact
         comment.quote_prefix = anchor.prefix
@@ -193,10 +194,11 @@ def accept_reply(
     version = parent.version
     require_open(version, now)
     text = clean_body(body, reply=True)
-    earlier = _made_with(session, author, form_token)
+    digest = campaigns.fingerprint(text)
+    earlier = _made_before(session, author, parent.clause_id, digest, form_token, now)
     if earlier is not None:
         return earlier
-    reply = _new_comment(session, author, version, parent.clause_id, text, display_as, now)
+    reply = _new_comment(author, version, parent.clause_id, text, digest, display_as, now)
     reply.parent_id = parent.id
     return _store(session, reply, author, form_token)
 
@@ -207,6 +209,37 @@ def _made_with(session: Session, author: User, form_token: str | None) -> Commen
     return session.scalar(
         select(Comment).where(Comment.user_id == author.id, Comment.form_token == form_token)
     )
+
+
+def _made_before(
+    session: Session, author: User, clause_id: int, digest: str, form_token: str | None, now: dt.datetime
+) -> Comment | None:
+    """The comment this form token already made (a retried POST: return it), or None.
+
+    Refuses the same words from the same person on the same clause within `DUPLICATE_WINDOW`. One statement
+    for both checks, as every POST makes them (PostgreSQL answers it with a BitmapOr of the form-token and the
+    recent-comments indexes).
+    """
+    same_words = and_(
+        Comment.fingerprint_hash == digest,
+        Comment.clause_id == clause_id,
+        Comment.created_at >= now - DUPLICATE_WINDOW,
+        Comment.state != CommentState.WITHDRAWN.value,
+    )
+    query = select(Comment).where(Comment.user_id == author.id, same_words).order_by(Comment.id)
+    if form_token:  # the retried POST's own comment first
+        retried = Comment.form_token == form_token
+        query = (
+            select(Comment)
+            .where(Comment.user_id == author.id, or_(retried, same_words))
+            .order_by(case((retried, 0), else_=1), Comment.id)
+        )
+    found = session.scalars(query.limit(1)).first()
+    if found is None:
+        return None
+    if form_token and found.form_token == form_token:
+        return found
+    raise DuplicateCommentError(_("You already sent this comment."), found)
 
 
 def _store(session: Session, comment: Comment, author: User, form_token: str | None) -> Comment:
@@ -236,17 +269,15 @@ def _account(viewer: Viewer) -> User:
 
 
 def _new_comment(
-    session: Session,
     author: User,
     version: Version,
     clause_id: int,
     text: str,
+    digest: str,
     shown_as: str | None,
     now: dt.datetime,
 ) -> Comment:
-    """Build (not add) a comment or reply, refusing the same text from the same person within minutes."""
-    digest = campaigns.fingerprint(text)
-    _refuse_duplicate(session, author, clause_id, digest, now)
+    """Build (not add) a comment or reply; `_made_before` has checked it is not a repeat."""
     return Comment(
         user_id=author.id,
         version_id=version.id,
@@ -265,23 +296,6 @@ def _initial_state(version: Version) -> str:
     if version.policy.moderation == ModerationMode.PRE.value:
         return CommentState.HELD.value
     return CommentState.PUBLISHED.value
-
-
-def _refuse_duplicate(session: Session, author: User, clause_id: int, digest: str, now: dt.datetime) -> None:
-    first = session.scalar(
-        select(Comment)
-        .where(
-            Comment.fingerprint_hash == digest,
-            Comment.user_id == author.id,
-            Comment.clause_id == clause_id,
-            Comment.created_at >= now - DUPLICATE_WINDOW,
-            Comment.state != CommentState.WITHDRAWN.value,
-        )
-        .order_by(Comment.id)
-        .limit(1)
-    )
-    if first is not None:
-        raise DuplicateCommentError(_("You already sent this comment."), first)
 
 
 # --- editing and withdrawing -------------------------------------------------------------------------

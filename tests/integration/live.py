@@ -167,6 +167,7 @@ class Server:
                     "PDF_PRERENDER": False,
                     "WTF_CSRF_ENABLED": False,
                     "COMMENT_JOBS": "thread",
+                    "COMMENT_SETTLE_PRESSURE": 0,  # settle at once, however busy the test machine is
                     **self.overrides,
                 }
             ),
@@ -180,7 +181,9 @@ class Server:
         ]  # fmt: skip
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        deadline = time.monotonic() + 30
+        deadline = (
+            time.monotonic() + 90
+        )  # two workers booting on a busy CI machine (the imports alone take seconds)
         while time.monotonic() < deadline:
             probe = Client(self)
             with contextlib.suppress(OSError, http.client.HTTPException):

@@ -354,6 +354,18 @@ def test_same_text_twice_within_ten_minutes_points_to_the_first_receipt(client, 
     assert send(client, version, "Consent must be informed.", clause_key="purpose-2").status_code == 303
 
 
+def test_the_same_words_from_a_second_form_are_refused_though_its_token_is_new(
+    client, session, version, author
+):
+    first = send(client, version, "Keep the data here.", form_token="first-form-token-0123456789")
+    assert first.status_code == 303
+    again = send(client, version, "Keep the data here.", form_token="second-form-token-0123456789")
+    assert again.status_code == 409  # a new token is not a retry: the same words are still a duplicate
+    assert comment_count(session) == 1
+    retried = send(client, version, "Keep the data here.", form_token="first-form-token-0123456789")
+    assert retried.headers["Location"] == first.headers["Location"]  # the first form's retry: its receipt
+
+
 def test_same_text_after_ten_minutes_is_a_new_comment(client, session, version, author):
     send(client, version, "Consent must be informed.")
     original = session.scalar(select(Comment))

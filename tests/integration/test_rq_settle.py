@@ -64,6 +64,7 @@ def _work(database: str, redis: str, folder) -> subprocess.CompletedProcess[str]
         "SECRET_KEY": SECRET,
         "KORERO_ENV": "development",
         "KORERO_INSTANCE": str(folder / "worker-instance"),
+        "KORERO_COMMENT_SETTLE_PRESSURE": "0",  # settle at once, however busy the test machine is
     }
     command = [sys.executable, "-m", "rq.cli", "worker", "--burst", "-w", "rq.worker.SimpleWorker"]
     return subprocess.run(  # noqa: S603 - our own interpreter and rq's CLI

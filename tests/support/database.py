@@ -78,6 +78,7 @@ def app_config(tmp_dir: Path, url: str) -> dict[str, object]:
         "PAGE_CACHE_SECONDS": 10.0,
         "PAGE_CACHE_MIN_AGE": 0.0,  # every change shows at once; test_page_cache.py tests the floor
         "PDF_PRERENDER": False,
+        "COMMENT_SETTLE_PRESSURE": 0,  # never held back for a busy machine: test_comment_jobs.py tests that
         "COMMENT_JOBS": "inline",  # a comment's grouping and counts are done as its POST commits  # tests render the PDFs they check, in the foreground
         "SERVER_NAME": "korero.test",
         "PREFERRED_URL_SCHEME": "http",
