@@ -198,7 +198,7 @@ def _enqueue(app: Flask, comment_id: int) -> None:
         job_id=f"korero-settle-{comment_id}",
         retry=Retry(max=5, interval=[1, 5, 15, 60, 300]),
         # Room for holding back while the machine is saturated, and for the settle itself.
-        job_timeout=int(float(app.config.get("COMMENT_SETTLE_MAX_DELAY", 300))) + 180,
+        timeout=int(float(app.config.get("COMMENT_SETTLE_MAX_DELAY", 300))) + 180,
         result_ttl=60,
         failure_ttl=24 * 3600,
         description=f"settle comment {comment_id}",
