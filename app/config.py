@@ -85,6 +85,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # How much deferred comment work yields the CPU to requests (a Unix nice increment, 0 to 19): on a
         # busy day readers and posters are served first and the settling catches up afterwards.
         "COMMENT_JOB_NICENESS": int(os.environ.get("KORERO_COMMENT_JOB_NICENESS", "10")),
+        # The bounded queue for comment writers, per process (app/comments/admission.py): at most this many
+        # comment stores at once, at most this many more waiting for one, each for at most this many seconds;
+        # a writer who cannot get a turn is answered 503 with their words kept in the form, nothing stored.
+        "COMMENT_WRITERS": max(1, int(os.environ.get("KORERO_COMMENT_WRITERS") or 2)),
+        "COMMENT_WRITE_QUEUE": max(0, int(os.environ.get("KORERO_COMMENT_WRITE_QUEUE") or 16)),
+        "COMMENT_WRITE_WAIT": max(0.0, float(os.environ.get("KORERO_COMMENT_WRITE_WAIT") or 10)),
         # Seconds without a heartbeat before a queued or running import or themes run counts as lost (app/jobs.py).
         "JOBS_STALE_AFTER": int(os.environ.get("KORERO_JOBS_STALE_AFTER") or 900),
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
