@@ -66,6 +66,9 @@ def register_blueprints(app: Flask) -> None:
     from app.comments.views import bp as comments_bp
 
     app.register_blueprint(comments_bp)
+    from app.comments import admission
+
+    admission.init_app(app)  # the bounded queue for comment writers gives each turn back as its request ends
 
     from app.moderation.admin import bp as admin_bp
     from app.moderation.views import bp as moderation_bp

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.boundary import unit_of_work
 from app.drafts import services as draft_services
@@ -158,6 +159,35 @@ def settle_command() -> None:
     while done := settle_pending(app):
         total += done
     click.echo(f"settled {total} comments")
+
+
+@comments_cli.command("backlog")
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Exit 1 when the oldest unsettled comment has waited longer than this many seconds.",
+)
+def backlog_command(max_age: float | None) -> None:
+    """Say how many comments are stored but not yet settled, and how long the oldest has waited (for cron)."""
+    from app.comments.jobs import backlog
+
+    try:
+        with unit_of_work() as session:
+            found = backlog(session)
+    except SQLAlchemyError as error:
+        click.echo(f"could not read the settle backlog: {type(error).__name__}", err=True)
+        raise SystemExit(2) from None
+    age = found.oldest_age()
+    count = f"at least {found.count}" if found.capped else str(found.count)
+    click.echo(f"unsettled comments: {count}; oldest waiting {age:.0f} s")
+    if max_age is not None and age > max_age:
+        click.echo(
+            f"the oldest unsettled comment has waited {age:.0f} s, over the limit of {max_age:g} s: "
+            "start more `rq worker korero-comments` or run `flask comments settle`",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs kept on rows: table imports, suggested themes.")

@@ -90,6 +90,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # the comment was queued. 0 = never hold back (where the database is on its own machine, say).
         "COMMENT_SETTLE_PRESSURE": float(os.environ.get("KORERO_COMMENT_SETTLE_PRESSURE", "60")),
         "COMMENT_SETTLE_MAX_DELAY": float(os.environ.get("KORERO_COMMENT_SETTLE_MAX_DELAY", "300")),
+        # The bounded queue for comment writers, per process (app/comments/admission.py): at most this many
+        # comment stores at once, at most this many more waiting for one, each for at most this many seconds;
+        # a writer who cannot get a turn is answered 503 with their words kept in the form, nothing stored.
+        "COMMENT_WRITERS": max(1, int(os.environ.get("KORERO_COMMENT_WRITERS") or 2)),
+        "COMMENT_WRITE_QUEUE": max(0, int(os.environ.get("KORERO_COMMENT_WRITE_QUEUE") or 16)),
+        "COMMENT_WRITE_WAIT": max(0.0, float(os.environ.get("KORERO_COMMENT_WRITE_WAIT") or 10)),
         # Seconds without a heartbeat before a queued or running import or themes run counts as lost (app/jobs.py).
         "JOBS_STALE_AFTER": int(os.environ.get("KORERO_JOBS_STALE_AFTER") or 900),
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,

@@ -118,6 +118,12 @@ def init_app(app: Flask) -> None:
             db.session.commit()  # e.g. a failed sign-in is counted even though the sign-in is refused
         else:
             _rollback()
+        response = _domain_response(error)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    def _domain_response(error: DomainError) -> Response:
         if wants_problem_json():
             return problem(error.status, error.message, error.problem())
         render: Redisplay | None = request.environ.pop(_REDISPLAY, None)
@@ -126,7 +132,9 @@ def init_app(app: Flask) -> None:
             if response.status_code < 400:
                 response.status_code = error.status
             return response
-        return render_template(error.template, error=error, status=error.status), error.status
+        return app.make_response(
+            (render_template(error.template, error=error, status=error.status), error.status)
+        )
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError) -> ResponseReturnValue:

@@ -22,6 +22,8 @@ class DomainError(Exception):
     template: ClassVar[str] = "errors/refused.html"
     #: The security log's name for this refusal (a failed sign-in, a dead link), or None when it is no event.
     security_event: ClassVar[str | None] = None
+    #: Seconds after which sending the same request again may succeed (the `Retry-After` header), if known.
+    retry_after: int | None = None
 
     def __init__(self, message: str, field: str | None = None, status: int | None = None) -> None:
         super().__init__(message)
@@ -68,3 +70,14 @@ class ConflictError(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class UnavailableError(DomainError):
+    """Nothing was done because the site is too busy to do it now; the same request may succeed later."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field)
+        self.retry_after = max(1, int(retry_after))

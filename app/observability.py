@@ -3,12 +3,15 @@
 - `/healthz` answers 200 while the process can serve a request; it touches neither the database nor Redis, so
   a load balancer never restarts a healthy process because PostgreSQL is briefly away.
 - `/readyz` answers 200 only when the database answers `SELECT 1` and Redis (when `REDIS_URL` is set) answers
-  PING; otherwise 503 with JSON naming what failed, so the balancer stops sending traffic to this instance.
+  PING; otherwise 503 with JSON naming what failed, so the balancer stops sending traffic to this instance. It
+  also reports the settle backlog (`settle_backlog`), which never makes an instance unready.
 - Every request gets an id: the caller's `X-Request-ID` when it is a safe token (a proxy's or a load balancer's,
   so one id follows a request through every log), else a new one. It is echoed in the response header and put
   on every log record, which is written as one JSON object a line.
-- `/metrics` is the Prometheus text format: request latency by endpoint, the RQ queue depths and the page cache
-  hits and misses (`record_cache_hit()` / `record_cache_miss()`). Under gunicorn with several workers, each
+- `/metrics` is the Prometheus text format: request latency by endpoint, the RQ queue depths, the page cache
+  hits and misses (`record_cache_hit()` / `record_cache_miss()`), the comment writers' waits and refusals
+  (`record_admission()`, app/comments/admission.py) and the settle backlog: how many comments are stored but not
+  yet settled and how old the oldest is, read from the database at each scrape (absent while it is away). Under gunicorn with several workers, each
   worker writes its figures to files in `PROMETHEUS_MULTIPROC_DIR` and the scrape adds them up (prometheus_client's
   multiprocess mode; gunicorn.conf.py sets it up and removes a dead worker's live gauges).
   It is not public: only a direct connection from loopback (not one relayed by a proxy) or a request with
@@ -39,6 +42,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -65,6 +69,22 @@ REQUEST_LATENCY = Histogram(
 )
 PAGE_CACHE_HITS = Counter("korero_page_cache_hits", "Pages served from the page cache.")
 PAGE_CACHE_MISSES = Counter("korero_page_cache_misses", "Cacheable pages that had to be rendered.")
+COMMENT_ADMISSION_WAIT = Histogram(
+    "korero_comment_admission_wait_seconds",
+    "Time a comment writer waited for a store slot (app/comments/admission.py), by outcome.",
+    ("outcome",),
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+COMMENT_ADMISSION_REFUSED = Counter(
+    "korero_comment_admission_refused",
+    "Comment writers answered 503 without storing (the queue was full, or their wait ran out), by reason.",
+    ("reason",),
+)
+COMMENT_WRITERS_WAITING = Gauge(
+    "korero_comment_writers_waiting",
+    "Comment writers waiting for a store slot now.",
+    multiprocess_mode="livesum",  # the workers' queues added up; a dead worker's drop out
+)
 
 
 def record_cache_hit() -> None:
@@ -75,6 +95,13 @@ def record_cache_hit() -> None:
 def record_cache_miss() -> None:
     """Count one cacheable page that had to be rendered."""
     PAGE_CACHE_MISSES.inc()
+
+
+def record_admission(waited: float, admitted: bool, reason: str | None = None) -> None:
+    """Count one comment writer's wait for a store slot, and why it was refused if it was."""
+    COMMENT_ADMISSION_WAIT.labels("admitted" if admitted else "refused").observe(waited)
+    if not admitted:
+        COMMENT_ADMISSION_REFUSED.labels(reason or "unknown").inc()
 
 
 # --- request ids and JSON logs -------------------------------------------------------------------------
@@ -197,6 +224,69 @@ class QueueDepthCollector(Collector):
         return [(queue.name, queue.count) for queue in Queue.all(connection=self._connection)]
 
 
+BACKLOG_STATEMENT_TIMEOUT_MS = 2000
+
+
+def read_backlog() -> Any:
+    """The settle backlog (`app.comments.jobs.Backlog`), or None when the database cannot say (it is logged).
+
+    Read through the request's session and ended at once, like the readiness probe; on PostgreSQL bounded by a
+    statement timeout, so a slow database makes the figure go missing rather than the scrape hang.
+    """
+    from app.comments.jobs import backlog
+    from app.extensions import db
+
+    try:
+        session = db.session()
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL statement_timeout = {BACKLOG_STATEMENT_TIMEOUT_MS}"))
+        return backlog(session)
+    except Exception as error:  # the database away or slow: no figure, never a failed scrape
+        logging.getLogger(__name__).warning("settle backlog unavailable: %s", error)
+        return None
+    finally:
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be what failed
+            db.session.remove()
+
+
+class SettleBacklogCollector(Collector):
+    """How far comment settling is behind, read from the database at scrape time (`read_backlog`).
+
+    `korero_comments_unsettled`: comments stored but not yet grouped and counted (counted up to
+    `BACKLOG_COUNT_LIMIT`); `korero_comments_unsettled_oldest_age_seconds`: how long the oldest has waited (0
+    when none). Both are absent from a scrape while the database cannot answer.
+    """
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._families()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from flask import has_app_context
+
+        found = read_backlog() if has_app_context() else None
+        count, age = self._families()
+        if found is not None:
+            count.add_metric([], found.count)
+            age.add_metric([], round(found.oldest_age(), 3))
+        yield count
+        yield age
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        return (
+            GaugeMetricFamily(
+                "korero_comments_unsettled",
+                "Comments stored but not yet settled (campaign grouping, counts), counted up to 100000.",
+            ),
+            GaugeMetricFamily(
+                "korero_comments_unsettled_oldest_age_seconds",
+                "Seconds since the oldest unsettled comment was sent; 0 when every comment is settled.",
+            ),
+        )
+
+
 def multiprocess_dir() -> str | None:
     """The folder prometheus_client's multiprocess mode writes to, when it is on."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
@@ -211,6 +301,7 @@ def _metrics_registry(queue_depth: QueueDepthCollector) -> CollectorRegistry:
         registry = CollectorRegistry()
         registry.register(_DefaultRegistryView())
     registry.register(queue_depth)
+    registry.register(SettleBacklogCollector())
     return registry
 
 
@@ -299,7 +390,21 @@ def init_app(app: Flask) -> None:
                 app.logger.warning("readiness: redis failed: %s", error)
                 checks["redis"] = f"failed: {type(error).__name__}"
         failed = sorted(name for name, result in checks.items() if result != "ok")
-        response = jsonify(status="unavailable" if failed else "ok", checks=checks, failed=failed)
+        report: dict[str, Any] = {
+            "status": "unavailable" if failed else "ok",
+            "checks": checks,
+            "failed": failed,
+        }
+        if checks["database"] == "ok":
+            # Reported, never a reason to be unready: a backlog is drained by more workers, not fewer instances.
+            found = read_backlog()
+            if found is not None:
+                report["settle_backlog"] = {
+                    "unsettled": found.count,
+                    "at_least": found.capped,
+                    "oldest_age_seconds": round(found.oldest_age(), 3),
+                }
+        response = jsonify(report)
         response.status_code = 503 if failed else 200
         response.headers["Cache-Control"] = "no-store"
         return response

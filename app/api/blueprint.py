@@ -30,6 +30,7 @@ PROBLEM_TEXT = {
     413: "The body is larger than this operation takes.",
     422: "A parameter or field is missing, malformed or not allowed.",
     429: "Too many requests for this token or address.",
+    503: "Too busy to store it now; nothing was stored. Send it again after Retry-After seconds.",
 }
 
 

@@ -154,6 +154,7 @@ def comment(viewer: Viewer, comment: Comment, answer: Response | None) -> dict[s
         ),
         "response": response_out(answer) if answer is not None and published else None,
         "reply_count": comment.reply_count,
+        "settled": comment.processed,
         "created_at": comment.created_at,
         "edited_at": comment.edited_at,
         "url": url_for("api.comment", tracking_number=comment.tracking_number, _external=True),

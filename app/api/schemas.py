@@ -188,6 +188,13 @@ class CommentOut(Schema):
     campaign = fields.Nested(CampaignOut, allow_none=True, required=True)
     response = fields.Nested(ResponseOut, allow_none=True, required=True)
     reply_count = fields.Integer(required=True)
+    settled = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "False while its grouping and counts are still queued: stored, but it may take a "
+            "few minutes to show in listings and counts."
+        },
+    )
     created_at = fields.DateTime(required=True)
     edited_at = fields.DateTime(allow_none=True)
     url = fields.String(required=True)

@@ -35,6 +35,7 @@ from app.api.requests import (
     requires,
 )
 from app.boundary import current_session
+from app.comments import admission
 from app.comments import services as comment_services
 from app.comments.inputs import QuoteInput
 from app.diffing.listing import previous_public
@@ -174,7 +175,7 @@ def comment(tracking_number: str) -> ResponseReturnValue:
     security=[{"token": [tokens.COMMENTS_WRITE]}],
     parameters=[idempotency.key_parameter("comment is made")],
 )
-@bp.problems(400, 401, 403, 404, 409, 422, 429)
+@bp.problems(400, 401, 403, 404, 409, 422, 429, 503)
 def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> ResponseReturnValue:
     """Post a comment (or a reply) as the token's owner, by the same rules as the comment form."""
     token, user = require_scope(tokens.COMMENTS_WRITE)
@@ -182,6 +183,7 @@ def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> R
 
     def run() -> tuple[dict[str, Any], int]:
         session = current_session()
+        admission.admit()  # a turn to store it (a replay needs none), or 503 with Retry-After
         if data.get("in_reply_to"):
             parent = get_comment_for_reader_or_404(data["in_reply_to"], user)
             if parent.version_id != found.id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from app.exceptions import ConflictError, InputError, PermissionDeniedError
+from app.exceptions import ConflictError, InputError, PermissionDeniedError, UnavailableError
 from app.models import Comment
 
 
@@ -54,3 +54,16 @@ class CommentStateError(ConflictError):
     """The comment is in a state that does not allow this (withdrawn, hidden, a reply to a reply)."""
 
     code = "comment-state"
+
+
+class WritersBusyError(UnavailableError):
+    """Too many people are sending comments to this process at once: nothing was stored, send it again soon.
+
+    `reason` says why the writer got no turn: "queue-full" (too many already waiting) or "wait-over".
+    """
+
+    code = "comment-writers-busy"
+
+    def __init__(self, message: str, retry_after: int, reason: str) -> None:
+        super().__init__(message, retry_after)
+        self.reason = reason

@@ -36,11 +36,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from app.boundary import after_commit, unit_of_work
 
@@ -52,6 +54,9 @@ SWEEP_BATCH = 500
 UNPROCESSED = text("NOT comments.processed")
 CPU_PRESSURE = Path("/proc/pressure/cpu")
 HEADROOM_POLL = 0.5  # seconds between looks at the pressure while holding back
+# The backlog is counted up to this many rows: enough to say "far behind", and a bounded walk of the partial
+# index ix_comments_unprocessed however far behind settling falls.
+BACKLOG_COUNT_LIMIT = 100_000
 
 
 def schedule_settle(comment_id: int) -> None:
@@ -150,6 +155,39 @@ def settle_pending(app: Flask, limit: int = SWEEP_BATCH) -> int:
             )
         )
     return sum(1 for comment_id in ids if run_settle(app, comment_id))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The comments stored but not yet settled: how many (up to the limit) and when the oldest was sent."""
+
+    count: int
+    limit: int
+    oldest_at: dt.datetime | None
+
+    @property
+    def capped(self) -> bool:
+        """Whether there are at least `limit` (the count stopped there)."""
+        return self.count >= self.limit
+
+    def oldest_age(self, now: dt.datetime | None = None) -> float:
+        """Seconds since the oldest unsettled comment was sent; 0 when there is none."""
+        if self.oldest_at is None:
+            return 0.0
+        moment = now or dt.datetime.now(dt.UTC)
+        oldest = self.oldest_at if self.oldest_at.tzinfo else self.oldest_at.replace(tzinfo=dt.UTC)
+        return max(0.0, (moment - oldest).total_seconds())
+
+
+def backlog(session: Session, limit: int = BACKLOG_COUNT_LIMIT) -> Backlog:
+    """The settle backlog, cheaply: two walks of ix_comments_unprocessed, the count stopping at `limit`."""
+    from app.models import Comment
+
+    pending = select(Comment.id).where(UNPROCESSED).limit(limit).subquery()
+    count = session.scalar(select(func.count()).select_from(pending)) or 0
+    # The lowest id is the oldest post (ids are handed out as comments are stored; the sweeper goes in this order).
+    oldest = session.scalar(select(Comment.created_at).where(UNPROCESSED).order_by(Comment.id).limit(1))
+    return Backlog(count=int(count), limit=limit, oldest_at=oldest)
 
 
 def yield_cpu(increment: int, thread: bool = False) -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -28,14 +29,15 @@ from app.access import (
     viewer,
 )
 from app.boundary import current_session
-from app.comments import antibot, jobs, listing, services
+from app.comments import admission, antibot, jobs, listing, services
 from app.comments.editing import require_editable, require_withdrawable
+from app.comments.errors import WritersBusyError
 from app.comments.forms import CommentForm, EditForm, ReceiptLookupForm, ReplyForm, WithdrawForm
 from app.comments.inputs import MAX_CONTEXT_CHARS, MAX_QUOTE_CHARS, QuoteInput
 from app.comments.periods import period_status
 from app.comments.tracking import look_up_receipt
 from app.errors import put_on_form, redisplay
-from app.exceptions import DomainError, InputError
+from app.exceptions import DomainError, InputError, UnavailableError
 from app.extensions import limiter
 from app.models import Clause, Comment, CommentState, Role, Version
 
@@ -67,13 +69,20 @@ def show_form_again(
     """On a refusal of one of `kinds`, put its message on its field of `form` and show `page()` again.
 
     Other refusals are shown on their own page (`error.template`), as `app.errors` shows them without a form.
+    A refusal because the site is busy (`UnavailableError`) keeps its own status (503): nothing was wrong with
+    the form, and it comes back as it was sent, form token and all, so sending it again is safe.
     """
 
     def show(error: DomainError) -> ResponseReturnValue:
         if not isinstance(error, kinds):
             return render_template(error.template, error=error, status=error.status), error.status
         put_on_form(form, error)
-        return page()
+        if not isinstance(error, UnavailableError):
+            return page()
+        g.antibot_second_look = True  # it passed the checks once: a quick resend is not timed again
+        response = current_app.make_response(page())
+        response.status_code = error.status
+        return response
 
     redisplay(show)
 
@@ -91,12 +100,37 @@ def _sign_in_url(target: str) -> str:
     return "/login?" + urlencode({"next": target})
 
 
+_JUST_SENT = "korero_just_sent"
+BUSY_KINDS: tuple[type[DomainError], ...] = (InputError, WritersBusyError)
+
+
 def _to_receipt(comment: Comment) -> ResponseReturnValue:
     return redirect(url_for("comments.receipt", tracking_number=comment.tracking_number), 303)
 
 
+def _to_new_receipt(comment: Comment) -> ResponseReturnValue:
+    """The receipt of a comment just sent; it thanks its author as it is when they see it (settled or not)."""
+    browser_session[_JUST_SENT] = comment.tracking_number
+    return _to_receipt(comment)
+
+
+def _thank_once(comment: Comment) -> None:
+    if browser_session.get(_JUST_SENT) == comment.tracking_number:
+        browser_session.pop(_JUST_SENT)
+        _flash_posted(comment)
+
+
 def _flash_posted(comment: Comment) -> None:
-    if comment.state == CommentState.HELD.value:
+    if not comment.processed:  # stored, its grouping and counts still queued behind others'
+        flash(
+            _(
+                "Thank you. We have your comment: it is stored safely under tracking number %(number)s. It may "
+                "take a few minutes to show on the page and in the counts, because many people are commenting now.",
+                number=comment.tracking_number,
+            ),
+            "success",
+        )
+    elif comment.state == CommentState.HELD.value:
         flash(
             _("Thank you. Your comment is waiting for a moderator; it will appear once approved."), "success"
         )
@@ -144,19 +178,19 @@ def comment_form(policy_slug: str, version_slug: str, clause_key: str) -> Respon
     if request.method == "GET":
         _prefill_quote(form)
         return _form_page(version, clause, form)
-    show_form_again(form, lambda: _form_page(version, clause, form, 422))
+    show_form_again(form, lambda: _form_page(version, clause, form, 422), kinds=BUSY_KINDS)
     antibot.check(form.submission())
     if not form.validate():
         return _form_page(version, clause, form, 422)
     quote = QuoteInput.from_form(
         form.quote_exact.data, form.quote_prefix.data, form.quote_suffix.data, form.quote_start.data
     )
+    admission.admit()  # a turn to store it, or 503 with the form kept
     comment = services.accept_comment(
         current_session(), viewer(), clause, form.body.data, form.display_as.data, quote, form.token()
     )
     jobs.schedule_settle(comment.id)  # grouping and counts, after the commit: the receipt does not wait
-    _flash_posted(comment)
-    return _to_receipt(comment)
+    return _to_new_receipt(comment)
 
 
 @bp.get("/policies/<policy_slug>/versions/<version_slug>/clauses/<clause_key>/comments")
@@ -241,10 +275,11 @@ def reply(comment_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return login_redirect()
     form = ReplyForm()
-    show_form_again(form, lambda: _thread_page(parent, form, 422))
+    show_form_again(form, lambda: _thread_page(parent, form, 422), kinds=BUSY_KINDS)
     antibot.check(form.submission())
     if not form.validate():
         return _thread_page(parent, form, 422)
+    admission.admit()
     comment = services.accept_reply(
         current_session(),
         viewer(),
@@ -256,8 +291,7 @@ def reply(comment_id: int) -> ResponseReturnValue:
         form_token=form.token(),
     )
     jobs.schedule_settle(comment.id)
-    _flash_posted(comment)
-    return _to_receipt(comment)
+    return _to_new_receipt(comment)
 
 
 # --- editing and withdrawing -------------------------------------------------------------------------
@@ -332,6 +366,7 @@ def receipt(tracking_number: str) -> ResponseReturnValue:
         abort(404)
     if found.comment.tracking_number != tracking_number:
         return redirect(url_for("comments.receipt", tracking_number=found.comment.tracking_number))
+    _thank_once(found.comment)
     return render_template(
         "comments/receipt.html",
         comment=found.comment,
@@ -340,6 +375,7 @@ def receipt(tracking_number: str) -> ResponseReturnValue:
         version=found.version,
         parent=found.parent,
         spoken=found.spoken,
+        settling=not found.comment.processed and found.comment.state != CommentState.WITHDRAWN.value,
         redact_form=_redact_form(),
     )
 
