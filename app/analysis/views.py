@@ -582,7 +582,8 @@ def campaign_groups(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 @bp.get(A + "/groups/<int:group_id>")
 @staff_required
 def campaign_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
-    """One campaign group: its text, its members (to take out), a group to merge it with."""
+    """One campaign group: its text, its members (to take out), a group to merge it with, and the responses
+    its merges set aside (staff only: no public page shows those)."""
     version = _version(policy_slug, version_slug)
     session = current_session()
     group = _group_or_404(version, group_id)
@@ -595,6 +596,8 @@ def campaign_group(policy_slug: str, version_slug: str, group_id: int) -> Respon
         members=campaign_edits.members(session, group),
         total=campaign_edits.member_total(session, group),
         others=[g for g in campaign_edits.version_groups(session, version) if g.id != group.id],
+        set_aside=campaign_edits.set_aside_responses(session, group),
+        outcome_labels=OUTCOME_LABELS,
         form=ActionForm(),
     )
 

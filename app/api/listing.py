@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.comments.visibility import listed, visible_states
+from app.responses.services import in_force
 from app.models import (
     Answer,
     Clause,
@@ -147,7 +148,7 @@ def response_of(found: dict[tuple[str, int], Response], comment: Comment) -> Res
 def responses_page(session: Session, version: Version, after: int | None, limit: int) -> list[Response]:
     query = (
         select(Response)
-        .where(Response.version_id == version.id)
+        .where(Response.version_id == version.id, in_force())
         .order_by(Response.id)
         .limit(limit + 1)
         .options(joinedload(Response.comment), joinedload(Response.changed_in_version))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.comments.visibility import publicly_shown
@@ -219,6 +219,14 @@ def responses_of_submission(session: Session, submission: Submission) -> dict[st
 
 
 # --- what readers see ------------------------------------------------------------------------------------
+
+
+def in_force() -> ColumnElement[bool]:
+    """SQL: the responses readers are shown, leaving out those a campaign merge set aside (they stay on the
+    merged-away group's row for staff: `campaign_edits.set_aside_responses`). Every public list of responses
+    (page, feed, API, exports) filters with it."""
+    merged = select(CampaignGroup.id).where(CampaignGroup.merged_into_id.is_not(None))
+    return or_(Response.campaign_group_id.is_(None), Response.campaign_group_id.not_in(merged))
 
 
 @dataclass(frozen=True)
