@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, Select, String, cast, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.comments.visibility import listed, visible_states
-from app.responses.services import in_force
 from app.models import (
     Answer,
     Clause,
@@ -31,6 +30,7 @@ from app.models import (
     VersionStatus,
     Viewer,
 )
+from app.responses.services import in_force
 
 PUBLIC_STATUSES = (VersionStatus.PUBLISHED.value, VersionStatus.FINAL.value)
 

@@ -557,7 +557,7 @@ def test_a_set_aside_response_is_shown_to_staff_on_the_merged_group_page(client,
 
 
 def test_a_group_merged_twice_lists_every_response_its_merges_set_aside(session, version, staff):
-    parks_group, buses_group, _members = _merged_with_a_set_aside_response(session, version, staff)
+    parks_group, _buses, _members = _merged_with_a_set_aside_response(session, version, staff)
     third = letters(session, version, LIBRARIES, 2)
     third_group = session.get(CampaignGroup, third[0].campaign_group_id)
     drafter = make_user(session, Role.DRAFTER.value)
