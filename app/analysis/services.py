@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select
@@ -626,7 +627,7 @@ def answer_items(
             continue
         respond(session, actor, target, outcome, text, changed_in, clause_refs)
         answered += 1
-    counts = {
+    counts: dict[str, Any] = {
         "count": answered,
         "comments": len(items.comments),
         "submissions": len(items.submissions),

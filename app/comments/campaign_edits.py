@@ -430,13 +430,13 @@ def set_aside_responses(session: Session, group: CampaignGroup) -> list[SetAside
             merges[described["id"]] = event
     found = []
     for response in responses:
-        event = merges.get(response.id)
+        merge = merges.get(response.id)
         found.append(
             SetAside(
                 response=response,
                 old_group_id=int(response.campaign_group_id or 0),
-                set_aside_by=event.actor if event is not None else None,
-                set_aside_at=event.created_at if event is not None else None,
+                set_aside_by=merge.actor if merge is not None else None,
+                set_aside_at=merge.created_at if merge is not None else None,
             )
         )
     return found
