@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select
@@ -528,34 +529,6 @@ def decide_suggestion(
 # --- answer by theme -----------------------------------------------------------------------------------
 
 
-def answer_tag(
-    session: Session,
-    actor: User,
-    version: Version,
-    tag: Tag,
-    outcome: str,
-    text: str,
-    changed_in_id: str,
-    clause_refs: str,
-) -> int:
-    """One response for every comment with `tag`: each receipt shows it. Returns how many were answered."""
-    from app.responses.services import record_response
-
-    comments = [
-        session.get(Comment, ref_id)
-        for kind, ref_id in tagged_items(session, version, tag)
-        if kind == "comment"
-    ]
-    targets = [c for c in comments if c is not None and c.parent_id is None]
-    if not targets:
-        raise AnalysisError(_("No comment has this tag yet."), "text")
-    for comment in targets:
-        record_response(session, actor, comment, outcome, text, changed_in_id, clause_refs)
-    audit(session, actor, "response.by_tag", "tag", tag.id, count=len(targets), outcome=outcome)
-    session.flush()
-    return len(targets)
-
-
 # --- answer a campaign group or a search result at once ---------------------------------------------------
 
 
@@ -630,8 +603,10 @@ def answer_items(
     changed_in_id: str,
     clause_refs: str,
     search: dict[str, str] | None = None,
+    tag: Tag | None = None,
 ) -> int:
-    """One response linked to each comment, submission and answer (each receipt shows it); audited once."""
+    """One response linked to each comment, submission and answer (each receipt shows it); audited once, as
+    answering a search (with its filters) or, given `tag`, as answering that tag."""
     from app.responses.services import find_later_version, respond
 
     if not items.total:
@@ -652,19 +627,17 @@ def answer_items(
             continue
         respond(session, actor, target, outcome, text, changed_in, clause_refs)
         answered += 1
-    audit(
-        session,
-        actor,
-        "response.by_search",
-        "version",
-        version.id,
-        count=answered,
-        comments=len(items.comments),
-        submissions=len(items.submissions),
-        answers=len(items.answers),
-        outcome=outcome,
-        search=search or {},
-    )
+    counts: dict[str, Any] = {
+        "count": answered,
+        "comments": len(items.comments),
+        "submissions": len(items.submissions),
+        "answers": len(items.answers),
+        "outcome": outcome,
+    }
+    if tag is not None:
+        audit(session, actor, "response.by_tag", "tag", tag.id, **counts)
+    else:
+        audit(session, actor, "response.by_search", "version", version.id, **counts, search=search or {})
     session.flush()
     return answered
 

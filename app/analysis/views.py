@@ -511,43 +511,53 @@ def what_we_heard_pdf(policy_slug: str, version_slug: str) -> ResponseReturnValu
 @drafter_required
 @limiter.limit("30 per minute", methods=["POST"])
 def answer_tag(policy_slug: str, version_slug: str, tag_id: int) -> ResponseReturnValue:
-    """One response for every comment with a tag ("answer by theme")."""
-    from app.responses.services import later_versions
-
+    """One response for every comment, submission and free-text answer with a tag ("answer by theme")."""
     version = _version(policy_slug, version_slug)
     session = current_session()
     tag = services.get_tag(session, version.policy, tag_id)
-    form = AnswerForm()
-    form.changed_in.choices = [SelectChoice("", _("No change made"))] + [
-        SelectChoice(str(v.id), v.label) for v in later_versions(session, version)
-    ]
-    members = services.tagged_items(session, version, tag)
+    tagged = services.tagged_items(session, version, tag, limit=services.MAX_ANSWER + 1)
+    targets = services.answerable(session, version, tagged)
 
-    def page(error: str | None = None) -> ResponseReturnValue:
-        return render_template(
-            "analysis/answer.html", version=version, tag=tag, form=form, count=len(members), error=error
+    def apply(form: AnswerForm) -> int:
+        return services.answer_items(
+            session,
+            signed_in_user(),
+            version,
+            targets,
+            form.outcome.data or "",
+            form.text.data or "",
+            form.changed_in.data or "",
+            form.clauses.data or "",
+            tag=tag,
         )
 
-    if request.method == "GET":
-        return page()
-    if not form.validate_on_submit():
-        abort(400)
-    redisplay(lambda error: page(error.message))
-    answered = services.answer_tag(
-        session,
-        signed_in_user(),
+    mixed = bool(targets.submissions or targets.answers)
+    return _answer_many(
         version,
-        tag,
-        form.outcome.data or "",
-        form.text.data or "",
-        form.changed_in.data or "",
-        form.clauses.data or "",
+        _("everything tagged “%(name)s”", name=tag.name)
+        if mixed
+        else _("every comment tagged “%(name)s”", name=tag.name),
+        targets.total,
+        {},
+        apply,
+        lambda: _back(version, "analysis.workbench", tag=str(tag.id)),
+        refused=_too_many_tagged(len(tagged), targets.total),
+        breakdown=_breakdown(targets) if mixed else "",
     )
-    flash(
-        ngettext("Response saved for %(num)d comment.", "Response saved for %(num)d comments.", answered),
-        "success",
-    )
-    return _back(version, "analysis.workbench", tag=str(tag.id))
+
+
+def _too_many_tagged(tagged: int, answerable: int) -> str | None:
+    if tagged > services.MAX_ANSWER:
+        return _(
+            "More than %(most)d items have this tag: answer them by a narrower search.",
+            most=services.MAX_ANSWER,
+        )
+    if not answerable:
+        return _(
+            "Nothing with this tag can be answered yet (responses are linked to comments, submissions and "
+            "free-text answers)."
+        )
+    return None
 
 
 # --- campaign groups: look, split, merge, answer ---------------------------------------------------------------
@@ -572,7 +582,8 @@ def campaign_groups(policy_slug: str, version_slug: str) -> ResponseReturnValue:
 @bp.get(A + "/groups/<int:group_id>")
 @staff_required
 def campaign_group(policy_slug: str, version_slug: str, group_id: int) -> ResponseReturnValue:
-    """One campaign group: its text, its members (to take out), a group to merge it with."""
+    """One campaign group: its text, its members (to take out), a group to merge it with, and the responses
+    its merges set aside (staff only: no public page shows those)."""
     version = _version(policy_slug, version_slug)
     session = current_session()
     group = _group_or_404(version, group_id)
@@ -585,6 +596,8 @@ def campaign_group(policy_slug: str, version_slug: str, group_id: int) -> Respon
         members=campaign_edits.members(session, group),
         total=campaign_edits.member_total(session, group),
         others=[g for g in campaign_edits.version_groups(session, version) if g.id != group.id],
+        set_aside=campaign_edits.set_aside_responses(session, group),
+        outcome_labels=OUTCOME_LABELS,
         form=ActionForm(),
     )
 

@@ -39,6 +39,7 @@ from app.models import (
     User,
     Version,
 )
+from app.responses.services import in_force
 from app.submissions.presenters import redacted_text
 from app.submissions.visibility import name_label, public_comment_texts
 
@@ -64,8 +65,10 @@ COMMENT_COLUMNS = (
 RESPONSE_COLUMNS = (
     "response_id",
     "document_id",
-    "to_tracking_number",
+    "to_kind",  # comment, campaign_group, submission or answer (a free-text answer to a question)
+    "to_tracking_number",  # the comment's, or the submission's (an answer's is its submission's)
     "to_campaign_group",
+    "to_question",  # an answer's question, by its position (q1 … qN in the submissions export)
     "outcome",
     "response",
     "changed_in_version",
@@ -162,9 +165,13 @@ def _comment_rows(
 
 
 def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[dict[str, Any]]:
+    """Every response in force (not one a merge set aside), with what it answers named by its tracking number
+    and kind only: the words answered are never in this export, so a response to a comment or submission the
+    public cannot read reveals nothing of it (the response's own text is public, as on the comment's receipt)."""
     ids = [v.id for v in versions]
     labels = {v.id: f"{v.policy.slug}/{v.slug}" for v in versions}
     later = aliased(Version)
+    answered = aliased(Submission)  # the submission an answered answer belongs to
     base = (
         select(
             Response.id,
@@ -176,10 +183,20 @@ def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[di
             later.slug,
             Response.changed_clause_keys,
             Response.created_at,
+            Submission.tracking_number,
+            answered.tracking_number,
+            Question.position,
+            Response.comment_id,
+            Response.submission_id,
+            Response.answer_id,
         )
         .outerjoin(Comment, Comment.id == Response.comment_id)
+        .outerjoin(Submission, Submission.id == Response.submission_id)
+        .outerjoin(Answer, Answer.id == Response.answer_id)
+        .outerjoin(answered, answered.id == Answer.submission_id)
+        .outerjoin(Question, Question.id == Answer.question_id)
         .outerjoin(later, later.id == Response.changed_in_version_id)
-        .where(Response.version_id.in_(ids))
+        .where(Response.version_id.in_(ids), in_force())
         .order_by(Response.id)
         .limit(BATCH)
     )
@@ -187,11 +204,21 @@ def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[di
     while True:
         rows = session.execute(base.where(Response.id > after)).all()
         for row in rows:
+            if row[12] is not None:
+                kind = "comment"
+            elif row[13] is not None:
+                kind = "submission"
+            elif row[14] is not None:
+                kind = "answer"
+            else:
+                kind = "campaign_group"
             yield {
                 "response_id": row[0],
                 "document_id": labels[row[1]],
-                "to_tracking_number": row[2] or "",
+                "to_kind": kind,
+                "to_tracking_number": row[2] or row[9] or row[10] or "",
                 "to_campaign_group": row[3] or "",
+                "to_question": f"q{row[11]}" if row[11] is not None else "",
                 "outcome": row[4],
                 "response": row[5],
                 "changed_in_version": row[6] or "",

@@ -30,6 +30,7 @@ from app.models import (
     VersionStatus,
     Viewer,
 )
+from app.responses.services import in_force
 
 PUBLIC_STATUSES = (VersionStatus.PUBLISHED.value, VersionStatus.FINAL.value)
 
@@ -147,7 +148,7 @@ def response_of(found: dict[tuple[str, int], Response], comment: Comment) -> Res
 def responses_page(session: Session, version: Version, after: int | None, limit: int) -> list[Response]:
     query = (
         select(Response)
-        .where(Response.version_id == version.id)
+        .where(Response.version_id == version.id, in_force())
         .order_by(Response.id)
         .limit(limit + 1)
         .options(joinedload(Response.comment), joinedload(Response.changed_in_version))

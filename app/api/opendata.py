@@ -31,7 +31,7 @@ from app.consultations.states import NZ, Moment, VersionFacts, VersionHistory, m
 from app.models import AuditEvent, Comment, Version, VersionStatus
 from app.models import Response as ResponseRow
 from app.models.base import utcnow
-from app.responses.services import OUTCOME_LABELS
+from app.responses.services import OUTCOME_LABELS, in_force
 from app.submissions.visibility import public_text
 
 bp = Blueprint("opendata", __name__)
@@ -254,7 +254,7 @@ def responses_feed(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     version = get_version_or_404(policy_slug, version_slug)
     rows = current_session().scalars(
         select(ResponseRow)
-        .where(ResponseRow.version_id == version.id)
+        .where(ResponseRow.version_id == version.id, in_force())
         .order_by(ResponseRow.id.desc())
         .limit(FEED_SIZE)
         .options(joinedload(ResponseRow.comment))

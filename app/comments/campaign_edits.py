@@ -13,6 +13,9 @@ finds it by its text joins the right group (`grouping.lock_group`).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +26,7 @@ from app.comments import campaigns
 from app.comments.counts import group_member_changed
 from app.exceptions import ConflictError, InputError, NotFoundError
 from app.models import (
+    AuditEvent,
     CampaignBandKey,
     CampaignGroup,
     Comment,
@@ -364,6 +368,78 @@ def _described(response: Response | dict[str, object] | None) -> dict[str, objec
         return None
     get = response.get if isinstance(response, dict) else lambda name: getattr(response, name)
     return {"id": get("id"), "outcome": get("outcome"), "text": get("text"), "author": get("author_id")}
+
+
+MERGE_DEPTH = 50  # merges followed back from a group (each merge is a staff action: a chain is short)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A response a merge set aside: what it said, the group it was left on, who merged and when."""
+
+    response: Response
+    old_group_id: int
+    set_aside_by: User | None
+    set_aside_at: dt.datetime | None
+
+
+def merged_away(session: Session, group: CampaignGroup) -> list[int]:
+    """The ids of the groups merged into `group`, directly or through groups merged into it, oldest first."""
+    found: list[int] = []
+    frontier = [group.id]
+    for _depth in range(MERGE_DEPTH):
+        frontier = list(
+            session.scalars(
+                select(CampaignGroup.id)
+                .where(CampaignGroup.merged_into_id.in_(frontier))
+                .order_by(CampaignGroup.id)
+            )
+        )
+        if not frontier:
+            break
+        found += frontier
+    return sorted(found)
+
+
+def set_aside_responses(session: Session, group: CampaignGroup) -> list[SetAside]:
+    """The responses set aside by the merges that made `group`, for staff only: no public page shows them.
+
+    A set-aside response stays on its merged-away group's row; who set it aside and when are read from the
+    merge's audit event, which names it (`set_aside_response`).
+    """
+    old = merged_away(session, group)
+    if not old:
+        return []
+    responses = list(
+        session.scalars(select(Response).where(Response.campaign_group_id.in_(old)).order_by(Response.id))
+    )
+    if not responses:
+        return []
+    merges: dict[int, AuditEvent] = {}
+    for event in session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "campaign.merge",
+            AuditEvent.target_type == "campaign_group",
+            AuditEvent.target_id.in_([group.id, *old]),
+        )
+        .order_by(AuditEvent.id)
+    ):
+        described = (event.details or {}).get("set_aside_response")
+        if isinstance(described, dict) and isinstance(described.get("id"), int):
+            merges[described["id"]] = event
+    found = []
+    for response in responses:
+        merge = merges.get(response.id)
+        found.append(
+            SetAside(
+                response=response,
+                old_group_id=int(response.campaign_group_id or 0),
+                set_aside_by=merge.actor if merge is not None else None,
+                set_aside_at=merge.created_at if merge is not None else None,
+            )
+        )
+    return found
 
 
 def version_groups(session: Session, version: Version, limit: int = 200) -> list[CampaignGroup]:

@@ -27,6 +27,7 @@ from app.auth import services as auth_services
 from app.drafts.parsing import NZ
 from app.mail import build_message
 from app.models import (
+    Answer,
     Comment,
     CommentState,
     NotificationKind,
@@ -35,6 +36,7 @@ from app.models import (
     OutboxStatus,
     PolicyFollow,
     Response,
+    Submission,
     User,
     Version,
 )
@@ -211,8 +213,10 @@ def _response(session: Session, row: OutboxMessage) -> list[Letter]:
         return []
     if response.comment_id is not None:
         comments = [response.comment] if response.comment is not None else []
+    elif response.submission_id is not None or response.answer_id is not None:
+        return _submission_response(session, response)
     elif response.campaign_group_id is None:
-        return []  # a submission's or an answer's: its receipt shows it; no letter is written for it yet
+        return []  # no target: never read as "every comment with no group"
     else:
         comments = list(
             session.scalars(
@@ -238,6 +242,40 @@ def _response(session: Session, row: OutboxMessage) -> list[Letter]:
             **_comment_context(comment),
         )
     return letters
+
+
+def _submission_response(session: Session, response: Response) -> list[Letter]:
+    """The letter to whoever made the answered submission (or the submission of the answered answer).
+
+    Only to an account the submission is credited to, and only if that account wants response letters (its
+    notification settings, as for comments). An offline submitter without an account gave a contact for the
+    receipt, not a request to be told of responses, so nothing is sent to it; nor to the staff who entered it.
+    """
+    question = None
+    submission: Submission | None = None
+    if response.answer_id is not None:
+        answer = session.get(Answer, response.answer_id)
+        if answer is not None:
+            submission, question = answer.submission, answer.question.prompt
+    elif response.submission_id is not None:
+        submission = session.get(Submission, response.submission_id)
+    if submission is None or submission.is_draft or submission.user is None:
+        return []
+    version = submission.version
+    return _for_account(
+        session,
+        submission.user,
+        NotificationKind.RESPONSE,
+        _("The drafters responded to your submission %(number)s", number=submission.tracking_number),
+        "submission_response",
+        outcome=response.outcome,
+        text=response.text,
+        question=question,
+        number=submission.tracking_number,
+        policy=version.policy.title,
+        version=version.label,
+        receipt=link("submissions.receipt", tracking_number=submission.tracking_number),
+    )
 
 
 def _moderation(session: Session, row: OutboxMessage) -> list[Letter]:

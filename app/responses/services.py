@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.comments.visibility import publicly_shown
@@ -22,10 +22,13 @@ from app.models import (
     Comment,
     CommentPlacement,
     CommentState,
+    Consent,
+    Question,
     Response,
     ResponseOutcome,
     Section,
     Submission,
+    SubmissionState,
     User,
     Version,
     audit,
@@ -38,6 +41,7 @@ from app.text import clean_text
 MAX_RESPONSE = 5000
 GIST_CHARS = 280
 PER_CLAUSE_LIMIT = 50
+SUBMISSIONS_LIMIT = 500  # answered submissions (and answered answers) listed on the public page
 OUTCOME_LABELS: dict[str, LazyString] = {
     ResponseOutcome.ACCEPTED.value: _l("Accepted"),
     ResponseOutcome.PARTLY.value: _l("Partly accepted"),
@@ -221,6 +225,14 @@ def responses_of_submission(session: Session, submission: Submission) -> dict[st
 # --- what readers see ------------------------------------------------------------------------------------
 
 
+def in_force() -> ColumnElement[bool]:
+    """SQL: the responses readers are shown, leaving out those a campaign merge set aside (they stay on the
+    merged-away group's row for staff: `campaign_edits.set_aside_responses`). Every public list of responses
+    (page, feed, API, exports) filters with it."""
+    merged = select(CampaignGroup.id).where(CampaignGroup.merged_into_id.is_not(None))
+    return or_(Response.campaign_group_id.is_(None), Response.campaign_group_id.not_in(merged))
+
+
 @dataclass(frozen=True)
 class ResponseCard:
     """A response as pages show it."""
@@ -331,6 +343,76 @@ def responses_page(session: Session, version: Version) -> list[ClauseAsks]:
         entry.more = max(0, len(entry.items) - PER_CLAUSE_LIMIT)
         entry.items = entry.items[:PER_CLAUSE_LIMIT]
     return ordered
+
+
+@dataclass
+class QuestionAsks:
+    """What people wrote in answer to one question, and what was done: answered answers only."""
+
+    question: Question
+    items: list[AskedItem] = field(default_factory=list)
+
+
+@dataclass
+class SubmissionAsks:
+    """The answered whole-version submissions and free-text answers the public may read, for the page."""
+
+    submissions: list[AskedItem] = field(default_factory=list)
+    questions: list[QuestionAsks] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.submissions or self.questions)
+
+
+def _public_submission() -> ColumnElement[bool]:
+    """SQL: the submissions whose words the public reads (`submissions.visibility.is_public`, as a query)."""
+    return and_(
+        Submission.state == SubmissionState.PUBLISHED.value, Submission.consent != Consent.PRIVATE.value
+    )
+
+
+def submission_responses(
+    session: Session, version: Version, limit: int = SUBMISSIONS_LIMIT
+) -> SubmissionAsks:
+    """The responses to whole-version submissions and free-text answers on `version` that the public may read.
+
+    Only published submissions whose makers agreed to publish them are listed (as comments: one the public
+    cannot read is not there at all), each with its words as the public reads them (redacted passages
+    replaced); a response to any other submission or answer is left out here, so it reveals nothing.
+    """
+    found = SubmissionAsks()
+    if not version.is_public:
+        return found
+    answered_submissions = session.execute(
+        select(Submission, Response)
+        .join(Response, Response.submission_id == Submission.id)
+        .where(Submission.version_id == version.id, _public_submission())
+        .order_by(Submission.id)
+        .limit(limit)
+        .options(selectinload(Submission.redactions), selectinload(Response.changed_in_version))
+    ).all()
+    for submission, response in answered_submissions:
+        found.submissions.append(
+            AskedItem(gist(public_text(submission)), 1, submission.tracking_number, card(response))
+        )
+    answered_answers = session.execute(
+        select(Answer, Response, Question, Submission.tracking_number)
+        .join(Response, Response.answer_id == Answer.id)
+        .join(Submission, Submission.id == Answer.submission_id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Submission.version_id == version.id, _public_submission(), Answer.text.is_not(None))
+        .order_by(Question.position, Answer.id)
+        .limit(limit)
+        .options(selectinload(Answer.redactions), selectinload(Response.changed_in_version))
+    ).all()
+    by_question: dict[int, QuestionAsks] = {}
+    for answer, response, question, tracking in answered_answers:
+        entry = by_question.get(question.id)
+        if entry is None:
+            entry = by_question[question.id] = QuestionAsks(question)
+            found.questions.append(entry)
+        entry.items.append(AskedItem(gist(public_text(answer)), 1, tracking, card(response)))
+    return found
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,10 @@ bp = Blueprint("responses", __name__)
 def response_to_submissions(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     """The public “response to submissions”: clause by clause, what was asked and what was done."""
     version = get_version_or_404(policy_slug, version_slug, include_working=True)
-    asks = services.responses_page(current_session(), version)
-    return render_template("responses/submissions.html", version=version, asks=asks)
+    session = current_session()
+    asks = services.responses_page(session, version)
+    whole = services.submission_responses(session, version)
+    return render_template("responses/submissions.html", version=version, asks=asks, whole=whole)
 
 
 @bp.get("/drafting/<policy_slug>/<version_slug>/comments")

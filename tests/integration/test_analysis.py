@@ -324,8 +324,12 @@ def test_a_drafter_answers_everyone_with_a_tag(client, session, comments, tag):
     )
     session.commit()
     login(client, drafter)
+    form = {"outcome": "accepted", "text": "We added a river clause.", "changed_in": "", "clauses": ""}
+    checked = client.post(BASE + f"/tags/{tag.id}/response", data={**form, "step": "write"})
+    assert "Confirm: answer 2 comments" in checked.get_data(as_text=True)
+    assert not session.scalars(select(Response)).all()  # nothing is written before the confirmation
     response = client.post(
-        BASE + f"/tags/{tag.id}/response", data={"outcome": "accepted", "text": "We added a river clause."}
+        BASE + f"/tags/{tag.id}/response", data={**form, "step": "confirm", "expected": "2"}
     )
     assert response.status_code == 303
     answered = set(session.scalars(select(Response.comment_id)))

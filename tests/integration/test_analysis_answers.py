@@ -275,3 +275,71 @@ def test_a_search_of_choices_only_has_nothing_to_answer(client, session, version
 
 def test_a_reviewer_cannot_answer_a_search(client, session, version, answers, staff):
     assert client.get(BASE + "/response?q=kaitiaki").status_code == 403
+
+
+# --- answering by tag: comments, submissions and free-text answers alike ------------------------------------
+
+
+def test_answering_a_tag_answers_its_submissions_and_answers_counted_by_kind(
+    client, session, version, answers, drafter
+):
+    from app.models import Response
+    from tests.factories import make_comment
+
+    kaitiaki = answers["questions"][0]
+    tag = Tag(policy_id=version.policy_id, name="Kaitiaki")
+    session.add(tag)
+    session.flush()
+    whole = make_submission(session, make_user(session), version, "Kaitiaki need support.")
+    comment = make_comment(session, make_user(session), version, "purpose-1", body="Kaitiaki and budgets.")
+    reply = make_comment(session, make_user(session), version, "purpose-1", body="Yes.", parent_id=comment.id)
+    tagged = [
+        ("comment", comment.id),
+        ("comment", reply.id),  # a reply is not answered on its own
+        ("submission", whole.id),
+        ("answer", _answer_id(answers["named"], kaitiaki)),
+    ]
+    session.add_all(
+        TagApplication(tag_id=tag.id, kind=kind, ref_id=ref, version_id=version.id, coder_id=drafter.id)
+        for kind, ref in tagged
+    )
+    session.commit()
+    url = BASE + f"/tags/{tag.id}/response"
+    page = client.get(url).get_data(as_text=True)
+    assert "linked to 3 items" in page
+    assert "1 comment, 1 submission and 1 free-text answer" in page
+    checked = client.post(url, data={**ANSWER_FORM, "step": "write"}).get_data(as_text=True)
+    assert "Confirm: answer 3 items" in checked
+    assert not session.scalars(select(Response)).all()
+    stale = client.post(url, data={**ANSWER_FORM, "step": "confirm", "expected": "2"})
+    assert "it is now 3" in stale.get_data(as_text=True)
+    assert not session.scalars(select(Response)).all()
+    done = client.post(url, data={**ANSWER_FORM, "step": "confirm", "expected": "3"})
+    assert done.status_code == 303
+    rows = session.scalars(select(Response)).all()
+    assert {r.comment_id for r in rows if r.comment_id} == {comment.id}
+    assert {r.submission_id for r in rows if r.submission_id} == {whole.id}
+    assert {r.answer_id for r in rows if r.answer_id} == {_answer_id(answers["named"], kaitiaki)}
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "response.by_tag"))
+    assert event.target_id == tag.id
+    assert (event.details["comments"], event.details["submissions"], event.details["answers"]) == (1, 1, 1)
+
+
+def test_a_tag_with_nothing_answerable_is_refused_and_writes_nothing(
+    client, session, version, answers, drafter
+):
+    from app.models import Response
+
+    agree = answers["questions"][2]
+    tag = Tag(policy_id=version.policy_id, name="Choices")
+    session.add(tag)
+    session.flush()
+    choice = make_submission(session, make_user(session), version, "", answers={agree.id: "agree"})
+    chosen = next(a.id for a in choice.answers if a.question_id == agree.id)
+    session.add(TagApplication(tag_id=tag.id, kind="answer", ref_id=chosen, version_id=version.id))
+    session.commit()
+    url = BASE + f"/tags/{tag.id}/response"
+    assert "Nothing with this tag can be answered" in client.get(url).get_data(as_text=True)
+    refused = client.post(url, data={**ANSWER_FORM, "step": "confirm", "expected": "0"})
+    assert refused.status_code == 200
+    assert not session.scalars(select(Response)).all()

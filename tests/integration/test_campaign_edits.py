@@ -517,3 +517,83 @@ def test_answering_a_campaign_group_links_one_response_to_it(client, session, ve
     assert response.comment_id is None
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "response.by_group"))
     assert event.details["count"] == 3
+
+
+# --- set-aside responses: staff see them on the merged group's page; nobody else does ------------------------
+
+
+SET_ASIDE = "Buses answer that the merge set aside."
+LIBRARIES = (
+    "Keep every branch library open on weekends because families, pensioners and students need a warm quiet "
+    "place to read, study and borrow books without paying for the privilege."
+)
+
+
+def _merged_with_a_set_aside_response(session, version, staff):
+    parks_group, buses_group, parks, buses = two_groups(session, version)
+    drafter = make_user(session, Role.DRAFTER.value, display_name="Aroha Drafter")
+    respond(session, drafter, buses_group, "not_accepted", SET_ASIDE, None, "")
+    kept = respond(session, drafter, parks_group, "accepted", "The kept parks answer.", None, "")
+    campaign_edits.merge_groups(session, staff, version, buses_group, parks_group, kept.id)
+    session.commit()
+    return parks_group, buses_group, parks + buses
+
+
+def test_a_set_aside_response_is_shown_to_staff_on_the_merged_group_page(client, session, version, staff):
+    staff.display_name = "Tama Reviewer"
+    parks_group, buses_group, _members = _merged_with_a_set_aside_response(session, version, staff)
+    found = campaign_edits.set_aside_responses(session, session.get(CampaignGroup, parks_group.id))
+    assert [item.response.text for item in found] == [SET_ASIDE]
+    assert found[0].old_group_id == buses_group.id
+    assert found[0].set_aside_by.id == staff.id
+    assert found[0].set_aside_at is not None
+    login(client, staff)
+    page = client.get(BASE + f"/groups/{parks_group.id}").get_data(as_text=True)
+    assert "Responses set aside by merges" in page
+    assert SET_ASIDE in page
+    assert "Tama Reviewer" in page
+    assert f"From group {buses_group.id}" in page
+    assert "Not accepted" in page
+
+
+def test_a_group_merged_twice_lists_every_response_its_merges_set_aside(session, version, staff):
+    parks_group, _buses, _members = _merged_with_a_set_aside_response(session, version, staff)
+    third = letters(session, version, LIBRARIES, 2)
+    third_group = session.get(CampaignGroup, third[0].campaign_group_id)
+    drafter = make_user(session, Role.DRAFTER.value)
+    on_third = respond(session, drafter, third_group, "noted", "Libraries answer.", None, "")
+    kept = session.scalar(select(Response).where(Response.campaign_group_id == parks_group.id))
+    # The parks group (holding its own merge) goes into the third; the third's answer is kept.
+    campaign_edits.merge_groups(session, staff, version, parks_group, third_group, on_third.id)
+    session.commit()
+    found = campaign_edits.set_aside_responses(session, session.get(CampaignGroup, third_group.id))
+    assert sorted(item.response.text for item in found) == sorted([SET_ASIDE, kept.text])
+    assert all(item.set_aside_by is not None for item in found)
+
+
+def test_a_set_aside_response_is_never_shown_to_the_public_or_to_other_roles(client, session, version, staff):
+    parks_group, buses_group, members = _merged_with_a_set_aside_response(session, version, staff)
+    public = [
+        f"{PUBLIC}/responses",
+        f"{PUBLIC}/campaigns/{parks_group.id}",
+        f"{PUBLIC}/campaigns/{buses_group.id}",
+        f"{PUBLIC}/responses.atom",
+        f"/api/v1{PUBLIC}/responses",
+        f"/api/v1{PUBLIC}/responses.csv",
+        f"/api/v1{PUBLIC}/responses.jsonl",
+        *(f"/receipts/{c.tracking_number}" for c in members),
+    ]
+    for url in public:
+        got = client.get(url, follow_redirects=True)
+        assert got.status_code < 500, url
+        assert SET_ASIDE not in got.get_data(as_text=True), url
+    staff_page = BASE + f"/groups/{parks_group.id}"
+    assert client.get(staff_page).status_code in (302, 303)  # a visitor is sent to sign in
+    for role in (Role.COMMENTER.value, "intake"):
+        other = make_user(session, role)
+        session.commit()
+        login(client, other)
+        refused = client.get(staff_page)
+        assert refused.status_code == 403, role
+        assert SET_ASIDE not in refused.get_data(as_text=True)
+        client.post("/logout")
