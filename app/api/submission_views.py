@@ -11,19 +11,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.access import get_version_or_404
 from app.api import idempotency, listing, presenters, tokens
 from app.api import schemas as s
-from app.api.requests import current_token, decode_cursor, rate_key, reader, require_scope, requires
-from app.api.views import WRITE_LIMIT, _page, bp
+from app.api.requests import current_token, decode_cursor, reader, require_scope
+from app.api.views import _page, bp, token_write
 from app.boundary import current_session
 from app.comments.periods import period_status
 from app.exceptions import NotFoundError
-from app.extensions import limiter
 from app.models import Question, SubmissionState, Viewer
 from app.security import allow_larger_bodies
 from app.submissions import services as submission_services
@@ -83,17 +82,7 @@ def submission(tracking_number: str) -> ResponseReturnValue:
 
 
 @bp.post("/policies/<policy_slug>/versions/<version_slug>/submissions")
-@limiter.limit(
-    lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT), key_func=rate_key, scope="api-write"
-)
-@requires(tokens.SUBMISSIONS_WRITE)
-@bp.arguments(s.SubmissionIn, location="json")
-@bp.response(201, s.SubmissionReceiptOut)
-@bp.doc(
-    security=[{"token": [tokens.SUBMISSIONS_WRITE]}],
-    parameters=[idempotency.key_parameter("submission is made")],
-)
-@bp.problems(400, 401, 403, 404, 409, 422, 429)
+@token_write(tokens.SUBMISSIONS_WRITE, s.SubmissionIn, s.SubmissionReceiptOut, "submission is made")
 def post_submission(data: dict[str, Any], policy_slug: str, version_slug: str) -> ResponseReturnValue:
     """Send a whole-version submission as the token's owner, by the same rules as the submission form."""
     token, user = require_scope(tokens.SUBMISSIONS_WRITE)
@@ -136,17 +125,14 @@ def post_submission(data: dict[str, Any], policy_slug: str, version_slug: str) -
 
 
 @bp.post("/submissions/<tracking_number>/attachments")
-@limiter.limit(
-    lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT), key_func=rate_key, scope="api-write"
+@token_write(
+    tokens.SUBMISSIONS_WRITE,
+    s.AttachmentUploadIn,
+    s.AttachmentReceiptOut,
+    "file is attached",
+    location="files",
+    also=(413,),  # a body over the file limit (allow_larger_bodies, below)
 )
-@requires(tokens.SUBMISSIONS_WRITE)
-@bp.arguments(s.AttachmentUploadIn, location="files")
-@bp.response(201, s.AttachmentReceiptOut)
-@bp.doc(
-    security=[{"token": [tokens.SUBMISSIONS_WRITE]}],
-    parameters=[idempotency.key_parameter("file is attached")],
-)
-@bp.problems(400, 401, 403, 404, 409, 413, 422, 429)
 def post_attachment(files: dict[str, Any], tracking_number: str) -> ResponseReturnValue:
     """Attach a file to your own submission while its period is open (multipart/form-data, field `file`), by
     the submission form's rules: the type decided by the content, the same size and count limits and refusals."""

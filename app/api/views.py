@@ -9,11 +9,13 @@ blueprint too, in `app.api.submission_views`.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from flask import Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from marshmallow import Schema
 
 from app.access import (
     get_clause_or_404,
@@ -47,7 +49,45 @@ from app.moderation.services import public_log
 bp = open_data_blueprint("api", __name__, "Kōrero's public data, and commenting with a token.")
 
 WRITE_LIMIT = "10 per minute;100 per day"  # as the comment form's
+WRITE_PROBLEMS = (400, 401, 403, 404, 409, 422, 429)
 IMMUTABLE_MAX_AGE = 300  # a published version's text never changes; its period and status rarely do
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def token_write(
+    scope: str,
+    body: type[Schema],
+    reply: type[Schema],
+    done: str,
+    *,
+    location: str = "json",
+    also: tuple[int, ...] = (),
+) -> Callable[[F], F]:
+    """The request side of a POST made with a token, the same for every one: the write rate limit, `scope`
+    checked before the body is read, the body parsed by the `body` schema from `location` ("json", or "files"
+    for multipart) and passed to the view, a 201 with `reply`, and the Idempotency-Key header and the problem
+    replies (`WRITE_PROBLEMS` and `also`) documented; `done` says what the key makes happen once."""
+
+    def decorate(view: F) -> F:
+        wrapped: Callable[..., Any] = view
+        # Innermost first: the order of a stack of decorators read from the bottom up.
+        for wrap in (
+            bp.problems(*sorted(WRITE_PROBLEMS + also)),
+            bp.doc(security=[{"token": [scope]}], parameters=[idempotency.key_parameter(done)]),
+            bp.response(201, reply),
+            bp.arguments(body, location=location),
+            requires(scope),
+            limiter.limit(
+                lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT),
+                key_func=rate_key,
+                scope="api-write",
+            ),
+        ):
+            wrapped = wrap(wrapped)
+        return cast(F, wrapped)
+
+    return decorate
 
 
 def _page(items: list[Any], limit: int, listing_name: str, position: Any) -> dict[str, Any]:
@@ -165,17 +205,7 @@ def comment(tracking_number: str) -> ResponseReturnValue:
 
 
 @bp.post("/policies/<policy_slug>/versions/<version_slug>/comments")
-@limiter.limit(
-    lambda: current_app.config.get("API_WRITE_LIMIT", WRITE_LIMIT), key_func=rate_key, scope="api-write"
-)
-@requires(tokens.COMMENTS_WRITE)
-@bp.arguments(s.CommentIn, location="json")
-@bp.response(201, s.ReceiptOut)
-@bp.doc(
-    security=[{"token": [tokens.COMMENTS_WRITE]}],
-    parameters=[idempotency.key_parameter("comment is made")],
-)
-@bp.problems(400, 401, 403, 404, 409, 422, 429, 503)
+@token_write(tokens.COMMENTS_WRITE, s.CommentIn, s.ReceiptOut, "comment is made", also=(503,))
 def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> ResponseReturnValue:
     """Post a comment (or a reply) as the token's owner, by the same rules as the comment form."""
     token, user = require_scope(tokens.COMMENTS_WRITE)

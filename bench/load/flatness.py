@@ -13,7 +13,6 @@ figures measure the work per request, not the server.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -23,39 +22,17 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app import create_app
 from app.comments.antibot import sign_shown_at
 from app.extensions import db
-
-REDIS = "redis://127.0.0.1:6379/12"
-
-
-def expect(status: int, wanted: int, what: str) -> None:
-    if status != wanted:
-        raise SystemExit(f"{what}: {status}, expected {wanted}")
+from bench.load.inprocess import expect, flush_queue, load_app, read_state, signed_in
 
 
 def measure(state: Path, runs: int) -> dict[str, float]:
-    info = json.loads(state.read_text())
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": info["database_url"].replace("postgresql://", "postgresql+psycopg://"),
-            "SECRET_KEY": info["secret_key"],
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "PDF_PRERENDER": False,
-            # The POST's request path as in production: the settle job goes to a queue no worker reads during
-            # the timing, and is done (settle_pending) afterwards, so the kept counts stay right.
-            "REDIS_URL": REDIS,
-            "COMMENT_JOBS": "rq",
-        }
-    )
-    client = app.test_client()
-    signed_in = client.post(
-        "/login", data={"email": info.get("reader", info["commenter"]), "password": info["password"]}
-    )
-    expect(signed_in.status_code, 302, "sign in")
-    client.get("/")  # the "signed in" message shown, as a browser would: the reader's cookie is then steady
+    info = read_state(state)
+    # The POST's request path as in production: the settle job goes to a queue no worker reads during the
+    # timing, and is done (settle_pending) afterwards, so the kept counts stay right.
+    app = load_app(info)
+    client = signed_in(app, info.get("reader", info["commenter"]), info["password"])
     counted: list[str] = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: counted.append(a[2]))
@@ -85,9 +62,7 @@ def measure(state: Path, runs: int) -> dict[str, float]:
 
     while settle_pending(app):
         pass
-    import redis
-
-    redis.Redis.from_url(REDIS).flushdb()
+    flush_queue()
     return {
         "comments": info["comments"],
         "view_ms": statistics.median(v[0] for v in views),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import statistics
 import sys
 import time
@@ -23,13 +22,12 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app import create_app
 from app.comments.antibot import sign_shown_at
 from app.comments.jobs import run_settle
 from app.extensions import db
+from bench.load.inprocess import flush_queue, load_app, read_state, signed_in
 
 HERE = Path(__file__).resolve().parent
-REDIS = "redis://127.0.0.1:6379/12"
 
 
 def main() -> None:
@@ -37,23 +35,9 @@ def main() -> None:
     parser.add_argument("state", type=Path, nargs="?", default=HERE / ".seeded.json")
     parser.add_argument("--comments", type=int, default=40)
     args = parser.parse_args()
-    info = json.loads(args.state.read_text())
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": info["database_url"].replace("postgresql://", "postgresql+psycopg://"),
-            "SECRET_KEY": info["secret_key"],
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "PDF_PRERENDER": False,
-            "REDIS_URL": REDIS,
-            "COMMENT_JOBS": "rq",
-        }
-    )
-    client = app.test_client()
-    signed_in = client.post("/login", data={"email": info["commenter"], "password": info["password"]})
-    if signed_in.status_code != 302:
-        raise SystemExit(f"sign in: {signed_in.status_code}")
-    client.get("/")
+    info = read_state(args.state)
+    app = load_app(info)
+    client = signed_in(app, info["commenter"], info["password"])
     with app.test_request_context():
         stamp = sign_shown_at(time.time() - 30)
     run = time.time_ns()
@@ -87,9 +71,7 @@ def main() -> None:
         run_settle(app, comment_id)
         cpu.append((time.process_time() - cpu_at) * 1000)
         wall.append((time.perf_counter() - wall_at) * 1000)
-    import redis
-
-    redis.Redis.from_url(REDIS).flushdb()
+    flush_queue()
     print(f"{len(ids)} comments settled at {info['comments']:,} comments; medians per comment:")
     print(f"  CPU {statistics.median(cpu):.1f} ms, wall {statistics.median(wall):.1f} ms")
     print("statements, by total time:")
