@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from app.access import (
@@ -507,16 +508,10 @@ def what_we_heard_pdf(policy_slug: str, version_slug: str) -> ResponseReturnValu
 # --- answer by theme -----------------------------------------------------------------------------------------
 
 
-@bp.route(A + "/tags/<int:tag_id>/response", methods=["GET", "POST"])
-@drafter_required
-@limiter.limit("30 per minute", methods=["POST"])
-def answer_tag(policy_slug: str, version_slug: str, tag_id: int) -> ResponseReturnValue:
-    """One response for every comment, submission and free-text answer with a tag ("answer by theme")."""
-    version = _version(policy_slug, version_slug)
-    session = current_session()
-    tag = services.get_tag(session, version.policy, tag_id)
-    tagged = services.tagged_items(session, version, tag, limit=services.MAX_ANSWER + 1)
-    targets = services.answerable(session, version, tagged)
+def _answer_with(
+    session: Session, version: Version, targets: services.Answerable, **about: Any
+) -> Callable[[AnswerForm], int]:
+    """What the confirmed answer form does: one response for every target, recorded with what chose them."""
 
     def apply(form: AnswerForm) -> int:
         return services.answer_items(
@@ -528,9 +523,24 @@ def answer_tag(policy_slug: str, version_slug: str, tag_id: int) -> ResponseRetu
             form.text.data or "",
             form.changed_in.data or "",
             form.clauses.data or "",
-            tag=tag,
+            **about,
         )
 
+    return apply
+
+
+@bp.route(A + "/tags/<int:tag_id>/response", methods=["GET", "POST"])
+@drafter_required
+@limiter.limit("30 per minute", methods=["POST"])
+def answer_tag(policy_slug: str, version_slug: str, tag_id: int) -> ResponseReturnValue:
+    """One response for every comment, submission and free-text answer with a tag ("answer by theme")."""
+    version = _version(policy_slug, version_slug)
+    session = current_session()
+    tag = services.get_tag(session, version.policy, tag_id)
+    tagged = services.tagged_items(session, version, tag, limit=services.MAX_ANSWER + 1)
+    targets = services.answerable(session, version, tagged)
+
+    apply = _answer_with(session, version, targets, tag=tag)
     mixed = bool(targets.submissions or targets.answers)
     return _answer_many(
         version,
@@ -826,19 +836,7 @@ def answer_search(policy_slug: str, version_slug: str) -> ResponseReturnValue:
     )
     targets = services.answerable(session, version, found)
 
-    def apply(form: AnswerForm) -> int:
-        return services.answer_items(
-            session,
-            signed_in_user(),
-            version,
-            targets,
-            form.outcome.data or "",
-            form.text.data or "",
-            form.changed_in.data or "",
-            form.clauses.data or "",
-            search=asked.args,
-        )
-
+    apply = _answer_with(session, version, targets, search=asked.args)
     mixed = bool(targets.submissions or targets.answers)
     return _answer_many(
         version,
