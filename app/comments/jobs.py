@@ -45,6 +45,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.boundary import after_commit, unit_of_work
+from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -174,9 +175,8 @@ class Backlog:
         """Seconds since the oldest unsettled comment was sent; 0 when there is none."""
         if self.oldest_at is None:
             return 0.0
-        moment = now or dt.datetime.now(dt.UTC)
-        oldest = self.oldest_at if self.oldest_at.tzinfo else self.oldest_at.replace(tzinfo=dt.UTC)
-        return max(0.0, (moment - oldest).total_seconds())
+        # The column's type (app.models.base) already gives an aware UTC time on both databases.
+        return max(0.0, ((now or utcnow()) - self.oldest_at).total_seconds())
 
 
 def backlog(session: Session, limit: int = BACKLOG_COUNT_LIMIT) -> Backlog:
