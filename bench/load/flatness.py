@@ -1,6 +1,7 @@
 """The signed-in section page and the comment POST at two database sizes, in process, in the same run.
 
     .venv/bin/python bench/load/flatness.py SMALL.json LARGE.json [--runs 15]
+    .venv/bin/python bench/load/flatness.py STATE.json --profile 200   # where a POST's CPU goes
 
 Each argument is a `.seeded.json` that bench/load/seed.py wrote (e.g. 10,000 and 1,000,000 comments). For each,
 one app (its comment jobs queued in Redis db 12 and settled after the timing) signs the harness's reader in (the
@@ -13,6 +14,8 @@ figures measure the work per request, not the server.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -27,7 +30,7 @@ from app.extensions import db
 from bench.load.inprocess import expect, flush_queue, load_app, read_state, signed_in
 
 
-def measure(state: Path, runs: int) -> dict[str, float]:
+def measure(state: Path, runs: int, profile: cProfile.Profile | None = None) -> dict[str, float]:
     info = read_state(state)
     # The POST's request path as in production: the settle job goes to a queue no worker reads during the
     # timing, and is done (settle_pending) afterwards, so the kept counts stay right.
@@ -57,7 +60,11 @@ def measure(state: Path, runs: int) -> dict[str, float]:
     view()
     views = [timed(view) for _ in range(runs)]
     with app.test_request_context():  # sign_shown_at needs the app's secret
+        if profile is not None:
+            profile.enable()
         posts = [timed(post(n)) for n in range(runs)]
+        if profile is not None:
+            profile.disable()
     from app.comments.jobs import settle_pending
 
     while settle_pending(app):
@@ -75,9 +82,28 @@ def measure(state: Path, runs: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("small", type=Path)
-    parser.add_argument("large", type=Path)
+    parser.add_argument("large", type=Path, nargs="?")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="POSTS",
+        help="profile this many POSTs on SMALL alone (CPU time), print it",
+    )
     args = parser.parse_args()
+    if args.profile:
+        profile = cProfile.Profile(time.process_time)
+        row = measure(args.small, args.profile, profile)
+        print(f"{args.profile} POSTs at {row['comments']:,} comments: median {row['post_ms']:.1f} ms wall, "
+              f"{row['post_statements']:.0f} statements")  # fmt: skip
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(
+            r"/app/|flask_login|flask_wtf|wtforms|/rq/|flask_babel|sessions", 40
+        )
+        stats.sort_stats("tottime").print_stats(25)
+        return
+    if args.large is None:
+        parser.error("give SMALL and LARGE, or --profile")
     small, large = measure(args.small, args.runs), measure(args.large, args.runs)
     print(f"medians of {args.runs}; one process, one thread")
     print("| | comments | signed-in section page ms | statements | comment POST ms | statements |")
