@@ -1,7 +1,8 @@
 """The page cache for anonymous readers: targeted invalidation by tags, one render per page at a time.
 
 A cached page depends on *tags* named from its URL: `site`, `policies`, `policy:<p>`, `version:<p>/<v>`,
-`section:<p>/<v>/<s>` and the comment tags `comments`, `comments:<p>`, `comments:<p>/<v>`. Each tag has two
+`section:<p>/<v>/<s>` and the comment tags `comments`, `comments:<p>`, `comments:<p>/<v>`; a comment also moves
+`clause:<id>`, which only the per-clause comment blocks of `app.comments.fragments` depend on. Each tag has two
 counters. The *soft* counter moves on every change to what the tag's pages show; a page's cache key holds the
 soft counters of its tags, so a change makes a new key and the old copy is never served as fresh. The *hard*
 counter moves only on changes that take something away (a comment hidden, withdrawn or edited, a name changed, a
@@ -267,7 +268,8 @@ def _related(obj: Any, name: str, model: str) -> Any:
     return value
 
 
-def _version_tags(version: Any) -> list[str]:
+def version_tags(version: Any) -> list[str]:
+    """The tags of a version's own pages and of its policy's."""
     policy = version.policy.slug
     return [f"policy:{policy}", f"version:{policy}/{version.slug}"]
 
@@ -275,6 +277,11 @@ def _version_tags(version: Any) -> list[str]:
 def comment_tags(comment: Any) -> list[str]:
     """The tags of the pages a comment shows on (its section, version and policy lists, the site's totals)."""
     return _comment_tags(comment)
+
+
+def clause_tag(clause_id: int) -> str:
+    """The tag of one clause's comment block (`app.comments.fragments`): moved by a change to its comments."""
+    return f"clause:{clause_id}"
 
 
 def _comment_tags(comment: Any) -> list[str]:
@@ -286,6 +293,7 @@ def _comment_tags(comment: Any) -> list[str]:
         f"comments:{policy}",
         f"comments:{policy}/{version.slug}",
         f"section:{policy}/{version.slug}/{clause.section.key}",
+        clause_tag(clause.id),
     ]
 
 
@@ -326,18 +334,18 @@ def tags_for(obj: Any, is_new: bool) -> tuple[list[str], bool]:
     if table == "engagement_events":
         # Listed on its policy's page and its version's page; an edit or a deletion takes something away.
         version = _related(obj, "version", "Version")
-        return _version_tags(version), not is_new
+        return version_tags(version), not is_new
     if table == "comment_reports":
         return [], False  # reports are not shown; a hold that follows changes the comment itself
     if table in {"campaign_groups", "responses", "comment_placements"}:
         policy = _policy_of(obj)
         return [f"comments:{policy}", f"policy:{policy}"], not is_new
     if table == "clauses":
-        return _version_tags(obj.section.version), True
+        return version_tags(obj.section.version), True
     if table == "sections":
-        return _version_tags(obj.version), True
+        return version_tags(obj.version), True
     if table == "versions":
-        return ["policies", *_version_tags(obj)], True
+        return ["policies", *version_tags(obj)], True
     if table == "policies":
         return ["policies", f"policy:{obj.slug}"], True
     if table == "policy_documents":

@@ -1,12 +1,17 @@
-"""Shared per-clause comment blocks for signed-in readers: rendered once, used by every reader they fit.
+"""Shared per-clause comment blocks: rendered once, used by every page and reader they fit.
 
 A signed-in reader who is not staff sees a clause's comments exactly as a visitor does, except their own comments
 (edit, withdraw and receipt links, their held or hidden words). So the block of each clause they have not
 commented on is taken from the page cache's store, rendered once as a visitor sees it; only the clauses with
 their own comments, and the page around the blocks (their name, the CSRF token of the sign-out form), are
-rendered for them. Keys carry the section page's soft tag counters (`app.caching`), so any change the page would
-show makes new keys, and the UI language and whether comments are being taken; a block expires when a version's
-period opens or closes, as pages do.
+rendered for them. A visitor's page, when it is rendered again for the page cache, takes its blocks from the same
+store.
+
+A block's key carries the soft tag counters (`app.caching`) of what it shows: the site (names), its policy and
+version (groups, responses, carried comments, the text) and its own clause (`clause:<id>`, moved by any change to
+one of the clause's comments), with the UI language and whether comments are being taken. So a comment on one
+clause makes a new key for that clause's block alone: the section page around it renders again, and takes every
+other block from the store. A block expires when a version's period opens or closes, as pages do.
 
 The whole section page is also kept for these readers (`app.caching`'s member copy): rendered once with every
 block as a visitor sees it, each between markers, and `personalise_section` puts in, per request, the blocks of
@@ -20,7 +25,7 @@ import re
 import time
 from collections.abc import Sequence
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import select
@@ -31,9 +36,10 @@ from app.caching import (
     SITE,
     Personal,
     _ttl_until_period_changes,
+    clause_tag,
     page_cache,
-    page_tags,
     rendering_member_copy,
+    version_tags,
 )
 from app.comments.listing import section_comments
 from app.comments.periods import period_status
@@ -54,29 +60,33 @@ def section_blocks(
 ) -> tuple[dict[int, Markup], dict[int, CommentList]] | None:
     """Shared blocks by clause id, and the reader's own listings for the other clauses; None: render it all.
 
-    For a member copy every block is the visitor's, marked for `personalise_section`.
+    A visitor's page (and a member copy) gets every block as a visitor sees it; a member copy's are marked for
+    `personalise_section`. Staff, and every reader while the page cache is off, get None.
     """
     member_copy = rendering_member_copy()
     user_id = None if member_copy else _user_id(viewer)
-    if not member_copy and (
-        user_id is None or _is_staff(viewer) or current_app.config["PAGE_CACHE_SECONDS"] <= 0
-    ):
+    if not member_copy and (_is_staff(viewer) or current_app.config["PAGE_CACHE_SECONDS"] <= 0):
         return None
     cache = page_cache()
-    counters = cache.counters(page_tags(request.view_args or {}))
+    ids = [clause.id for clause in clauses]
+    around = [SITE, *version_tags(version)]
+    counters = cache.counters([*around, *map(clause_tag, ids)])
     if counters is None:
         if member_copy:  # the store went away since the page was looked up: visitors' blocks, uncached
             lists = section_comments(session, None, version, clauses, utcnow())
             return {c.id: _marked(c.id, _block(c, version, lists.get(c.id), period)) for c in clauses}, {}
         return None
     soft, _hard = counters
-    ids = [clause.id for clause in clauses]
+    shared_part = ".".join(map(str, soft[: 1 + len(around)]))  # the store's epoch leads
+    stamps = dict(zip(ids, soft[1 + len(around) :], strict=True))
     own = own_clauses(session, user_id, ids) if user_id is not None else set()
     shared = [clause for clause in clauses if clause.id not in own]
     now = utcnow()
     accepting = int(version.accepts_comments_at(now))
-    stamp = ".".join(map(str, soft))
-    keys = {clause.id: f"korero:block:{clause.id}:{get_locale()}:{accepting}:{stamp}" for clause in shared}
+    keys = {
+        clause.id: f"korero:block:{clause.id}:{get_locale()}:{accepting}:{shared_part}.{stamps[clause.id]}"
+        for clause in shared
+    }
     blocks: dict[int, Markup] = {}
     try:
         found = cache.store.get_many(*keys.values()) if keys else []

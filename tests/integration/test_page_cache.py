@@ -106,6 +106,31 @@ def test_a_comment_invalidates_only_the_pages_that_show_it(cached, client, sessi
     assert "Only the purpose section shows this" in fresh.text
 
 
+def test_a_comment_renders_again_only_its_own_clause_block(cached, client, session, monkeypatch):
+    """The section page around it renders again; the other clauses' comment blocks come from the store."""
+    from app.comments import fragments
+
+    version = make_version(session)
+    author = make_user(session)
+    make_comment(session, author, version, "purpose-2", body="An earlier remark on the second clause")
+    session.commit()
+    rendered: list[str] = []
+    block = fragments._block
+    monkeypatch.setattr(fragments, "_block", lambda clause, *rest: rendered.append(clause.key) or block(clause, *rest))
+    client.get(section_url(version))
+    assert {"purpose-1", "purpose-2"} <= set(rendered)
+    rendered.clear()
+    make_comment(session, author, version, "purpose-1", body="Only the first clause moved")
+    session.commit()
+    again = client.get(section_url(version))
+    assert again.headers["X-Page-Cache"] == "miss"
+    assert rendered == ["purpose-1"]
+    assert "Only the first clause moved" in again.text
+    assert "An earlier remark on the second clause" in again.text
+    cached.config["PAGE_CACHE_SECONDS"] = 0  # the page rendered whole, with no block from the store
+    assert again.text == client.get(section_url(version)).text
+
+
 def test_settling_a_comment_later_invalidates_only_the_pages_that_show_it(cached, client, session):
     """The deferred work (counts, grouping) changes rows by UPDATE: it names its pages, so others stay cached."""
     from app.comments.services import accept_comment, settle_comment
