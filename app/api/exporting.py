@@ -39,7 +39,7 @@ from app.models import (
     User,
     Version,
 )
-from app.responses.services import in_force
+from app.responses.services import in_force, target_kind
 from app.submissions.presenters import redacted_text
 from app.submissions.visibility import name_label, public_comment_texts
 
@@ -204,18 +204,10 @@ def _response_rows(session: Session, versions: Sequence[Version]) -> Iterator[di
     while True:
         rows = session.execute(base.where(Response.id > after)).all()
         for row in rows:
-            if row[12] is not None:
-                kind = "comment"
-            elif row[13] is not None:
-                kind = "submission"
-            elif row[14] is not None:
-                kind = "answer"
-            else:
-                kind = "campaign_group"
             yield {
                 "response_id": row[0],
                 "document_id": labels[row[1]],
-                "to_kind": kind,
+                "to_kind": target_kind(row[12], row[13], row[14]),
                 "to_tracking_number": row[2] or row[9] or row[10] or "",
                 "to_campaign_group": row[3] or "",
                 "to_question": f"q{row[11]}" if row[11] is not None else "",

@@ -30,7 +30,7 @@ from app.models import (
     VersionStatus,
     Viewer,
 )
-from app.responses.services import in_force
+from app.responses.services import in_force, names_public_target
 
 PUBLIC_STATUSES = (VersionStatus.PUBLISHED.value, VersionStatus.FINAL.value)
 
@@ -146,12 +146,19 @@ def response_of(found: dict[tuple[str, int], Response], comment: Comment) -> Res
 
 
 def responses_page(session: Session, version: Version, after: int | None, limit: int) -> list[Response]:
+    """The responses readers are shown on `version`, with what each answers loaded to name it."""
     query = (
         select(Response)
-        .where(Response.version_id == version.id, in_force())
+        .where(Response.version_id == version.id, in_force(), names_public_target())
         .order_by(Response.id)
         .limit(limit + 1)
-        .options(joinedload(Response.comment), joinedload(Response.changed_in_version))
+        .options(
+            joinedload(Response.comment),
+            joinedload(Response.submission),
+            joinedload(Response.answer).joinedload(Answer.submission),
+            joinedload(Response.answer).joinedload(Answer.question),
+            joinedload(Response.changed_in_version),
+        )
     )
     if after is not None:
         query = query.where(Response.id > after)

@@ -22,6 +22,7 @@ from app.models import (
     Version,
     Viewer,
 )
+from app.responses.services import target_kind
 from app.submissions.listing import QuestionResult
 from app.submissions.presenters import option_label, organisation_kind_label, redacted_text
 from app.submissions.visibility import is_own, is_public, shown_name, shown_text
@@ -111,14 +112,28 @@ def comparison(policy_slug: str, old: Version, new: Version, view: CompareView) 
 
 
 def response_out(response: Response) -> dict[str, Any]:
+    """A response and what it answers, named as the responses export names it: by kind, the comment's or the
+    submission's tracking number, the campaign group, and for a free-text answer its question. Never the words
+    answered: those are read, as the public may read them, at the comment's or the submission's own address."""
+    answer = response.answer
+    submission = response.submission if answer is None else answer.submission
+    question = answer.question if answer is not None else None
     return {
         "id": response.id,
         "outcome": response.outcome,
         "text": response.text,
         "changed_in_version": response.changed_in_version.slug if response.changed_in_version else None,
         "changed_clause_keys": list(response.changed_clause_keys or []),
+        "to_kind": target_kind(response.comment_id, response.submission_id, response.answer_id),
         "to_comment": response.comment.tracking_number if response.comment is not None else None,
         "to_campaign": response.campaign_group_id,
+        "to_submission": submission.tracking_number if submission is not None else None,
+        "to_answer": response.answer_id,
+        "to_question": (
+            {"id": question.id, "position": question.position, "prompt": question.prompt}
+            if question is not None
+            else None
+        ),
         "created_at": response.created_at,
     }
 

@@ -162,14 +162,41 @@ class CampaignOut(Schema):
     member_count = fields.Integer(required=True)
 
 
+class QuestionRef(Schema):
+    id = fields.Integer(required=True)
+    position = fields.Integer(required=True, metadata={"description": "1 for the first question (q1)."})
+    prompt = fields.String(required=True)
+
+
 class ResponseOut(Schema):
     id = fields.Integer(required=True)
     outcome = fields.String(required=True)
     text = fields.String(required=True)
     changed_in_version = fields.String(allow_none=True)
     changed_clause_keys = fields.List(fields.String(), required=True)
-    to_comment = fields.String(allow_none=True, metadata={"description": "Tracking number."})
-    to_campaign = fields.Integer(allow_none=True)
+    to_kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["comment", "campaign_group", "submission", "answer"]),
+        metadata={"description": "What it answers; `answer` is a free-text answer to one of the questions."},
+    )
+    to_comment = fields.String(allow_none=True, required=True, metadata={"description": "Tracking number."})
+    to_campaign = fields.Integer(allow_none=True, required=True)
+    to_submission = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The submission's tracking number (an answer's is its submission's)."},
+    )
+    to_answer = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The answer's id, as in the question's answers."},
+    )
+    to_question = fields.Nested(
+        QuestionRef,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The question an answer answers."},
+    )
     created_at = fields.DateTime(required=True)
 
 

@@ -260,7 +260,7 @@ def post_comment(data: dict[str, Any], policy_slug: str, version_slug: str) -> R
 def responses(
     policy_slug: str, version_slug: str, limit: int, cursor: str | None = None
 ) -> ResponseReturnValue:
-    """The drafters' responses ("you said, we did") to comments on a version."""
+    """The drafters' responses ("you said, we did") on a version, each naming what it answers."""
     found = get_version_or_404(policy_slug, version_slug)
     rows = listing.responses_page(current_session(), found, decode_cursor("responses", cursor), limit)
     page = _page(rows, limit, "responses", lambda r: r.id)

@@ -15,7 +15,7 @@ from app.models.policies import Clause, Version
 from app.models.users import User
 
 if TYPE_CHECKING:
-    from app.models.submissions import Redaction
+    from app.models.submissions import Answer, Redaction, Submission
 
 # Letters and digits that cannot be confused when read aloud or copied by hand (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
 TRACKING_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -263,4 +263,6 @@ class Response(Base):
 
     comment: Mapped[Comment | None] = relationship(foreign_keys=[comment_id])
     campaign_group: Mapped[CampaignGroup | None] = relationship(foreign_keys=[campaign_group_id])
+    submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id])
+    answer: Mapped[Answer | None] = relationship(foreign_keys=[answer_id])
     changed_in_version: Mapped[Version | None] = relationship(foreign_keys=[changed_in_version_id])

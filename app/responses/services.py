@@ -233,6 +233,44 @@ def in_force() -> ColumnElement[bool]:
     return or_(Response.campaign_group_id.is_(None), Response.campaign_group_id.not_in(merged))
 
 
+def _public_submission() -> ColumnElement[bool]:
+    """SQL: the submissions whose words the public reads (`submissions.visibility.is_public`, as a query)."""
+    return and_(
+        Submission.state == SubmissionState.PUBLISHED.value, Submission.consent != Consent.PRIVATE.value
+    )
+
+
+def names_public_target() -> ColumnElement[bool]:
+    """SQL: the responses whose target the public may read, as the public page lists them. A response to a
+    submission, or to a free-text answer of one, is shown only while that submission is published and its maker
+    agreed to publish it (a response to any other would name a submission the public cannot read, so it is left
+    out); one to a comment or a campaign group passes, named by its tracking number or group as before. The API's
+    list of responses filters with it beside `in_force()`."""
+    submission = select(Submission.id).where(Submission.id == Response.submission_id, _public_submission())
+    answer = (
+        select(Answer.id)
+        .join(Submission, Submission.id == Answer.submission_id)
+        .where(Answer.id == Response.answer_id, Answer.text.is_not(None), _public_submission())
+    )
+    return or_(
+        and_(Response.submission_id.is_(None), Response.answer_id.is_(None)),
+        submission.exists(),
+        answer.exists(),
+    )
+
+
+def target_kind(comment_id: int | None, submission_id: int | None, answer_id: int | None) -> str:
+    """What a response answers, by the ids it holds: "comment", "submission", "answer" (a free-text answer to a
+    question) or "campaign_group" — the words of the responses export's `to_kind` and the API's."""
+    if comment_id is not None:
+        return "comment"
+    if submission_id is not None:
+        return "submission"
+    if answer_id is not None:
+        return "answer"
+    return "campaign_group"
+
+
 @dataclass(frozen=True)
 class ResponseCard:
     """A response as pages show it."""
@@ -362,13 +400,6 @@ class SubmissionAsks:
 
     def __bool__(self) -> bool:
         return bool(self.submissions or self.questions)
-
-
-def _public_submission() -> ColumnElement[bool]:
-    """SQL: the submissions whose words the public reads (`submissions.visibility.is_public`, as a query)."""
-    return and_(
-        Submission.state == SubmissionState.PUBLISHED.value, Submission.consent != Consent.PRIVATE.value
-    )
 
 
 def submission_responses(

@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app import create_app
 from app.api import tokens
+from app.responses.services import respond
 from tests.factories import make_comment, make_questions, make_submission, make_user, make_version
 from tests.support.database import app_config
 
@@ -37,19 +38,25 @@ schema = schemathesis.openapi.from_dict(_document())
 def seeded(app, session):
     version = make_version(session, label="First draft")
     author = make_user(session)
-    make_comment(session, author, version, body="Seeded for schemathesis.")
+    comment = make_comment(session, author, version, body="Seeded for schemathesis.")
     # Submissions and live question results, so their lists, results, answers and exports run over rows; by
     # someone other than the token's owner, whose first generated submission may then be taken.
     questions = make_questions(
         session, version, "- ask: Agree?\n  kind: agree\n- ask: Why?\n  kind: text\n", results_live=True
     )
-    make_submission(
+    submission = make_submission(
         session,
         make_user(session),
         version,
         "Seeded submission.",
         answers={questions[0].id: "agree", questions[1].id: "Because."},
     )
+    # A response of every kind that names its target one way (comment, submission, free-text answer), so the
+    # responses list and the comment's reply are checked against the schema with each.
+    drafter = make_user(session, "drafter")
+    written = next(a for a in submission.answers if a.text)
+    for target in (comment, submission, written):
+        respond(session, drafter, target, "noted", "Seeded response.", None, "")
     _token, raw = tokens.create_token(
         session, author, "schemathesis", [tokens.COMMENTS_WRITE, tokens.SUBMISSIONS_WRITE]
     )
@@ -75,3 +82,16 @@ def test_every_operation_answers_as_documented(case, seeded):
     # Writing operations are called with a real token, so their bodies reach the comment service.
     headers = {"Authorization": f"Bearer {raw}"} if case.method.upper() == "POST" else None
     case.call_and_validate(app=app, headers=headers, excluded_checks=[positive_data_acceptance])
+
+
+@pytest.mark.parametrize("listing", ["responses", "comments"])
+def test_the_seeded_responses_match_the_schema(seeded, listing):
+    # Generated slugs seldom name the seeded version, so its lists are also read once by name: each kind of
+    # response (in the list, and as a comment's) must then match the document.
+    app, _raw = seeded
+    operation = schema[f"/api/v1/policies/{{policy_slug}}/versions/{{version_slug}}/{listing}"]["GET"]
+    case = operation.Case(path_parameters={"policy_slug": "test-policy", "version_slug": "first-draft"})
+    reply = case.call_and_validate(app=app)
+    items = reply.json()["items"]
+    answered = [item.get("response") for item in items] if listing == "comments" else items
+    assert any(answered), items

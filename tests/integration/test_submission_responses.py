@@ -161,6 +161,95 @@ def test_a_withheld_submissions_response_is_exported_without_its_words(client, s
         assert SECRET not in text
 
 
+# --- the API ------------------------------------------------------------------------------------------------
+
+
+def _api_responses(client):
+    return {r["text"]: r for r in client.get(f"{API}/responses").get_json()["items"]}
+
+
+def test_the_api_names_what_each_response_answers(client, session, version, drafter):
+    comment = make_comment(session, make_user(session), version, body="On a clause.")
+    respond(session, drafter, comment, "noted", "Thanks for the clause comment.", None, "")
+    submission = answered(session, version, drafter)
+    answer = _answer(submission)
+    by_text = _api_responses(client)
+    on_comment = by_text["Thanks for the clause comment."]
+    assert (on_comment["to_kind"], on_comment["to_comment"], on_comment["to_submission"]) == (
+        "comment",
+        comment.tracking_number,
+        None,
+    )
+    assert on_comment["to_question"] is None
+    whole = by_text["We named them in clause 3."]
+    assert (whole["to_kind"], whole["to_submission"], whole["to_comment"], whole["to_question"]) == (
+        "submission",
+        submission.tracking_number,
+        None,
+        None,
+    )
+    part = by_text["Regions are listed now."]
+    assert (part["to_kind"], part["to_submission"], part["to_answer"]) == (
+        "answer",
+        submission.tracking_number,
+        answer.id,
+    )
+    assert part["to_question"] == {
+        "id": answer.question_id,
+        "position": 1,
+        "prompt": "What would make the kaitiaki role clearer?",
+    }
+
+
+def test_the_api_names_a_campaign_groups_response_by_its_group(client, session, version, drafter):
+    from app.models import CampaignGroup
+
+    words = (
+        "Keep the kaitiaki clause exactly as the earlier draft wrote it, with every word of it in place, "
+        "because the people who wrote it with us asked for nothing less and nothing more than that."
+    )
+    members = [make_comment(session, make_user(session), version, body=words) for _ in range(2)]
+    session.flush()
+    group = session.get(CampaignGroup, members[0].campaign_group_id)
+    respond(session, drafter, group, "noted", "One answer for the group.", None, "")
+    session.commit()
+    (item,) = _api_responses(client).values()
+    assert (item["to_kind"], item["to_campaign"], item["to_comment"], item["to_submission"]) == (
+        "campaign_group",
+        group.id,
+        None,
+        None,
+    )
+    listed = client.get(f"/api/v1/comments/{members[0].tracking_number}").get_json()
+    assert listed["response"]["to_kind"] == "campaign_group"
+
+
+@pytest.mark.parametrize("how", ["private", "held", "hidden", "withdrawn"])
+def test_the_api_leaves_out_responses_to_a_submission_the_public_may_not_read(
+    client, session, version, drafter, how
+):
+    fields = {"consent": "private"} if how == "private" else {}
+    submission = answered(session, version, drafter, **fields)
+    if how != "private":
+        submission.state = how
+        session.commit()
+    got = client.get(f"{API}/responses").get_data(as_text=True)
+    assert submission.tracking_number not in got
+    assert "We named them in clause 3." not in got  # not listed beside a target it may not name
+    assert "Regions are listed now." not in got
+
+
+def test_the_api_names_a_redacted_submission_without_the_words_it_answers(client, session, version, drafter):
+    submission = answered(
+        session, version, drafter, body=f"Ask {SECRET} about it.", answer=f"Talk to {SECRET} first."
+    )
+    redact_passage(session, make_user(session, Role.REVIEWER.value), submission, SECRET, "personal_details")
+    session.commit()
+    got = client.get(f"{API}/responses").get_data(as_text=True)
+    assert got.count(submission.tracking_number) == 2  # the submission and its answer
+    assert SECRET not in got
+
+
 # --- the letters --------------------------------------------------------------------------------------------
 
 
