@@ -116,7 +116,9 @@ def test_a_comment_renders_again_only_its_own_clause_block(cached, client, sessi
     session.commit()
     rendered: list[str] = []
     block = fragments._block
-    monkeypatch.setattr(fragments, "_block", lambda clause, *rest: rendered.append(clause.key) or block(clause, *rest))
+    monkeypatch.setattr(
+        fragments, "_block", lambda clause, *rest: rendered.append(clause.key) or block(clause, *rest)
+    )
     client.get(section_url(version))
     assert {"purpose-1", "purpose-2"} <= set(rendered)
     rendered.clear()
